@@ -1,0 +1,3 @@
+from pipetui.cli import main
+
+main()

@@ -1,0 +1,456 @@
+"""The command line: every command is a thin shell over ``pipetui.core``.
+
+Bad input prints one line on stderr and exits with status 2; any other
+expected failure prints one line and exits with status 1. No traceback
+reaches a user (set ``PIPETUI_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from pipetui import __version__
+
+STATUS_CHOICES = ["open", "won", "lost", "all"]
+
+
+@dataclass
+class Session:
+    """What the options of this invocation chose; the database opens on first use."""
+
+    db_option: str | None = None
+    as_option: str | None = None
+    demo: bool = False
+    _settings: Any = None
+    _db: Any = None
+    _actor: Any = field(default=None)
+    _actor_resolved: bool = False
+    location: Any = None
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from pipetui.config import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    def open(self, run_migrations: bool = True):
+        if self._db is None:
+            from pipetui.config import resolve_location
+            from pipetui.store import open_database
+
+            self.location, is_default = resolve_location(self.db_option, self.settings, demo=self.demo)
+            self._db = open_database(self.location, create_dirs=is_default,
+                                     run_migrations=run_migrations)
+        return self._db
+
+    def actor(self):
+        """The rep this invocation acts as (``--as``, ``me`` in the config, login name)."""
+        if not self._actor_resolved:
+            from pipetui.core.lookup import resolve_actor
+
+            self.open()
+            self._actor = resolve_actor(self.as_option, self.settings.me)
+            self._actor_resolved = True
+        return self._actor
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is not None:
+        session = ctx.ensure_object(Session)
+        setattr(session, {"db": "db_option", "as_": "as_option"}[param.name], value)
+    return value
+
+
+def common_options(command):
+    """``--db`` and ``--as`` on every command, before or after its name."""
+    command = click.option(
+        "--as", "as_", metavar="REP", callback=_remember, expose_value=False,
+        help="Act as this rep (recorded in history).",
+    )(command)
+    return click.option(
+        "--db", metavar="URL", callback=_remember, expose_value=False,
+        help="Database: a file path, sqlite:///path or postgresql://user@host/db.",
+    )(command)
+
+
+def session() -> Session:
+    return click.get_current_context().ensure_object(Session)
+
+
+class FriendlyGroup(click.Group):
+    """Turns expected failures into one line and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place errors become messages
+            if os.environ.get("PIPETUI_DEBUG"):
+                raise
+            code, message = _describe(exc)
+            click.echo(f"pipetui: {message}", err=True)
+            ctx.exit(code)
+
+
+def _describe(exc: Exception) -> tuple[int, str]:
+    from pipetui.core.errors import PipetuiError, user_message
+    from pipetui.store import DatabaseOpenError
+
+    if isinstance(exc, PipetuiError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, DatabaseOpenError):
+        return 1, str(exc)
+    message = user_message(exc)
+    if message is not None:
+        return 1, message
+    if isinstance(exc, KeyboardInterrupt):
+        return 130, "interrupted"
+    return 1, f"unexpected error: {type(exc).__name__}: {exc} (run with PIPETUI_DEBUG=1 for details)"
+
+
+@click.group(cls=FriendlyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+@click.option("--demo", is_flag=True,
+              help="Open a demo pipeline (its own file, filled on first use) instead of your data.")
+@click.version_option(__version__, "--version", prog_name="pipetui")
+@click.pass_context
+def cli(ctx: click.Context, demo: bool) -> None:
+    """pipetui: a keyboard-driven sales pipeline in your terminal.
+
+    Without a command, opens the app.
+    """
+    state = ctx.ensure_object(Session)
+    state.demo = demo
+    if ctx.invoked_subcommand is None:
+        run_app(state)
+
+
+def run_app(state: Session) -> None:
+    from pipetui.core import demo as demo_data
+
+    db = state.open()
+    if state.demo and not demo_data.existing_deals():
+        demo_data.generate(300, seed=1)
+    from pipetui.tui.app import PipetuiApp
+
+    PipetuiApp(db=db, location=state.location.display(), actor=state.actor(),
+               settings=state.settings).run()
+
+
+# --- demo ------------------------------------------------------------------
+
+
+@cli.command()
+@common_options
+@click.option("--deals", "count", type=int, default=300, show_default=True, help="How many deals.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same pipeline.")
+@click.option("--force", is_flag=True, help="Replace the deals already in the database.")
+def demo(count: int, seed: int, force: bool) -> None:
+    """Fill the database with a realistic demo pipeline."""
+    from pipetui.core import demo as demo_data
+
+    state = session()
+    state.open()
+    if sys.stderr.isatty() and count >= 5000:
+        with click.progressbar(length=count, label="Generating deals", file=sys.stderr) as bar:
+            last = [0]
+
+            def progress(done: int, total: int) -> None:
+                bar.update(done - last[0])
+                last[0] = done
+
+            summary = demo_data.generate(count, seed=seed, force=force, progress=progress)
+    else:
+        summary = demo_data.generate(count, seed=seed, force=force)
+    click.echo(
+        f"Created {summary.deals:,} deals ({summary.open:,} open, {summary.won:,} won, "
+        f"{summary.lost:,} lost) for {summary.reps} reps in {state.location.display()}"
+    )
+
+
+# --- deals -----------------------------------------------------------------
+
+
+@cli.command()
+@common_options
+@click.argument("title")
+@click.option("--value", "-v", required=True, help="Amount: 12500, 12.5k, $3,000, EUR 900 …")
+@click.option("--stage", "-s", help="Stage name or unique prefix (default: the first stage).")
+@click.option("--owner", "-o", help="Owning rep (default: you).")
+@click.option("--org", help="Organization (created if new).")
+@click.option("--contact", help="Contact person (created if new).")
+@click.option("--close", help="Expected close date: 2026-12-01, +2w, eom, fri …")
+@click.option("--currency", help="ISO currency code (default from the config, else USD).")
+@click.option("--probability", help="Win probability 0-100, instead of the stage's default.")
+def add(title: str, value: str, stage, owner, org, contact, close, currency, probability) -> None:
+    """Add a deal."""
+    from pipetui.core.deals import add_deal
+
+    state = session()
+    state.open()
+    deal = add_deal(title, value, default_currency=state.settings.currency, stage=stage, owner=owner,
+                    organization=org, contact=contact, expected_close=close, currency=currency,
+                    probability=probability, actor=state.actor())
+    click.echo(f"Added #{deal.id} {deal.title} in {deal.stage.name}")
+
+
+@cli.command()
+@common_options
+@click.argument("deal")
+@click.argument("stage")
+def move(deal: str, stage: str) -> None:
+    """Move DEAL (id or title prefix) to STAGE (name or prefix)."""
+    from pipetui.core import deals, lookup
+
+    state = session()
+    state.open()
+    target = lookup.resolve_stage(stage)
+    found = lookup.resolve_deal(deal)
+    moved = deals.move_deal(found.id, target, actor=state.actor())
+    click.echo(f"Moved #{moved.id} {moved.title} to {target.name}")
+
+
+@cli.command()
+@common_options
+@click.argument("deal")
+def win(deal: str) -> None:
+    """Mark DEAL won."""
+    from pipetui.core import deals, lookup
+
+    state = session()
+    state.open()
+    won = deals.win_deal(lookup.resolve_deal(deal).id, actor=state.actor())
+    click.echo(f"Won #{won.id} {won.title}")
+
+
+@cli.command()
+@common_options
+@click.argument("deal")
+@click.option("--reason", "-r", required=True, help="Why it was lost: a listed reason or free text.")
+def lose(deal: str, reason: str) -> None:
+    """Mark DEAL lost, with a reason."""
+    from pipetui.core import deals, lookup
+
+    state = session()
+    state.open()
+    lost = deals.lose_deal(lookup.resolve_deal(deal).id, reason, actor=state.actor())
+    click.echo(f"Lost #{lost.id} {lost.title} ({lost.lost_reason})")
+
+
+@cli.command()
+@common_options
+@click.argument("deal")
+@click.option("--stage", "-s", help="Reopen in this stage (default: the stage it closed in).")
+def reopen(deal: str, stage: str | None) -> None:
+    """Reopen a won or lost DEAL."""
+    from pipetui.core import deals, lookup
+
+    state = session()
+    state.open()
+    target = lookup.resolve_stage(stage) if stage else None
+    reopened = deals.reopen_deal(lookup.resolve_deal(deal, include_deleted=False).id, target,
+                                 actor=state.actor())
+    click.echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage.name}")
+
+
+@cli.command()
+@common_options
+@click.argument("deal")
+def delete(deal: str) -> None:
+    """Delete DEAL (it leaves every list and figure; its history is kept)."""
+    from pipetui.core import deals, lookup
+
+    session().open()
+    gone = deals.delete_deal(lookup.resolve_deal(deal).id)
+    click.echo(f"Deleted #{gone.id} {gone.title}")
+
+
+@cli.command(name="deals")
+@common_options
+@click.option("--stage", "-s", help="Only this stage.")
+@click.option("--owner", "-o", help="Only this rep's deals.")
+@click.option("--status", type=click.Choice(STATUS_CHOICES), default="open", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many deals.")
+@click.option("--json", "as_json", is_flag=True, help="JSON: one object per deal, value in minor units.")
+def list_deals(stage, owner, status, limit, as_json: bool) -> None:
+    """List deals."""
+    from pipetui.core import lookup, pipeline
+    from pipetui.core.deals import win_probability
+    from pipetui.core.money import format_money
+
+    session().open()
+    rows = pipeline.list_deals(
+        status=None if status == "all" else status,
+        stage=lookup.resolve_stage(stage) if stage else None,
+        owner=lookup.resolve_rep(owner) if owner else None,
+        limit=limit,
+    )
+    if as_json:
+        click.echo(json.dumps([deal_json(d) for d in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No deals.")
+        return
+    for d in rows:
+        close = d.expected_close.isoformat() if d.expected_close else "-"
+        owner_name = d.owner.name if d.owner_id else "-"
+        click.echo(
+            f"#{d.id:<6} {d.stage.name:<12} {d.status:<4} {format_money(d.value, d.currency):>16} "
+            f"{win_probability(d):>3}%  {close:<10}  {owner_name:<16} {d.title}"
+        )
+
+
+def deal_json(d) -> dict[str, Any]:
+    from pipetui.core.deals import win_probability
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": d.id,
+        "title": d.title,
+        "stage": d.stage.name,
+        "status": d.status,
+        "value": d.value,
+        "currency": d.currency,
+        "probability": d.probability,
+        "win_probability": win_probability(d),
+        "owner": d.owner.name if d.owner_id else None,
+        "organization": d.organization.name if d.organization_id else None,
+        "contact": d.contact.name if d.contact_id else None,
+        "expected_close": iso(d.expected_close),
+        "lost_reason": d.lost_reason,
+        "created_at": iso(d.created_at),
+        "updated_at": iso(d.updated_at),
+        "closed_at": iso(d.closed_at),
+        "stage_entered_at": iso(d.stage_entered_at),
+        "last_activity_at": iso(d.last_activity_at),
+        "version": d.version,
+        "external_id": d.external_id,
+    }
+
+
+@cli.command()
+@common_options
+def stages() -> None:
+    """List the stages with their default win probability and rotting days."""
+    from pipetui.core import lookup
+
+    session().open()
+    for stage in lookup.stages():
+        rot = f"rots after {stage.rotting_days} days" if stage.rotting_days else "never rots"
+        click.echo(f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}")
+
+
+# --- reps and quotas ---------------------------------------------------------
+
+
+@cli.group(cls=FriendlyGroup)
+def rep() -> None:
+    """Sales reps."""
+
+
+@rep.command(name="add")
+@common_options
+@click.argument("name")
+@click.option("--email", help="Email address.")
+@click.option("--login", help="Operating-system login that acts as this rep.")
+def rep_add(name: str, email: str | None, login: str | None) -> None:
+    """Add a rep."""
+    from pipetui.core import people
+
+    session().open()
+    added = people.add_rep(name, email=email, username=login)
+    click.echo(f"Added rep {added.name}")
+
+
+@rep.command(name="list")
+@common_options
+def rep_list() -> None:
+    """List the reps."""
+    from pipetui.core import people
+
+    session().open()
+    reps = people.list_reps()
+    if not reps:
+        click.echo("No reps yet; add one with 'pipetui rep add NAME'.")
+    for r in reps:
+        click.echo(f"{r.name:<24} {r.username or '-':<12} {r.email or '-'}")
+
+
+@cli.group(cls=FriendlyGroup)
+def quota() -> None:
+    """Quotas of reps and of the team."""
+
+
+@quota.command(name="set")
+@common_options
+@click.argument("args", nargs=-1, metavar="(REP | --team) AMOUNT")
+@click.option("--team", is_flag=True, help="The team's own quota.")
+@click.option("--period", "-p", required=True, help="A month (2026-11) or a quarter (2026-Q4).")
+def quota_set(args: tuple[str, ...], team: bool, period: str) -> None:
+    """Set the quota of REP, or of the team, for a month or a quarter."""
+    from pipetui.core import lookup, quotas
+    from pipetui.core.dates import parse_period
+    from pipetui.core.errors import InvalidInput
+    from pipetui.core.money import format_money, parse_money
+
+    expected = 1 if team else 2
+    if len(args) != expected:
+        usage = "quota set --team AMOUNT --period P" if team else "quota set REP AMOUNT --period P"
+        raise InvalidInput(f"expected: pipetui {usage}")
+    state = session()
+    state.open()
+    who = None if team else lookup.resolve_rep(args[0])
+    amount = parse_money(args[-1], state.settings.currency)
+    when = parse_period(period)
+    quotas.set_quota(who, when, amount)
+    name = "the team" if who is None else who.name
+    click.echo(f"Quota of {name} for {when.label}: {format_money(amount.amount, amount.currency)}")
+
+
+@quota.command(name="list")
+@common_options
+@click.option("--period", "-p", help="Only quotas starting in this period.")
+def quota_list(period: str | None) -> None:
+    """List quotas."""
+    from pipetui.core import quotas
+    from pipetui.core.dates import Period, parse_period
+    from pipetui.core.money import format_money
+
+    session().open()
+    for q in quotas.list_quotas(parse_period(period) if period else None):
+        label = Period(q.period_start, q.period_start, q.period_kind).label
+        who = q.rep.name if q.rep_id else "Team"
+        click.echo(f"{label:<8} {who:<24} {format_money(q.amount, q.currency):>16}")
+
+
+# --- maintenance -------------------------------------------------------------
+
+
+@cli.command()
+@common_options
+def migrate() -> None:
+    """Bring the database schema up to date (opening it does this too)."""
+    from pipetui.store.database import migrate as apply_migrations, schema_version
+
+    state = session()
+    db = state.open(run_migrations=False)
+    applied = apply_migrations(db)
+    for name in applied:
+        click.echo(f"applied {name}")
+    click.echo(f"{state.location.display()}: schema up to date ({schema_version(db)[-1]})")
+
+
+def main() -> None:
+    cli(prog_name="pipetui")

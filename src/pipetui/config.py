@@ -1,0 +1,88 @@
+"""Settings from ``config.toml`` and where the data lives.
+
+Nothing here runs at import time; the front doors call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from pipetui.core.errors import PipetuiError
+from pipetui.core.money import validate_currency
+from pipetui.store.database import Location, parse_location
+
+APP_NAME = "pipetui"
+ENV_DB = "PIPETUI_DB"
+ENV_CONFIG = "PIPETUI_CONFIG"
+
+
+class ConfigError(PipetuiError):
+    """The config file is unreadable or holds a wrong value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str | None = None
+    me: str | None = None
+    currency: str = "USD"
+    path: Path | None = None
+
+
+def config_path() -> Path:
+    """``$PIPETUI_CONFIG``, else ``config.toml`` in the user config dir."""
+    if os.environ.get(ENV_CONFIG):
+        return Path(os.environ[ENV_CONFIG]).expanduser()
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def default_db_path() -> Path:
+    return data_dir() / "pipeline.db"
+
+
+def demo_db_path() -> Path:
+    """The demo pipeline lives in its own file, apart from real data."""
+    return data_dir() / "demo.db"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or config_path()
+    if not path.exists():
+        return Settings(path=path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    for key in ("db", "me", "currency"):
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"{path}: '{key}' must be a string")
+    currency = data.get("currency", "USD")
+    try:
+        currency = validate_currency(currency)
+    except PipetuiError as exc:
+        raise ConfigError(f"{path}: currency: {exc}") from None
+    return Settings(db=data.get("db"), me=data.get("me"), currency=currency, path=path)
+
+
+def resolve_location(cli_db: str | None, settings: Settings, *, demo: bool = False) -> tuple[Location, bool]:
+    """Which database: ``--db``, else ``$PIPETUI_DB``, else ``db`` in the
+    config file, else ``pipeline.db`` in the user data dir.
+
+    Returns the location and whether it is the default one (whose folder may
+    be created).
+    """
+    for chosen in (cli_db, os.environ.get(ENV_DB), settings.db):
+        if chosen:
+            return parse_location(chosen), False
+    path = demo_db_path() if demo else default_db_path()
+    return Location(str(path)), True

@@ -1,0 +1,1 @@
+"""The domain core: services, parsers, queries. Knows nothing of Textual or click."""

@@ -1,0 +1,61 @@
+"""Activities (calls, meetings, emails, tasks) and notes.
+
+Logging either one counts as activity on the deal and resets its rotting clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipetui.core import clock
+from pipetui.core.errors import InvalidInput
+from pipetui.core.text import clean_line, clean_text
+from pipetui.store import Activity, Contact, Deal, Note, Organization, Rep, database_proxy as db
+from pipetui.store.models import ACTIVITY_KINDS as KINDS
+
+
+def _touch(deal: Deal | None, when: dt.datetime) -> None:
+    if deal is not None:
+        Deal.update(last_activity_at=when).where(Deal.id == deal.id).execute()
+
+
+def add_activity(kind: str, subject: str, *, deal: Deal | None = None, contact: Contact | None = None,
+                 due_date: dt.date | None = None, due_time: dt.time | None = None,
+                 owner: Rep | None = None, done: bool = False) -> Activity:
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        raise InvalidInput(f"activity kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    subject = clean_line(subject, "subject")
+    now = clock.now()
+    with db.atomic():
+        activity = Activity.create(deal=deal, contact=contact, owner=owner, kind=kind,
+                                   subject=subject, due_date=due_date, due_time=due_time,
+                                   done=done, done_at=now if done else None, created_at=now)
+        _touch(deal, now)
+    return activity
+
+
+def complete_activity(activity_id: int) -> Activity:
+    now = clock.now()
+    with db.atomic():
+        activity = Activity.get_or_none(Activity.id == activity_id)
+        if activity is None:
+            raise InvalidInput(f"no activity #{activity_id}")
+        if not activity.done:
+            activity.done, activity.done_at = True, now
+            activity.save()
+            _touch(activity.deal, now)
+    return activity
+
+
+def add_note(body: str, *, deal: Deal | None = None, contact: Contact | None = None,
+             organization: Organization | None = None, author: Rep | None = None) -> Note:
+    body = clean_text(body, "note")
+    if deal is None and contact is None and organization is None:
+        raise InvalidInput("a note belongs to a deal, a contact or an organization")
+    now = clock.now()
+    with db.atomic():
+        note = Note.create(deal=deal, contact=contact, organization=organization, author=author,
+                           body=body, created_at=now)
+        _touch(deal, now)
+    return note

@@ -1,0 +1,37 @@
+"""The one source of "now" and "today", which tests and snapshots can freeze.
+
+Timestamps are naive UTC datetimes; "today" is the local calendar date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+_frozen: dt.datetime | None = None
+
+
+def now() -> dt.datetime:
+    """The current UTC time, naive, to the microsecond."""
+    if _frozen is not None:
+        return _frozen
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def today() -> dt.date:
+    """The current local date."""
+    if _frozen is not None:
+        return _frozen.date()
+    return dt.date.today()
+
+
+@contextmanager
+def frozen(at: dt.datetime) -> Iterator[None]:
+    """Freeze :func:`now` and :func:`today` at ``at`` (naive) for the block."""
+    global _frozen
+    previous, _frozen = _frozen, at
+    try:
+        yield
+    finally:
+        _frozen = previous

@@ -1,0 +1,131 @@
+"""Dates and periods as people type them."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pipetui.core import clock
+from pipetui.core.errors import InvalidInput
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_RELATIVE = re.compile(r"^\+(\d{1,4})([dwm])$")
+_DATE_EXAMPLES = "e.g. 2026-12-01, today, tomorrow, +3d, +2w, eom, eoq or fri"
+
+
+def end_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def end_of_quarter(day: dt.date) -> dt.date:
+    last_month = (day.month - 1) // 3 * 3 + 3
+    return end_of_month(day.replace(month=last_month, day=1))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+    """Parse ISO dates, ``today``, ``tomorrow``, ``yesterday``, ``+3d``,
+    ``+2w``, ``+1m``, ``eom``, ``eoq`` and weekday names.
+
+    A weekday name means its next occurrence after today (``fri`` on a Friday
+    is a week ahead).
+    """
+    today = today or clock.today()
+    word = text.strip().lower()
+    if not word:
+        raise InvalidInput(f"no date given ({_DATE_EXAMPLES})")
+    if word == "today":
+        return today
+    if word == "tomorrow":
+        return today + dt.timedelta(days=1)
+    if word == "yesterday":
+        return today - dt.timedelta(days=1)
+    if word == "eom":
+        return end_of_month(today)
+    if word == "eoq":
+        return end_of_quarter(today)
+    if match := _RELATIVE.match(word):
+        count, unit = int(match[1]), match[2]
+        if unit == "m":
+            return add_months(today, count)
+        return today + dt.timedelta(days=count * (7 if unit == "w" else 1))
+    if len(word) >= 3:
+        for index, name in enumerate(WEEKDAYS):
+            if name.startswith(word):
+                ahead = (index - today.weekday() - 1) % 7 + 1
+                return today + dt.timedelta(days=ahead)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+        try:
+            return dt.date.fromisoformat(word)
+        except ValueError:
+            raise InvalidInput(f"no such date: {text.strip()!r}") from None
+    raise InvalidInput(f"not a date: {text.strip()!r} ({_DATE_EXAMPLES})")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month or quarter, or any range of days (both ends included)."""
+
+    start: dt.date
+    end: dt.date
+    kind: str  # "month", "quarter", "week" or "range"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def month_period(day: dt.date) -> Period:
+    start = day.replace(day=1)
+    return Period(start, end_of_month(start), "month")
+
+
+def quarter_period(day: dt.date) -> Period:
+    start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return Period(start, end_of_quarter(start), "quarter")
+
+
+def parse_period(text: str, today: dt.date | None = None) -> Period:
+    """``2026-11`` (a month), ``2026-Q4`` (a quarter), ``this-month``,
+    ``this-quarter``, ``this-week``, or ``FROM..TO`` dates."""
+    today = today or clock.today()
+    word = text.strip().lower().replace(" ", "-").replace("_", "-")
+    if word in ("month", "this-month"):
+        return month_period(today)
+    if word in ("quarter", "this-quarter"):
+        return quarter_period(today)
+    if word in ("week", "this-week"):
+        start = today - dt.timedelta(days=today.weekday())
+        return Period(start, start + dt.timedelta(days=6), "week")
+    if match := re.fullmatch(r"(\d{4})-q([1-4])", word):
+        return quarter_period(dt.date(int(match[1]), int(match[2]) * 3 - 2, 1))
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", word):
+        month = int(match[2])
+        if not 1 <= month <= 12:
+            raise InvalidInput(f"no such month: {text.strip()!r}")
+        return month_period(dt.date(int(match[1]), month, 1))
+    if ".." in word:
+        first, _, last = word.partition("..")
+        start, end = parse_date(first, today), parse_date(last, today)
+        if end < start:
+            raise InvalidInput(f"period ends before it starts: {text.strip()!r}")
+        return Period(start, end, "range")
+    raise InvalidInput(
+        f"not a period: {text.strip()!r} (e.g. 2026-11, 2026-Q4, this-month, "
+        "this-quarter, this-week or 2026-10-01..2026-12-31)"
+    )

@@ -1,0 +1,349 @@
+"""Deal services: every write is one transaction and leaves history behind.
+
+Each function takes parsed values (see :mod:`pipetui.core.money`,
+:mod:`pipetui.core.dates`, :mod:`pipetui.core.lookup`) and returns the deal as
+it is after the change. Updates check the deal's ``version``: when
+``expected_version`` is given and the stored deal has moved on, nothing is
+written and :class:`ConflictError` is raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pipetui.core import clock
+from pipetui.core.errors import ConflictError, InvalidInput, NotFound
+from pipetui.core.lookup import default_pipeline, stages
+from pipetui.core.money import Money, validate_currency
+from pipetui.core.text import clean_line, parse_probability
+from pipetui.store import (
+    LOST,
+    OPEN,
+    WON,
+    Contact,
+    Deal,
+    LostReason,
+    Organization,
+    Rep,
+    Stage,
+    StageChange,
+    database_proxy as db,
+)
+
+_UNSET: Any = object()
+
+
+def get_deal(deal_id: int) -> Deal:
+    deal = Deal.select().where(Deal.id == deal_id, Deal.deleted_at.is_null()).first()
+    if deal is None:
+        raise NotFound(f"no deal #{deal_id}")
+    return deal
+
+
+def _record_change(deal: Deal, from_stage, to_stage, from_status, to_status, actor, when) -> None:
+    StageChange.create(
+        deal=deal.id,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        from_status=from_status,
+        to_status=to_status,
+        changed_at=when,
+        changed_by=actor,
+    )
+
+
+def _locked_deal(deal_id: int, expected_version: int | None) -> Deal:
+    """The deal as stored, refusing a stale version before anything is written."""
+    deal = get_deal(deal_id)
+    if expected_version is not None and deal.version != expected_version:
+        raise _conflict(deal, expected_version)
+    return deal
+
+
+def _conflict(deal: Deal, expected_version: int) -> ConflictError:
+    return ConflictError(
+        f"deal #{deal.id} {deal.title!r} was changed by someone else since you opened it "
+        f"(version {deal.version}, yours {expected_version}); reload it to see the change"
+    )
+
+
+def _save(deal: Deal, changes: dict[str, Any], when: dt.datetime) -> Deal:
+    """Write ``changes`` only if the deal still has the version we read."""
+    updated = (
+        Deal.update(**changes, updated_at=when, version=Deal.version + 1)
+        .where(Deal.id == deal.id, Deal.version == deal.version, Deal.deleted_at.is_null())
+        .execute()
+    )
+    if updated != 1:
+        current = Deal.get_or_none(Deal.id == deal.id)
+        if current is None or current.deleted_at is not None:
+            raise NotFound(f"deal #{deal.id} was deleted by someone else")
+        raise _conflict(current, deal.version)
+    return Deal.get_by_id(deal.id)
+
+
+def _check_stage(stage: Stage, deal_pipeline_id: int | None = None) -> Stage:
+    if deal_pipeline_id is not None and stage.pipeline_id != deal_pipeline_id:
+        raise InvalidInput(f"stage {stage.name!r} belongs to another pipeline")
+    return stage
+
+
+def create_deal(
+    title: str,
+    value: Money,
+    *,
+    stage: Stage | None = None,
+    owner: Rep | None = None,
+    organization: Organization | None = None,
+    contact: Contact | None = None,
+    expected_close: dt.date | None = None,
+    probability: int | None = None,
+    external_id: str | None = None,
+    actor: Rep | None = None,
+) -> Deal:
+    """Open a new deal, in the first stage unless ``stage`` is given."""
+    title = clean_line(title, "title")
+    if value.amount < 0:
+        raise InvalidInput("value must not be negative")
+    currency = validate_currency(value.currency)
+    if probability is not None:
+        probability = parse_probability(probability)
+    now = clock.now()
+    with db.atomic():
+        pipeline = stage.pipeline if stage is not None else default_pipeline()
+        stage = stage or stages(pipeline)[0]
+        deal = Deal.create(
+            pipeline=pipeline,
+            stage=stage,
+            title=title,
+            value=value.amount,
+            currency=currency,
+            probability=probability,
+            owner=owner,
+            organization=organization,
+            contact=contact,
+            expected_close=expected_close,
+            status=OPEN,
+            created_at=now,
+            updated_at=now,
+            stage_entered_at=now,
+            last_activity_at=now,
+            external_id=external_id,
+        )
+        _record_change(deal, None, stage, None, OPEN, actor, now)
+    return Deal.get_by_id(deal.id)
+
+
+def edit_deal(
+    deal_id: int,
+    *,
+    expected_version: int | None = None,
+    title: str = _UNSET,
+    value: Money = _UNSET,
+    probability: int | None = _UNSET,
+    owner: Rep | None = _UNSET,
+    organization: Organization | None = _UNSET,
+    contact: Contact | None = _UNSET,
+    expected_close: dt.date | None = _UNSET,
+    actor: Rep | None = None,
+) -> Deal:
+    """Change the given fields; stage and status change through move/win/lose/reopen."""
+    changes: dict[str, Any] = {}
+    if title is not _UNSET:
+        changes["title"] = clean_line(title, "title")
+    if value is not _UNSET:
+        if value.amount < 0:
+            raise InvalidInput("value must not be negative")
+        changes["value"] = value.amount
+        changes["currency"] = validate_currency(value.currency)
+    if probability is not _UNSET:
+        changes["probability"] = None if probability is None else parse_probability(probability)
+    for name, given in (
+        ("owner", owner),
+        ("organization", organization),
+        ("contact", contact),
+        ("expected_close", expected_close),
+    ):
+        if given is not _UNSET:
+            changes[name] = given
+    now = clock.now()
+    with db.atomic():
+        deal = _locked_deal(deal_id, expected_version)
+        if not changes:
+            return deal
+        return _save(deal, changes, now)
+
+
+def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None,
+              actor: Rep | None = None) -> Deal:
+    """Move an open deal to another stage of its pipeline."""
+    now = clock.now()
+    with db.atomic():
+        deal = _locked_deal(deal_id, expected_version)
+        _check_stage(stage, deal.pipeline_id)
+        if deal.status != OPEN:
+            raise InvalidInput(f"deal #{deal.id} is {deal.status}; reopen it before moving it")
+        if deal.stage_id == stage.id:
+            raise InvalidInput(f"deal #{deal.id} is already in {stage.name}")
+        from_stage = deal.stage_id
+        deal = _save(deal, {"stage": stage, "stage_entered_at": now, "last_activity_at": now}, now)
+        _record_change(deal, from_stage, stage, OPEN, OPEN, actor, now)
+    return deal
+
+
+def step_deal(deal_id: int, steps: int, *, expected_version: int | None = None,
+              actor: Rep | None = None) -> Deal:
+    """Move a deal ``steps`` stages forward (or back when negative)."""
+    deal = get_deal(deal_id)
+    ordered = stages(deal.pipeline)
+    index = next(i for i, s in enumerate(ordered) if s.id == deal.stage_id) + steps
+    if not 0 <= index < len(ordered):
+        edge = "last" if steps > 0 else "first"
+        raise InvalidInput(f"deal #{deal.id} is already in the {edge} stage")
+    return move_deal(deal_id, ordered[index], expected_version=expected_version, actor=actor)
+
+
+def win_deal(deal_id: int, *, expected_version: int | None = None, actor: Rep | None = None) -> Deal:
+    """Mark an open deal won; it stays in its last stage for the history."""
+    now = clock.now()
+    with db.atomic():
+        deal = _locked_deal(deal_id, expected_version)
+        if deal.status != OPEN:
+            raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
+        deal = _save(deal, {"status": WON, "closed_at": now, "lost_reason": None,
+                            "last_activity_at": now}, now)
+        _record_change(deal, deal.stage_id, deal.stage_id, OPEN, WON, actor, now)
+    return deal
+
+
+def lose_deal(deal_id: int, reason: str, *, expected_version: int | None = None,
+              actor: Rep | None = None) -> Deal:
+    """Mark an open deal lost. ``reason`` is required: a listed reason
+    (matched case-insensitively, unique prefix allowed) or free text."""
+    reason = clean_line(reason or "", "lost reason", max_length=500)
+    now = clock.now()
+    with db.atomic():
+        reason = _canonical_lost_reason(reason)
+        deal = _locked_deal(deal_id, expected_version)
+        if deal.status != OPEN:
+            raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
+        deal = _save(deal, {"status": LOST, "closed_at": now, "lost_reason": reason,
+                            "last_activity_at": now}, now)
+        _record_change(deal, deal.stage_id, deal.stage_id, OPEN, LOST, actor, now)
+    return deal
+
+
+def _canonical_lost_reason(reason: str) -> str:
+    listed = [r.name for r in LostReason.select().where(LostReason.active == True)]  # noqa: E712
+    folded = reason.casefold()
+    exact = [name for name in listed if name.casefold() == folded]
+    prefixed = [name for name in listed if name.casefold().startswith(folded)]
+    if exact:
+        return exact[0]
+    if len(prefixed) == 1 and len(reason) >= 3:
+        return prefixed[0]
+    return reason
+
+
+def reopen_deal(deal_id: int, stage: Stage | None = None, *, expected_version: int | None = None,
+                actor: Rep | None = None) -> Deal:
+    """Reopen a won or lost deal, in its last stage unless ``stage`` is given."""
+    now = clock.now()
+    with db.atomic():
+        deal = _locked_deal(deal_id, expected_version)
+        if deal.status == OPEN:
+            raise InvalidInput(f"deal #{deal.id} is already open")
+        if stage is not None:
+            _check_stage(stage, deal.pipeline_id)
+        target = stage.id if stage is not None else deal.stage_id
+        from_stage, from_status = deal.stage_id, deal.status
+        changes = {"status": OPEN, "closed_at": None, "lost_reason": None, "stage": target,
+                   "last_activity_at": now}
+        if target != from_stage:
+            changes["stage_entered_at"] = now
+        deal = _save(deal, changes, now)
+        _record_change(deal, from_stage, target, from_status, OPEN, actor, now)
+    return deal
+
+
+def delete_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
+    """Soft delete: the deal leaves every list and figure but keeps its rows."""
+    now = clock.now()
+    with db.atomic():
+        deal = _locked_deal(deal_id, expected_version)
+        return _save(deal, {"deleted_at": now}, now)
+
+
+def restore_deal(deal_id: int) -> Deal:
+    """Undo a soft delete."""
+    now = clock.now()
+    with db.atomic():
+        deal = Deal.get_or_none(Deal.id == deal_id)
+        if deal is None or deal.deleted_at is None:
+            raise NotFound(f"no deleted deal #{deal_id}")
+        Deal.update(deleted_at=None, updated_at=now, version=Deal.version + 1).where(
+            Deal.id == deal_id
+        ).execute()
+    return Deal.get_by_id(deal_id)
+
+
+def history(deal_id: int) -> list[StageChange]:
+    """The deal's stage and status changes, oldest first."""
+    return list(
+        StageChange.select()
+        .where(StageChange.deal == deal_id)
+        .order_by(StageChange.changed_at, StageChange.id)
+    )
+
+
+def win_probability(deal: Deal) -> int:
+    """The deal's own probability, else its stage's default; 100 won, 0 lost."""
+    if deal.status == WON:
+        return 100
+    if deal.status == LOST:
+        return 0
+    return deal.probability if deal.probability is not None else deal.stage.probability
+
+
+def add_deal(
+    title: str,
+    value: str,
+    *,
+    default_currency: str,
+    stage: str | None = None,
+    owner: str | None = None,
+    organization: str | None = None,
+    contact: str | None = None,
+    expected_close: str | None = None,
+    currency: str | None = None,
+    probability: str | None = None,
+    actor: Rep | None = None,
+) -> Deal:
+    """Create a deal from what a person typed, as ``pipetui add`` and the
+    quick-add of the board do.
+
+    Every field is parsed before anything is written; a new organization or
+    contact is created in the same transaction as the deal.
+    """
+    from pipetui.core.dates import parse_date
+    from pipetui.core.lookup import resolve_rep, resolve_stage
+    from pipetui.core.money import parse_money
+    from pipetui.core.people import find_or_create_contact, find_or_create_organization
+
+    title = clean_line(title, "title")
+    money = parse_money(value, validate_currency(currency) if currency else default_currency)
+    if currency and money.currency != validate_currency(currency):
+        raise InvalidInput(f"value is in {money.currency} but --currency says {currency.upper()}")
+    stage_row = resolve_stage(stage) if stage else None
+    owner_row = resolve_rep(owner) if owner else actor
+    close = parse_date(expected_close) if expected_close else None
+    chance = parse_probability(probability) if probability not in (None, "") else None
+    org_name = clean_line(organization or "", "organization name", required=False)
+    contact_name = clean_line(contact or "", "contact name", required=False)
+    with db.atomic():
+        org_row = find_or_create_organization(org_name) if org_name else None
+        contact_row = find_or_create_contact(contact_name, org_row) if contact_name else None
+        return create_deal(title, money, stage=stage_row, owner=owner_row, organization=org_row,
+                           contact=contact_row, expected_close=close, probability=chance,
+                           actor=actor)

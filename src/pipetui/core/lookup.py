@@ -1,0 +1,113 @@
+"""Finding things by what a person types: ids, names and unique prefixes."""
+
+from __future__ import annotations
+
+import getpass
+
+from peewee import fn
+
+from pipetui.core.errors import Ambiguous, InvalidInput, NotFound
+from pipetui.store import Deal, Pipeline, Rep, Stage
+
+_MAX_LISTED = 10
+
+
+def default_pipeline() -> Pipeline:
+    pipeline = Pipeline.select().order_by(Pipeline.id).first()
+    if pipeline is None:
+        raise NotFound("the database has no pipeline")
+    return pipeline
+
+
+def stages(pipeline: Pipeline | None = None) -> list[Stage]:
+    pipeline = pipeline or default_pipeline()
+    return list(Stage.select().where(Stage.pipeline == pipeline).order_by(Stage.position))
+
+
+def _pick(text: str, candidates: list, name_of, what: str, plural: str):
+    """Exact case-insensitive match first, then a unique prefix."""
+    wanted = text.strip().casefold()
+    if not wanted:
+        raise InvalidInput(f"no {what} given")
+    exact = [c for c in candidates if name_of(c).casefold() == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    matches = exact or [c for c in candidates if name_of(c).casefold().startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(name_of(c) for c in candidates)
+    if not matches:
+        raise NotFound(f"no {what} {text.strip()!r}; {plural}: {names}")
+    listed = ", ".join(name_of(c) for c in matches)
+    raise Ambiguous(f"{what} {text.strip()!r} is ambiguous: {listed}")
+
+
+def resolve_stage(text: str, pipeline: Pipeline | None = None) -> Stage:
+    """A stage by case-insensitive name or unique prefix (``prop`` -> Proposal)."""
+    return _pick(text, stages(pipeline), lambda s: s.name, "stage", "the stages are")
+
+
+def resolve_rep(text: str) -> Rep:
+    """A rep by case-insensitive name, unique name prefix or login name."""
+    reps = list(Rep.select().order_by(Rep.name))
+    wanted = text.strip().casefold()
+    by_login = [r for r in reps if r.username and r.username.casefold() == wanted]
+    if len(by_login) == 1:
+        return by_login[0]
+    if not reps:
+        raise NotFound(f"no rep {text.strip()!r}: there are no reps yet (add one with 'pipetui rep add NAME')")
+    return _pick(text, reps, lambda r: r.name, "rep", "the reps are")
+
+
+def resolve_deal(text: str | int, *, include_deleted: bool = False) -> Deal:
+    """A deal by id (``42`` or ``#42``), exact title, or unique title prefix.
+
+    An ambiguous reference lists the candidates with their ids.
+    """
+    ref = str(text).strip()
+    if not ref:
+        raise InvalidInput("no deal given")
+    live = Deal.deleted_at.is_null(True) if not include_deleted else True
+    digits = ref.removeprefix("#")
+    if digits.isdigit():
+        deal = Deal.select().where(Deal.id == int(digits), live).first()
+        if deal is not None:
+            return deal
+        if ref.startswith("#"):
+            raise NotFound(f"no deal #{digits}")
+    folded = ref.casefold()
+    exact = list(Deal.select().where(Deal.title == ref, live).limit(_MAX_LISTED + 1))
+    if len(exact) == 1:
+        return exact[0]
+    # substr/lower rather than LIKE: LIKE's escaping differs between SQLite and PostgreSQL.
+    prefix = fn.lower(fn.substr(Deal.title, 1, len(ref)))
+    matches = exact or list(
+        Deal.select()
+        .where(prefix == ref.lower(), live)
+        .order_by(Deal.title, Deal.id)
+        .limit(_MAX_LISTED + 1)
+    )
+    matches = [d for d in matches if d.title.casefold().startswith(folded)] or matches
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFound(f"no deal matches {ref!r} (give its id or the start of its title)")
+    listed = "; ".join(f"#{d.id} {d.title}" for d in matches[:_MAX_LISTED])
+    more = " and more" if len(matches) > _MAX_LISTED else ""
+    raise Ambiguous(f"{ref!r} matches several deals: {listed}{more}; give the id")
+
+
+def resolve_actor(name: str | None, configured: str | None = None) -> Rep | None:
+    """Who is acting: ``--as``, else ``me`` from the config, else the login name.
+
+    An explicit name that matches no rep is an error; an unknown login name
+    means nobody in particular (None).
+    """
+    for explicit in (name, configured):
+        if explicit:
+            return resolve_rep(explicit)
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):
+        return None
+    return Rep.select().where(Rep.username == login).first()

@@ -1,0 +1,135 @@
+"""Money: integer minor units plus an ISO-4217 code, never a float."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from pipetui.core.errors import InvalidInput
+
+# Currencies whose minor unit is not the cent.
+_MINOR_DIGITS = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}
+_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
+_SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+
+# The largest amount accepted, in major units: far beyond any deal, far below
+# the 64-bit limit of the value column even in minor units times 100 %.
+MAX_MAJOR = 10**12
+
+_NUMBER = re.compile(
+    r"""^(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?   # 12,500.50
+        |\d+(?:\.\d+)?|\.\d+)                          # 12500, 12.5, .5
+        (?P<suffix>[kmb]?)$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_CODE = re.compile(r"^[A-Z]{3}$")
+_EXAMPLES = "e.g. 12500, 12,500.50, 12.5k, 1.2m, $3,000 or EUR 900"
+
+
+def minor_digits(currency: str) -> int:
+    return _MINOR_DIGITS.get(currency, 2)
+
+
+def validate_currency(code: str) -> str:
+    """An upper-case ISO-4217 code, or :class:`InvalidInput`."""
+    normal = code.strip().upper()
+    if not _CODE.match(normal):
+        raise InvalidInput(f"not a currency code: {code!r} (use three letters such as USD or EUR)")
+    return normal
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    amount: int  # minor units
+    currency: str
+
+    def __str__(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+def parse_money(text: str, default_currency: str) -> Money:
+    """Parse what a person types for an amount.
+
+    Accepts ``12500``, ``12,500.50``, ``12.5k``, ``1.2m``, ``$3,000``,
+    ``EUR 900`` and ``900 eur``; rejects negatives, ``nan``, ``inf``,
+    exponents, more decimals than the currency has and anything else.
+    """
+    original = text
+    text = text.strip().replace("\u00a0", " ").replace("_", "")
+    if not text:
+        raise InvalidInput(f"no amount given ({_EXAMPLES})")
+    if text.startswith("-") or text.startswith("(") or "-" in text:
+        raise InvalidInput(f"amount must not be negative: {original!r}")
+    currency = None
+    for symbol, code in _SYMBOLS.items():
+        if text.startswith(symbol):
+            currency, text = code, text[len(symbol):].strip()
+            break
+    parts = text.split()
+    if len(parts) == 2:
+        head, tail = parts
+        if _CODE.match(head.upper()) and not head[0].isdigit():
+            code, text = head.upper(), tail
+        elif _CODE.match(tail.upper()):
+            code, text = tail.upper(), head
+        else:
+            raise InvalidInput(f"not an amount: {original!r} ({_EXAMPLES})")
+        if currency is not None and currency != code:
+            raise InvalidInput(f"amount names two currencies: {original!r}")
+        currency = code
+    elif len(parts) > 2:
+        raise InvalidInput(f"not an amount: {original!r} ({_EXAMPLES})")
+    if text.startswith("-"):
+        raise InvalidInput(f"amount must not be negative: {original!r}")
+    match = _NUMBER.match(text)
+    if not match:
+        raise InvalidInput(f"not an amount: {original!r} ({_EXAMPLES})")
+    currency = currency or validate_currency(default_currency)
+    try:
+        major = Decimal(match["number"].replace(",", "")) * _SUFFIXES[match["suffix"].lower()]
+    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+        raise InvalidInput(f"not an amount: {original!r} ({_EXAMPLES})") from None
+    if major > MAX_MAJOR:
+        raise InvalidInput(f"amount too large: {original!r} (at most {MAX_MAJOR:,})")
+    minor = major.scaleb(minor_digits(currency))
+    if minor != minor.to_integral_value():
+        raise InvalidInput(
+            f"{original!r} has more decimals than {currency} allows ({minor_digits(currency)})"
+        )
+    return Money(int(minor), currency)
+
+
+def format_money(amount: int, currency: str, *, cents: bool | None = None) -> str:
+    """``1250050, "EUR"`` -> ``"12,500.50 EUR"``; whole amounts drop the cents.
+
+    ``cents=False`` rounds to whole units, ``cents=True`` always shows them.
+    """
+    digits = minor_digits(currency)
+    sign = "-" if amount < 0 else ""
+    major, minor = divmod(abs(amount), 10**digits)
+    if digits and (cents or (cents is None and minor)):
+        return f"{sign}{major:,}.{minor:0{digits}d} {currency}"
+    if digits and cents is False and minor * 2 >= 10**digits:
+        major += 1
+    return f"{sign}{major:,} {currency}"
+
+
+def format_compact(amount: int, currency: str) -> str:
+    """A short form for narrow places: ``12.5k EUR``, ``1.2M USD``."""
+    major = amount / 10 ** minor_digits(currency)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(major) >= limit:
+            scaled = major / limit
+            text = f"{scaled:.1f}".rstrip("0").rstrip(".") if abs(scaled) < 100 else f"{scaled:.0f}"
+            return f"{text}{suffix} {currency}"
+    return f"{major:.0f} {currency}"
+
+
+def to_major_string(amount: int, currency: str) -> str:
+    """The amount as a plain decimal string in major units, for CSV and JSON."""
+    return str(Decimal(amount).scaleb(-minor_digits(currency)))

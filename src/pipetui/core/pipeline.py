@@ -1,0 +1,152 @@
+"""Read queries of the pipeline: what the board, the lists and the metrics show.
+
+All of them aggregate or page in the database over the indexes made by
+migration 0002, so their cost does not grow with the number of deals shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from peewee import JOIN, Case, fn
+
+from pipetui.core.lookup import default_pipeline, stages
+from pipetui.store import OPEN, Deal, Organization, Pipeline, Rep, Stage
+
+LIVE = Deal.deleted_at.is_null()
+
+
+@dataclass
+class StageTotal:
+    """Open deals of one stage: count, and value and weighted value per currency."""
+
+    stage: Stage
+    count: int = 0
+    value: dict[str, int] = field(default_factory=dict)  # currency -> minor units
+    weighted: dict[str, int] = field(default_factory=dict)
+
+
+def _weighted_sums():
+    """Columns that let weighted value be summed in one pass: the sum of
+    value x own probability, and the sum of the values that use the stage's."""
+    return (
+        fn.SUM(fn.COALESCE(Deal.value * Deal.probability, 0)).alias("own_weighted"),
+        fn.SUM(Case(None, [(Deal.probability.is_null(), Deal.value)], 0)).alias("default_value"),
+    )
+
+
+def stage_totals(pipeline: Pipeline | None = None, owner_id: int | None = None) -> list[StageTotal]:
+    """Count, total and weighted value of the open deals in each stage.
+
+    Weighted value = value x probability, the deal's own or else the stage's
+    default. The database sums over the covering index; the stage default is
+    applied to the per-stage sums afterwards.
+    """
+    ordered = stages(pipeline)
+    totals = {s.id: StageTotal(s) for s in ordered}
+    query = (
+        Deal.select(
+            Deal.stage_id.alias("stage_id"),
+            Deal.currency,
+            fn.COUNT(Deal.id).alias("n"),
+            fn.SUM(Deal.value).alias("total"),
+            *_weighted_sums(),
+        )
+        .where(Deal.status == OPEN, LIVE, Deal.stage.in_(list(totals)))
+        .group_by(Deal.stage_id, Deal.currency)
+    )
+    if owner_id is not None:
+        query = query.where(Deal.owner == owner_id)
+    for row in query.dicts():
+        total = totals[row["stage_id"]]
+        currency = row["currency"]
+        total.count += row["n"]
+        total.value[currency] = int(row["total"])
+        percent_value = int(row["own_weighted"]) + int(row["default_value"]) * total.stage.probability
+        total.weighted[currency] = percent_value // 100
+    return [totals[s.id] for s in ordered]
+
+
+def top_deals(stage_id: int, *, limit: int = 50, offset: int = 0) -> list[Deal]:
+    """One page of a stage's open deals, largest value first (the board's column)."""
+    return list(
+        Deal.select(Deal, Organization.name, Rep.name)
+        .join(Organization, JOIN.LEFT_OUTER, on=(Deal.organization == Organization.id))
+        .switch(Deal)
+        .join(Rep, JOIN.LEFT_OUTER, on=(Deal.owner == Rep.id))
+        .where(Deal.status == OPEN, Deal.stage == stage_id, LIVE)
+        .order_by(Deal.value.desc(), Deal.id)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    month: str  # YYYY-MM
+    currency: str
+    count: int
+    value: int
+    weighted: int
+
+
+def forecast_by_month(start: dt.date, end: dt.date, pipeline: Pipeline | None = None) -> list[ForecastRow]:
+    """Open deals by month of expected close between ``start`` and ``end``."""
+    by_stage = {s.id: s.probability for s in stages(pipeline)}
+    month = fn.SUBSTR(Deal.expected_close.cast("TEXT"), 1, 7)
+    rows = (
+        Deal.select(
+            month.alias("month"),
+            Deal.currency,
+            Deal.stage_id.alias("stage_id"),
+            fn.COUNT(Deal.id).alias("n"),
+            fn.SUM(Deal.value).alias("total"),
+            *_weighted_sums(),
+        )
+        .where(Deal.status == OPEN, LIVE, Deal.expected_close.between(start, end))
+        .group_by(month, Deal.currency, Deal.stage_id)
+        .dicts()
+    )
+    merged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        acc = merged[(row["month"], row["currency"])]
+        acc[0] += row["n"]
+        acc[1] += int(row["total"])
+        acc[2] += int(row["own_weighted"]) + int(row["default_value"]) * by_stage.get(row["stage_id"], 0)
+    return [
+        ForecastRow(month, currency, n, total, weighted // 100)
+        for (month, currency), (n, total, weighted) in sorted(merged.items())
+    ]
+
+
+def list_deals(*, status: str | None = OPEN, stage: Stage | None = None, owner: Rep | None = None,
+               limit: int | None = None) -> list[Deal]:
+    """Deals for lists and exports, in pipeline order then value."""
+    query = (
+        Deal.select(Deal, Stage, Organization, Rep)
+        .join(Stage, on=(Deal.stage == Stage.id))
+        .switch(Deal)
+        .join(Organization, JOIN.LEFT_OUTER, on=(Deal.organization == Organization.id))
+        .switch(Deal)
+        .join(Rep, JOIN.LEFT_OUTER, on=(Deal.owner == Rep.id))
+        .where(LIVE)
+        .order_by(Stage.position, Deal.value.desc(), Deal.id)
+    )
+    if status is not None:
+        query = query.where(Deal.status == status)
+    if stage is not None:
+        query = query.where(Deal.stage == stage)
+    if owner is not None:
+        query = query.where(Deal.owner == owner)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(query)
+
+
+def count_deals(include_deleted: bool = True) -> int:
+    query = Deal.select()
+    if not include_deleted:
+        query = query.where(LIVE)
+    return query.count()

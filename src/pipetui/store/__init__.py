@@ -1,0 +1,37 @@
+"""The store: Peewee models, the database opener and migrations.
+
+Knows nothing of the TUI or the CLI.
+"""
+
+from pipetui.store.database import (
+    DatabaseOpenError,
+    Location,
+    is_postgres,
+    migrate,
+    open_database,
+    parse_location,
+)
+from pipetui.store.models import (
+    ALL_MODELS,
+    LOST,
+    OPEN,
+    WON,
+    Activity,
+    Contact,
+    Deal,
+    LostReason,
+    Note,
+    Organization,
+    Pipeline,
+    Quota,
+    Rep,
+    Stage,
+    StageChange,
+    database_proxy,
+)
+
+__all__ = [
+    "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "DatabaseOpenError", "Deal",
+    "Location", "LostReason", "Note", "Organization", "Pipeline", "Quota", "Rep", "Stage",
+    "StageChange", "database_proxy", "is_postgres", "migrate", "open_database", "parse_location",
+]

@@ -1,0 +1,77 @@
+"""Bulk writes for generated or imported data: many rows, one statement plan.
+
+Peewee's ``insert_many`` builds one SQL string per batch in Python; for
+hundreds of thousands of rows the driver's own batch insert is several times
+faster. Callers pass rows as tuples in column order, dates and times as ISO
+strings (which both SQLite and PostgreSQL accept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+from peewee import Database, Model, fn
+
+from pipetui.store.database import is_postgres
+
+
+def insert_rows(db: Database, model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert ``rows`` into ``model``'s table; call inside a transaction."""
+    table = model._meta.table_name
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = db.cursor()
+    if is_postgres(db):
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, f'INSERT INTO "{table}" ({names}) VALUES %s', rows, page_size=2000)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+
+def next_id(model: type[Model]) -> int:
+    """The id after the largest one in use, for rows that carry explicit ids."""
+    return (model.select(fn.MAX(model.id)).scalar() or 0) + 1
+
+
+def sync_id_sequence(db: Database, model: type[Model]) -> None:
+    """After explicit ids, move PostgreSQL's sequence past them (SQLite needs nothing)."""
+    if is_postgres(db):
+        table = model._meta.table_name
+        db.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
+        )
+
+
+@contextmanager
+def indexes_deferred(db: Database, models: Sequence[type[Model]]) -> Iterator[None]:
+    """Drop the secondary indexes of ``models`` for the block and rebuild them after.
+
+    Building an index once over sorted data is several times cheaper than
+    updating it row by row. Use inside the transaction that writes the rows,
+    so that a failure restores the indexes with everything else.
+    """
+    tables = [model._meta.table_name for model in models]
+    if is_postgres(db):
+        rows = db.execute_sql(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            (tables,),
+        ).fetchall()
+    else:
+        marks = ", ".join("?" for _ in tables)
+        rows = db.execute_sql(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks})",
+            tables,
+        ).fetchall()
+    unique = [(name, sql) for name, sql in rows if "UNIQUE" in sql.upper()]
+    deferred = [(name, sql) for name, sql in rows if (name, sql) not in unique]
+    for name, _sql in deferred:
+        db.execute_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in deferred:
+        db.execute_sql(sql)

@@ -1,0 +1,164 @@
+"""Peewee models of the pipeline.
+
+Models are bound to ``database_proxy``; :func:`pipetui.store.database.open_database`
+initializes it, so importing this module touches no database.
+
+Money is an integer in minor units (cents) plus an ISO-4217 currency code.
+Timestamps are naive UTC datetimes; calendar dates (expected close, due dates)
+are plain dates in the user's local calendar.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SmallIntegerField,
+    TextField,
+    TimeField,
+)
+
+database_proxy = DatabaseProxy()
+
+OPEN, WON, LOST = "open", "won", "lost"
+DEAL_STATUSES = (OPEN, WON, LOST)
+ACTIVITY_KINDS = ("call", "meeting", "email", "task")
+MONTH, QUARTER = "month", "quarter"
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class Pipeline(BaseModel):
+    name = CharField(unique=True)
+    created_at = DateTimeField()
+
+
+class Stage(BaseModel):
+    pipeline = ForeignKeyField(Pipeline, backref="stages", on_delete="CASCADE")
+    name = CharField()
+    position = IntegerField()
+    probability = SmallIntegerField()  # default win probability, 0-100
+    rotting_days = IntegerField(null=True)  # None: never rots
+
+    class Meta:
+        indexes = ((("pipeline", "name"), True),)
+
+
+class Rep(BaseModel):
+    name = CharField(unique=True)
+    email = CharField(null=True)
+    username = CharField(null=True)  # operating-system login mapped to this rep
+    active = BooleanField(default=True)
+    created_at = DateTimeField()
+
+
+class Organization(BaseModel):
+    name = CharField(unique=True)
+    website = CharField(null=True)
+    created_at = DateTimeField()
+
+
+class Contact(BaseModel):
+    name = CharField()
+    email = CharField(null=True)
+    phone = CharField(null=True)
+    organization = ForeignKeyField(Organization, null=True, backref="contacts", on_delete="SET NULL")
+    created_at = DateTimeField()
+
+
+class LostReason(BaseModel):
+    name = CharField(unique=True)
+    active = BooleanField(default=True)
+
+
+class Deal(BaseModel):
+    pipeline = ForeignKeyField(Pipeline, backref="deals", index=False)
+    stage = ForeignKeyField(Stage, backref="deals")
+    title = CharField(max_length=200)
+    value = BigIntegerField(default=0)  # minor units
+    currency = CharField(max_length=3)
+    probability = SmallIntegerField(null=True)  # overrides the stage default
+    owner = ForeignKeyField(Rep, null=True, backref="deals", on_delete="SET NULL", index=False)
+    organization = ForeignKeyField(Organization, null=True, backref="deals", on_delete="SET NULL")
+    contact = ForeignKeyField(Contact, null=True, backref="deals", on_delete="SET NULL")
+    expected_close = DateField(null=True)
+    status = CharField(max_length=4, default=OPEN)
+    lost_reason = TextField(null=True)
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+    closed_at = DateTimeField(null=True)
+    stage_entered_at = DateTimeField()
+    last_activity_at = DateTimeField()
+    version = IntegerField(default=1)
+    external_id = CharField(null=True, unique=True)
+    deleted_at = DateTimeField(null=True)
+
+
+class StageChange(BaseModel):
+    """One row for every stage or status change: the source of all history."""
+
+    deal = ForeignKeyField(Deal, backref="stage_changes", on_delete="CASCADE", index=False)
+    from_stage = ForeignKeyField(Stage, null=True, backref="+", index=False)
+    to_stage = ForeignKeyField(Stage, backref="+", index=False)
+    from_status = CharField(max_length=4, null=True)
+    to_status = CharField(max_length=4)
+    changed_at = DateTimeField()
+    changed_by = ForeignKeyField(Rep, null=True, backref="+", on_delete="SET NULL", index=False)
+
+
+class Quota(BaseModel):
+    """A quota of one rep, or of the whole team when ``rep`` is None."""
+
+    rep = ForeignKeyField(Rep, null=True, backref="quotas", on_delete="CASCADE")
+    period_kind = CharField(max_length=7)  # MONTH or QUARTER
+    period_start = DateField()
+    amount = BigIntegerField()  # minor units
+    currency = CharField(max_length=3)
+
+
+class Activity(BaseModel):
+    deal = ForeignKeyField(Deal, null=True, backref="activities", on_delete="CASCADE", index=False)
+    contact = ForeignKeyField(Contact, null=True, backref="activities", on_delete="SET NULL")
+    owner = ForeignKeyField(Rep, null=True, backref="+", on_delete="SET NULL", index=False)
+    kind = CharField(max_length=8)
+    subject = CharField(max_length=200)
+    due_date = DateField(null=True)
+    due_time = TimeField(null=True)
+    done = BooleanField(default=False)
+    done_at = DateTimeField(null=True)
+    created_at = DateTimeField()
+
+
+class Note(BaseModel):
+    deal = ForeignKeyField(Deal, null=True, backref="notes", on_delete="CASCADE", index=False)
+    contact = ForeignKeyField(Contact, null=True, backref="notes", on_delete="CASCADE")
+    organization = ForeignKeyField(Organization, null=True, backref="notes", on_delete="CASCADE")
+    author = ForeignKeyField(Rep, null=True, backref="+", on_delete="SET NULL", index=False)
+    body = TextField()
+    created_at = DateTimeField()
+
+
+ALL_MODELS = [
+    Pipeline,
+    Stage,
+    Rep,
+    Organization,
+    Contact,
+    LostReason,
+    Deal,
+    StageChange,
+    Quota,
+    Activity,
+    Note,
+]
