@@ -37,6 +37,23 @@ def _weighted_sums():
     )
 
 
+def stage_totals_query(stage_ids: list[int], owner_id: int | None = None):
+    query = (
+        Deal.select(
+            Deal.stage_id.alias("stage_id"),
+            Deal.currency,
+            fn.COUNT(Deal.id).alias("n"),
+            fn.SUM(Deal.value).alias("total"),
+            *_weighted_sums(),
+        )
+        .where(Deal.status == OPEN, LIVE, Deal.stage.in_(stage_ids))
+        .group_by(Deal.stage_id, Deal.currency)
+    )
+    if owner_id is not None:
+        query = query.where(Deal.owner == owner_id)
+    return query
+
+
 def stage_totals(pipeline: Pipeline | None = None, owner_id: int | None = None) -> list[StageTotal]:
     """Count, total and weighted value of the open deals in each stage.
 
@@ -46,20 +63,7 @@ def stage_totals(pipeline: Pipeline | None = None, owner_id: int | None = None) 
     """
     ordered = stages(pipeline)
     totals = {s.id: StageTotal(s) for s in ordered}
-    query = (
-        Deal.select(
-            Deal.stage_id.alias("stage_id"),
-            Deal.currency,
-            fn.COUNT(Deal.id).alias("n"),
-            fn.SUM(Deal.value).alias("total"),
-            *_weighted_sums(),
-        )
-        .where(Deal.status == OPEN, LIVE, Deal.stage.in_(list(totals)))
-        .group_by(Deal.stage_id, Deal.currency)
-    )
-    if owner_id is not None:
-        query = query.where(Deal.owner == owner_id)
-    for row in query.dicts():
+    for row in stage_totals_query(list(totals), owner_id).dicts():
         total = totals[row["stage_id"]]
         currency = row["currency"]
         total.count += row["n"]
@@ -71,7 +75,11 @@ def stage_totals(pipeline: Pipeline | None = None, owner_id: int | None = None) 
 
 def top_deals(stage_id: int, *, limit: int = 50, offset: int = 0) -> list[Deal]:
     """One page of a stage's open deals, largest value first (the board's column)."""
-    return list(
+    return list(top_deals_query(stage_id, limit=limit, offset=offset))
+
+
+def top_deals_query(stage_id: int, *, limit: int = 50, offset: int = 0):
+    return (
         Deal.select(Deal, Organization.name, Rep.name)
         .join(Organization, JOIN.LEFT_OUTER, on=(Deal.organization == Organization.id))
         .switch(Deal)
@@ -95,8 +103,21 @@ class ForecastRow:
 def forecast_by_month(start: dt.date, end: dt.date, pipeline: Pipeline | None = None) -> list[ForecastRow]:
     """Open deals by month of expected close between ``start`` and ``end``."""
     by_stage = {s.id: s.probability for s in stages(pipeline)}
+    merged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in forecast_query(start, end).dicts():
+        acc = merged[(row["month"], row["currency"])]
+        acc[0] += row["n"]
+        acc[1] += int(row["total"])
+        acc[2] += int(row["own_weighted"]) + int(row["default_value"]) * by_stage.get(row["stage_id"], 0)
+    return [
+        ForecastRow(month, currency, n, total, weighted // 100)
+        for (month, currency), (n, total, weighted) in sorted(merged.items())
+    ]
+
+
+def forecast_query(start: dt.date, end: dt.date):
     month = fn.SUBSTR(Deal.expected_close.cast("TEXT"), 1, 7)
-    rows = (
+    return (
         Deal.select(
             month.alias("month"),
             Deal.currency,
@@ -107,18 +128,7 @@ def forecast_by_month(start: dt.date, end: dt.date, pipeline: Pipeline | None = 
         )
         .where(Deal.status == OPEN, LIVE, Deal.expected_close.between(start, end))
         .group_by(month, Deal.currency, Deal.stage_id)
-        .dicts()
     )
-    merged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in rows:
-        acc = merged[(row["month"], row["currency"])]
-        acc[0] += row["n"]
-        acc[1] += int(row["total"])
-        acc[2] += int(row["own_weighted"]) + int(row["default_value"]) * by_stage.get(row["stage_id"], 0)
-    return [
-        ForecastRow(month, currency, n, total, weighted // 100)
-        for (month, currency), (n, total, weighted) in sorted(merged.items())
-    ]
 
 
 def list_deals(*, status: str | None = OPEN, stage: Stage | None = None, owner: Rep | None = None,

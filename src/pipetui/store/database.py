@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, PostgresqlDatabase, Proxy, SqliteDatabase
 from playhouse.db_url import connect as connect_url
 from playhouse.migrations import Runner
 
@@ -52,8 +52,9 @@ class Location:
     def sqlite_path(self) -> Path | None:
         if self.is_postgres:
             return None
-        if self.url.startswith("sqlite:///"):
-            return Path(unquote(urlparse(self.url).path))
+        if self.url.startswith("sqlite:"):
+            # As in SQLAlchemy and Peewee: sqlite:///relative.db, sqlite:////absolute.db
+            return Path(unquote(urlparse(self.url).path)[1:])
         return Path(self.url)
 
     def display(self) -> str:
@@ -83,7 +84,7 @@ def parse_location(text: str) -> Location:
     return Location(text)
 
 
-def open_database(location: Location | str, *, create_dirs: bool = False,
+def open_database(location: Location | str | os.PathLike, *, create_dirs: bool = False,
                   run_migrations: bool = True) -> Database:
     """Open, bind and migrate the database at ``location``.
 
@@ -91,8 +92,8 @@ def open_database(location: Location | str, *, create_dirs: bool = False,
     ``database_proxy``. Raises :class:`DatabaseOpenError` with a readable
     message when the database cannot be reached.
     """
-    if isinstance(location, str):
-        location = parse_location(location)
+    if not isinstance(location, Location):
+        location = parse_location(os.fspath(location))
     if location.is_postgres:
         db = _open_postgres(location)
     else:
@@ -149,6 +150,9 @@ def _open_postgres(location: Location) -> PostgresqlDatabase:
 
 
 def is_postgres(db: Database) -> bool:
+    """True for PostgreSQL, whether given the database or the models' proxy."""
+    if isinstance(db, Proxy):
+        db = db.obj
     return isinstance(db, PostgresqlDatabase)
 
 

@@ -1,0 +1,183 @@
+"""The store: default pipeline, SQLite settings, migrations, query plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from pipetui.config import ConfigError, Settings, load_settings, resolve_location
+from pipetui.core import pipeline
+from pipetui.store import (
+    DatabaseOpenError,
+    Deal,
+    LostReason,
+    Pipeline,
+    Stage,
+    StageChange,
+    open_database,
+    parse_location,
+)
+from pipetui.store.database import migration_runner, pending_migrations, schema_version
+
+
+def test_new_database_has_one_pipeline_with_seven_stages(db):
+    assert Pipeline.select().count() == 1
+    stages = list(Stage.select().order_by(Stage.position))
+    assert [s.name for s in stages] == [
+        "Prospecting", "Contacted", "Qualified", "Meeting", "Proposal", "Negotiation", "Closing",
+    ]
+    chances = [s.probability for s in stages]
+    assert chances == sorted(chances) and len(set(chances)) == 7
+    assert chances[0] == 10 and chances[-1] == 90
+    assert all(s.rotting_days for s in stages)
+    assert LostReason.select().count() >= 5
+
+
+def test_opening_twice_applies_nothing_the_second_time(backend_url):
+    first = open_database(backend_url)
+    applied = schema_version(first)
+    first.close()
+    second = open_database(backend_url)
+    assert schema_version(second) == applied
+    assert pending_migrations(second) == []
+    assert Pipeline.select().count() == 1  # the seed data is not repeated
+    second.close()
+
+
+def test_sqlite_file_is_private_and_tuned(sqlite_db, tmp_path):
+    path = tmp_path / "pipeline.db"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert sqlite_db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert sqlite_db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert sqlite_db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_sqlite_url_form_opens_the_same_file(tmp_path):
+    path = tmp_path / "x.db"
+    db = open_database(f"sqlite:///{path}")
+    db.close()
+    assert path.exists()
+    assert parse_location(f"sqlite:///{path}").sqlite_path == path
+
+
+@pytest.mark.parametrize(
+    "location, words",
+    [
+        ("mysql://root@localhost/x", "unsupported database URL scheme"),
+        ("", "empty database location"),
+    ],
+)
+def test_bad_locations_are_refused_with_a_reason(location, words):
+    with pytest.raises(DatabaseOpenError, match=words):
+        open_database(location)
+
+
+def test_a_directory_or_a_foreign_file_is_not_a_database(tmp_path):
+    with pytest.raises(DatabaseOpenError, match="is a directory"):
+        open_database(tmp_path)
+    junk = tmp_path / "notes.txt"
+    junk.write_bytes(b"this is not a database file, just text " * 100)
+    with pytest.raises(DatabaseOpenError, match="cannot open"):
+        open_database(junk)
+    with pytest.raises(DatabaseOpenError, match="does not exist"):
+        open_database(tmp_path / "missing" / "x.db")
+
+
+def test_unreachable_postgres_gives_one_clear_line():
+    with pytest.raises(DatabaseOpenError) as caught:
+        open_database("postgresql://nobody@127.0.0.1:1/nowhere?connect_timeout=2")
+    message = str(caught.value)
+    assert message.startswith("cannot connect to postgresql://nobody@127.0.0.1:1/nowhere")
+    assert "\n" not in message
+
+
+def test_password_is_not_shown():
+    location = parse_location("postgresql://ann:s3cret@db.example/sales")
+    assert "s3cret" not in location.display()
+
+
+def test_database_made_by_the_first_schema_upgrades_without_losing_rows(backend_url):
+    old = open_database(backend_url, run_migrations=False)
+    migration_runner(old).up("0001_initial")
+    assert pending_migrations(old) == ["0002_query_indexes"]
+    stage = Stage.select().order_by(Stage.position).first()
+    now = dt.datetime(2026, 1, 5, 12, 0)
+    deal = Deal.create(pipeline=stage.pipeline, stage=stage, title="Kept across upgrades",
+                       value=123_45, currency="EUR", created_at=now, updated_at=now,
+                       stage_entered_at=now, last_activity_at=now)
+    StageChange.create(deal=deal, to_stage=stage, to_status="open", changed_at=now)
+    old.close()
+
+    upgraded = open_database(backend_url)
+    assert pending_migrations(upgraded) == []
+    kept = Deal.get(Deal.title == "Kept across upgrades")
+    assert (kept.value, kept.currency, kept.version) == (12345, "EUR", 1)
+    assert StageChange.select().where(StageChange.deal == kept).count() == 1
+    index_names = {index.name for index in upgraded.get_indexes("deal")}
+    assert {"deal_board", "deal_stage_totals", "deal_forecast"} <= index_names
+    upgraded.close()
+
+
+def test_migrate_command_line_tool_runs_on_an_old_database(tmp_path):
+    path = tmp_path / "old.db"
+    old = open_database(path, run_migrations=False)
+    migration_runner(old).up("0001_initial")
+    old.close()
+    result = subprocess.run([sys.executable, "-m", "pipetui", "migrate", "--db", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "applied 0002_query_indexes" in result.stdout
+
+
+def _plan(db, query) -> str:
+    sql, params = query.sql()
+    return " | ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_board_and_metrics_queries_use_the_indexes(sqlite_db):
+    stage_ids = [s.id for s in Stage.select()]
+    top = _plan(sqlite_db, pipeline.top_deals_query(stage_ids[0]))
+    assert "USING INDEX deal_board" in top
+    assert "TEMP B-TREE" not in top  # rows come out of the index already ordered
+
+    totals = _plan(sqlite_db, pipeline.stage_totals_query(stage_ids))
+    assert "USING COVERING INDEX deal_stage_totals" in totals
+
+    forecast = _plan(sqlite_db, pipeline.forecast_query(dt.date(2026, 1, 1), dt.date(2026, 12, 31)))
+    assert "USING COVERING INDEX deal_forecast" in forecast
+    for plan in (top, totals, forecast):
+        assert "SCAN" not in plan
+
+
+# --- where the data lives ----------------------------------------------------
+
+
+def test_location_order_is_flag_then_environment_then_config_then_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("PIPETUI_DB", raising=False)
+    config = Settings(db=str(tmp_path / "from-config.db"))
+    default, is_default = resolve_location(None, Settings())
+    assert is_default and default.sqlite_path == tmp_path / "data" / "pipetui" / "pipeline.db"
+    assert resolve_location(None, config)[0].sqlite_path == tmp_path / "from-config.db"
+    monkeypatch.setenv("PIPETUI_DB", str(tmp_path / "from-env.db"))
+    assert resolve_location(None, config)[0].sqlite_path == tmp_path / "from-env.db"
+    flag = resolve_location(str(tmp_path / "from-flag.db"), config)
+    assert flag == (parse_location(str(tmp_path / "from-flag.db")), False)
+
+
+def test_config_file_errors_name_the_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('me = "Maya"\ndb = \n')
+    with pytest.raises(ConfigError, match="line 2"):
+        load_settings(path)
+    path.write_text('currency = "euros"\n')
+    with pytest.raises(ConfigError, match="currency"):
+        load_settings(path)
+    path.write_text('me = "Maya Patel"\ncurrency = "eur"\n')
+    settings = load_settings(path)
+    assert (settings.me, settings.currency) == ("Maya Patel", "EUR")
