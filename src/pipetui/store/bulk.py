@@ -75,3 +75,14 @@ def indexes_deferred(db: Database, models: Sequence[type[Model]]) -> Iterator[No
     yield
     for _name, sql in deferred:
         db.execute_sql(sql)
+
+
+def fetch_rows(query) -> list[tuple]:
+    """All rows of a Peewee query as the driver returns them.
+
+    Peewee converts every value of every row in Python, which costs several
+    times the query itself on large results (exports, metric inputs); this
+    keeps Peewee for building the SQL and lets the driver fetch. Dates and
+    times come back as ISO text on SQLite and as date objects on PostgreSQL.
+    """
+    return query.model._meta.database.execute(query).fetchall()

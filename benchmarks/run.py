@@ -1,0 +1,190 @@
+"""Benchmarks of pipetui: one command runs them all.
+
+    python benchmarks/run.py                  # 10k, 100k and 1M deals
+    python benchmarks/run.py --sizes 10000    # a quick look
+
+Each query the board and the metrics need runs through pipetui (Peewee) and,
+as the baseline in the same run, as the same SQL through the bare sqlite3
+module; the table prints medians and their ratio. Demo databases are cached in
+benchmarks/.cache (delete it to rebuild). Numbers are medians of many runs
+because the machine is shared; compare ratios, not absolute times, between
+machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipetui.core import clock, demo, pipeline
+from pipetui.core.dates import add_months, month_period, quarter_period
+from pipetui.core.lookup import stages
+from pipetui.store import OPEN, WON, Deal, open_database
+from pipetui.store.bulk import fetch_rows
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+# Every cached database is generated as of this moment, so that runs compare.
+AS_OF = dt.datetime(2026, 11, 27, 9, 0)
+
+
+@dataclass
+class Case:
+    name: str
+    run: Callable[[], int]  # returns the number of rows
+    sql: tuple[str, tuple]  # the same query for the raw baseline
+    limit_ms: float | None = None  # target at 1M deals
+    ratio_limit: float | None = None  # target for queries of more than 1,000 rows
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm the caches
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def demo_database(size: int) -> Path:
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"demo-{size}.db"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        for leftover in CACHE.glob(partial.name + "*"):
+            leftover.unlink()
+        print(f"  generating {size:,} demo deals into {path.name} …", flush=True)
+        open_database(partial)
+        start = time.perf_counter()
+        with clock.frozen(AS_OF):
+            demo.generate(size, seed=1)
+        print(f"  generated in {time.perf_counter() - start:.1f} s", flush=True)
+        from pipetui.store import database_proxy
+
+        database_proxy.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        database_proxy.close()
+        partial.rename(path)
+    return path
+
+
+def cases() -> list[Case]:
+    ordered = stages()
+    busiest = max(pipeline.stage_totals(), key=lambda t: t.count).stage
+    today = AS_OF.date()
+    year_ahead = (today.replace(day=1), add_months(today.replace(day=1), 12))
+    quarter = quarter_period(today)
+    last_quarter = quarter_period(add_months(quarter.start, -3))
+    won_query = (
+        Deal.select(Deal.id, Deal.owner, Deal.value, Deal.currency, Deal.created_at, Deal.closed_at)
+        .where(Deal.status == WON, Deal.deleted_at.is_null(),
+               Deal.closed_at.between(dt.datetime.combine(last_quarter.start, dt.time()),
+                                      dt.datetime.combine(last_quarter.end, dt.time.max)))
+    )
+    stage_rows = (
+        Deal.select(Deal.id, Deal.title, Deal.value, Deal.currency, Deal.owner, Deal.expected_close)
+        .where(Deal.status == OPEN, Deal.stage == busiest, Deal.deleted_at.is_null())
+        .order_by(Deal.value.desc(), Deal.id)
+    )
+    return [
+        Case("stage totals", lambda: len(pipeline.stage_totals()),
+             pipeline.stage_totals_query([s.id for s in ordered]).sql(), limit_ms=100),
+        Case(f"top 50 of {busiest.name}", lambda: len(pipeline.top_deals(busiest.id)),
+             pipeline.top_deals_query(busiest.id).sql(), limit_ms=5),
+        Case("forecast by month (12 months)", lambda: len(pipeline.forecast_by_month(*year_ahead)),
+             pipeline.forecast_query(*year_ahead).sql()),
+        Case(f"all open deals of {busiest.name}", lambda: len(fetch_rows(stage_rows)), stage_rows.sql(),
+             ratio_limit=1.5),
+        Case(f"deals won in {last_quarter.label}", lambda: len(fetch_rows(won_query)), won_query.sql(),
+             ratio_limit=1.5),
+    ]
+
+
+def raw_runner(path: Path, sql: str, params: tuple) -> Callable[[], int]:
+    connection = sqlite3.connect(path)
+
+    def run() -> int:
+        return len(connection.execute(sql, params).fetchall())
+
+    return run
+
+
+def bench_queries(size: int, repeat: int) -> list[str]:
+    path = demo_database(size)
+    open_database(path)
+    failures = []
+    print(f"\n{size:,} deals ({path.stat().st_size / 1e6:.0f} MB)")
+    print(f"  {'query':<34}{'rows':>8}{'pipetui ms':>12}{'raw ms':>10}{'ratio':>8}  target")
+    for case in cases():
+        rows = case.run()
+        ours = median_ms(case.run, repeat)
+        raw_fn = raw_runner(path, *case.sql)
+        raw_rows = raw_fn()
+        raw = median_ms(raw_fn, repeat)
+        ratio = ours / raw if raw else float("inf")
+        verdicts = []
+        if case.limit_ms is not None and size >= 1_000_000:
+            ok = ours < case.limit_ms
+            verdicts.append(f"< {case.limit_ms:g} ms {'ok' if ok else 'MISSED'}")
+            if not ok:
+                failures.append(f"{size:,} {case.name}: {ours:.2f} ms, target {case.limit_ms} ms")
+        if case.ratio_limit is not None and raw_rows > 1000:
+            ok = ratio <= case.ratio_limit
+            verdicts.append(f"ratio <= {case.ratio_limit} {'ok' if ok else 'MISSED'}")
+            if not ok:
+                failures.append(f"{size:,} {case.name}: ratio {ratio:.2f}, target {case.ratio_limit}")
+        print(f"  {case.name:<34}{raw_rows:>8,}{ours:>12.2f}{raw:>10.2f}{ratio:>8.2f}  {', '.join(verdicts)}")
+    from pipetui.store import database_proxy
+
+    database_proxy.close()
+    return failures
+
+
+def bench_demo(size: int) -> list[str]:
+    """Generating the demo: pipetui's generator against the target of 10 s for 100k."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        open_database(Path(folder) / "demo.db")
+        start = time.perf_counter()
+        with clock.frozen(AS_OF):
+            summary = demo.generate(size, seed=1)
+        seconds = time.perf_counter() - start
+        from pipetui.store import database_proxy
+
+        database_proxy.close()
+    ok = seconds < 10
+    print(f"\ndemo --deals {size:,}: {seconds:.1f} s ({summary.stage_changes:,} stage changes, "
+          f"{summary.activities:,} activities); target < 10 s {'ok' if ok else 'MISSED'}")
+    return [] if ok else [f"demo {size:,}: {seconds:.1f} s, target 10 s"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000",
+                        help="comma-separated numbers of demo deals (default: %(default)s)")
+    parser.add_argument("--repeat", type=int, default=21, help="timed runs per query (default: %(default)s)")
+    parser.add_argument("--skip-demo", action="store_true", help="do not time demo generation")
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    print(f"pipetui benchmarks: medians of {args.repeat} runs; baseline = the same SQL through sqlite3")
+    failures = []
+    if not args.skip_demo:
+        failures += bench_demo(100_000)
+    for size in sizes:
+        failures += bench_queries(size, args.repeat)
+    if failures:
+        print("\nMissed targets:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nAll targets met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
