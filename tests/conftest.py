@@ -1,8 +1,8 @@
 """Shared fixtures: a fresh database per test, on SQLite and on PostgreSQL.
 
 PostgreSQL tests use ``$PIPETUI_TEST_PG`` (default: the local server at
-127.0.0.1:5432, database ``test``) in a schema of their own that is dropped
-and made anew for every test. Where no server answers they skip and say why;
+127.0.0.1:5432, database ``test``) in a schema of their own (one per test
+process) that is made anew for every test and dropped at the end. Where no server answers they skip and say why;
 with ``PIPETUI_REQUIRE_PG=1`` (set by ``.ci/run``) they fail instead.
 """
 
@@ -18,7 +18,8 @@ from pipetui.core import clock
 from pipetui.store import open_database
 
 PG_URL = os.environ.get("PIPETUI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-PG_SCHEMA = "pipetui_test"
+# One schema per test process, so that two test runs on one server do not collide.
+PG_SCHEMA = f"pipetui_test_{os.getpid()}"
 REQUIRE_PG = os.environ.get("PIPETUI_REQUIRE_PG") == "1"
 
 FROZEN_NOW = dt.datetime(2026, 11, 27, 9, 30)  # a Friday
@@ -53,6 +54,19 @@ def postgres_url() -> str:
     conn.close()
     separator = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{separator}options={quote(f'-c search_path={PG_SCHEMA}')}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def drop_postgres_schema_at_exit():
+    yield
+    if _pg_problem() is None:
+        import psycopg2
+
+        conn = psycopg2.connect(PG_URL)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        conn.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -181,3 +181,35 @@ def test_config_file_errors_name_the_line(tmp_path):
     path.write_text('me = "Maya Patel"\ncurrency = "eur"\n')
     settings = load_settings(path)
     assert (settings.me, settings.currency) == ("Maya Patel", "EUR")
+
+
+def test_a_database_locked_by_another_process_gives_a_clear_message(tmp_path, monkeypatch):
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from pipetui.cli import cli
+    from pipetui.core.deals import create_deal
+    from pipetui.core.money import Money
+    from pipetui.store import database as store_database
+
+    path = tmp_path / "pipeline.db"
+    db = open_database(path)
+    create_deal("Acme", Money(100, "USD"))
+    db.close()
+    monkeypatch.setattr(store_database, "BUSY_TIMEOUT_SECONDS", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process is in the middle of a write
+    try:
+        result = CliRunner().invoke(cli, ["--db", str(path), "move", "Acme", "Contacted"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "pipetui: the database is locked by another process; try again in a moment"
+    )
+    assert "Traceback" not in result.output
+    db = open_database(path)
+    assert Deal.get(Deal.title == "Acme").stage.name == "Prospecting"
+    db.close()

@@ -54,9 +54,12 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
         return end_of_quarter(today)
     if match := _RELATIVE.match(word):
         count, unit = int(match[1]), match[2]
-        if unit == "m":
-            return add_months(today, count)
-        return today + dt.timedelta(days=count * (7 if unit == "w" else 1))
+        try:
+            if unit == "m":
+                return add_months(today, count)
+            return today + dt.timedelta(days=count * (7 if unit == "w" else 1))
+        except (OverflowError, ValueError):
+            raise InvalidInput(f"date out of range: {text.strip()!r}") from None
     if len(word) >= 3:
         for index, name in enumerate(WEEKDAYS):
             if name.startswith(word):
@@ -81,9 +84,9 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == "month":
-            return f"{self.start:%Y-%m}"
+            return f"{self.start.year:04d}-{self.start.month:02d}"
         if self.kind == "quarter":
-            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+            return f"{self.start.year:04d}-Q{(self.start.month - 1) // 3 + 1}"
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
     def __contains__(self, day: dt.date) -> bool:
@@ -104,6 +107,19 @@ def parse_period(text: str, today: dt.date | None = None) -> Period:
     """``2026-11`` (a month), ``2026-Q4`` (a quarter), ``this-month``,
     ``this-quarter``, ``this-week``, or ``FROM..TO`` dates."""
     today = today or clock.today()
+    try:
+        return _parse_period(text, today)
+    except (OverflowError, ValueError):  # year 0 and the like
+        raise InvalidInput(f"not a period: {text.strip()!r}") from None
+
+
+def _parse_period(text: str, today: dt.date) -> Period:
+    if ".." in text:
+        first, _, last = text.strip().partition("..")
+        start, end = parse_date(first, today), parse_date(last, today)
+        if end < start:
+            raise InvalidInput(f"period ends before it starts: {text.strip()!r}")
+        return Period(start, end, "range")
     word = text.strip().lower().replace(" ", "-").replace("_", "-")
     if word in ("month", "this-month"):
         return month_period(today)
@@ -119,12 +135,6 @@ def parse_period(text: str, today: dt.date | None = None) -> Period:
         if not 1 <= month <= 12:
             raise InvalidInput(f"no such month: {text.strip()!r}")
         return month_period(dt.date(int(match[1]), month, 1))
-    if ".." in word:
-        first, _, last = word.partition("..")
-        start, end = parse_date(first, today), parse_date(last, today)
-        if end < start:
-            raise InvalidInput(f"period ends before it starts: {text.strip()!r}")
-        return Period(start, end, "range")
     raise InvalidInput(
         f"not a period: {text.strip()!r} (e.g. 2026-11, 2026-Q4, this-month, "
         "this-quarter, this-week or 2026-10-01..2026-12-31)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, localcontext
 
 from pipetui.core.errors import InvalidInput
 
@@ -17,9 +17,9 @@ _MINOR_DIGITS = {
 _SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
 _SUFFIXES = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 
-# The largest amount accepted, in major units: far beyond any deal, far below
-# the 64-bit limit of the value column even in minor units times 100 %.
-MAX_MAJOR = 10**12
+# The largest amount accepted, in minor units: far beyond any deal, far below
+# the 64-bit limit of the value column even when multiplied by 100 %.
+MAX_MINOR = 10**15
 
 _NUMBER = re.compile(
     r"""^(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?   # 12,500.50
@@ -28,6 +28,7 @@ _NUMBER = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _CODE = re.compile(r"^[A-Z]{3}$")
+_CODE_ANY_CASE = re.compile(r"^[A-Za-z]{3}$")
 _EXAMPLES = "e.g. 12500, 12,500.50, 12.5k, 1.2m, $3,000 or EUR 900"
 
 
@@ -37,10 +38,10 @@ def minor_digits(currency: str) -> int:
 
 def validate_currency(code: str) -> str:
     """An upper-case ISO-4217 code, or :class:`InvalidInput`."""
-    normal = code.strip().upper()
-    if not _CODE.match(normal):
+    normal = code.strip()
+    if not _CODE_ANY_CASE.match(normal):
         raise InvalidInput(f"not a currency code: {code!r} (use three letters such as USD or EUR)")
-    return normal
+    return normal.upper()
 
 
 @dataclass(frozen=True, order=True)
@@ -73,9 +74,9 @@ def parse_money(text: str, default_currency: str) -> Money:
     parts = text.split()
     if len(parts) == 2:
         head, tail = parts
-        if _CODE.match(head.upper()) and not head[0].isdigit():
+        if _CODE_ANY_CASE.match(head):
             code, text = head.upper(), tail
-        elif _CODE.match(tail.upper()):
+        elif _CODE_ANY_CASE.match(tail):
             code, text = tail.upper(), head
         else:
             raise InvalidInput(f"not an amount: {original!r} ({_EXAMPLES})")
@@ -90,14 +91,18 @@ def parse_money(text: str, default_currency: str) -> Money:
     if not match:
         raise InvalidInput(f"not an amount: {original!r} ({_EXAMPLES})")
     currency = currency or validate_currency(default_currency)
-    try:
-        major = Decimal(match["number"].replace(",", "")) * _SUFFIXES[match["suffix"].lower()]
-    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise InvalidInput(f"not an amount: {original!r} ({_EXAMPLES})") from None
-    if major > MAX_MAJOR:
-        raise InvalidInput(f"amount too large: {original!r} (at most {MAX_MAJOR:,})")
-    minor = major.scaleb(minor_digits(currency))
-    if minor != minor.to_integral_value():
+    digits = match["number"].replace(",", "")
+    if len(digits) > 40:
+        raise InvalidInput(f"amount too long: {original!r}")
+    # Exact arithmetic: the default 28-digit context would round away decimals.
+    with localcontext() as exact:
+        exact.prec = 100
+        minor = Decimal(digits) * _SUFFIXES[match["suffix"].lower()] * 10 ** minor_digits(currency)
+        fractional = minor != minor.to_integral_value()
+    if minor > MAX_MINOR:
+        limit = format_money(MAX_MINOR, currency)
+        raise InvalidInput(f"amount too large: {original!r} (at most {limit})")
+    if fractional:
         raise InvalidInput(
             f"{original!r} has more decimals than {currency} allows ({minor_digits(currency)})"
         )

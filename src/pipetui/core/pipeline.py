@@ -73,14 +73,22 @@ def stage_totals(pipeline: Pipeline | None = None, owner_id: int | None = None) 
     return [totals[s.id] for s in ordered]
 
 
-def top_deals(stage_id: int, *, limit: int = 50, offset: int = 0) -> list[Deal]:
-    """One page of a stage's open deals, largest value first (the board's column)."""
-    return list(top_deals_query(stage_id, limit=limit, offset=offset))
+def top_deals(stage_id: int, *, limit: int = 50, offset: int = 0) -> list:
+    """One page of a stage's open deals, largest value first (the board's column).
+
+    Rows are light named tuples with what a card shows, not full models:
+    a page is read on every scroll and must stay cheap.
+    """
+    return list(top_deals_query(stage_id, limit=limit, offset=offset).namedtuples())
 
 
 def top_deals_query(stage_id: int, *, limit: int = 50, offset: int = 0):
     return (
-        Deal.select(Deal, Organization.name, Rep.name)
+        Deal.select(
+            Deal.id, Deal.title, Deal.value, Deal.currency, Deal.probability, Deal.expected_close,
+            Deal.stage_entered_at, Deal.last_activity_at, Deal.version, Deal.owner_id,
+            Organization.name.alias("organization"), Rep.name.alias("owner"),
+        )
         .join(Organization, JOIN.LEFT_OUTER, on=(Deal.organization == Organization.id))
         .switch(Deal)
         .join(Rep, JOIN.LEFT_OUTER, on=(Deal.owner == Rep.id))
@@ -101,14 +109,17 @@ class ForecastRow:
 
 
 def forecast_by_month(start: dt.date, end: dt.date, pipeline: Pipeline | None = None) -> list[ForecastRow]:
-    """Open deals by month of expected close between ``start`` and ``end``."""
-    by_stage = {s.id: s.probability for s in stages(pipeline)}
+    """Open deals by month of expected close between ``start`` and ``end``.
+
+    The database groups by day, in the order of the covering index (no sort);
+    the days are folded into months here, a few hundred rows at most.
+    """
     merged: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in forecast_query(start, end).dicts():
-        acc = merged[(row["month"], row["currency"])]
-        acc[0] += row["n"]
-        acc[1] += int(row["total"])
-        acc[2] += int(row["own_weighted"]) + int(row["default_value"]) * by_stage.get(row["stage_id"], 0)
+    for day, currency, count, total, weighted_percent in forecast_query(start, end).tuples():
+        acc = merged[(str(day)[:7], currency)]
+        acc[0] += count
+        acc[1] += int(total)
+        acc[2] += int(weighted_percent)
     return [
         ForecastRow(month, currency, n, total, weighted // 100)
         for (month, currency), (n, total, weighted) in sorted(merged.items())
@@ -116,18 +127,19 @@ def forecast_by_month(start: dt.date, end: dt.date, pipeline: Pipeline | None = 
 
 
 def forecast_query(start: dt.date, end: dt.date):
-    month = fn.SUBSTR(Deal.expected_close.cast("TEXT"), 1, 7)
+    """Per day and currency: count, value, and value x probability (in percent units)."""
+    chance = fn.COALESCE(Deal.probability, Stage.probability)
     return (
         Deal.select(
-            month.alias("month"),
+            Deal.expected_close,
             Deal.currency,
-            Deal.stage_id.alias("stage_id"),
-            fn.COUNT(Deal.id).alias("n"),
-            fn.SUM(Deal.value).alias("total"),
-            *_weighted_sums(),
+            fn.COUNT(Deal.id),
+            fn.SUM(Deal.value),
+            fn.SUM(Deal.value * chance),
         )
+        .join(Stage, on=(Deal.stage == Stage.id))
         .where(Deal.status == OPEN, LIVE, Deal.expected_close.between(start, end))
-        .group_by(month, Deal.currency, Deal.stage_id)
+        .group_by(Deal.expected_close, Deal.currency)
     )
 
 

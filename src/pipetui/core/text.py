@@ -20,7 +20,7 @@ def clean_line(value: str, what: str, *, max_length: int = 200, required: bool =
             raise InvalidInput(f"{what} must not be empty")
         return None
     for char in value:
-        if unicodedata.category(char) in ("Cc", "Cf") and char not in "\u200d":
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char != "\u200d":
             raise InvalidInput(f"{what} contains a control character ({char!r}); type plain text")
     if len(value) > max_length:
         raise InvalidInput(f"{what} is too long ({len(value)} characters, at most {max_length})")
@@ -42,7 +42,7 @@ def clean_text(value: str, what: str, *, max_length: int = 20_000) -> str:
 
 def parse_probability(text: str | int) -> int:
     """A win probability: a whole number from 0 to 100, with or without ``%``."""
-    raw = str(text).strip().rstrip("%").strip()
-    if not raw.isdigit() or not 0 <= int(raw) <= 100:
+    raw = str(text).strip().removesuffix("%").strip()
+    if not (raw.isascii() and raw.isdecimal()) or not 0 <= int(raw) <= 100:
         raise InvalidInput(f"probability must be a whole number from 0 to 100, not {str(text)!r}")
     return int(raw)

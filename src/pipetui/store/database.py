@@ -25,13 +25,16 @@ MIGRATION_TABLE = "schema_migration"
 # Seconds a writer waits for another process's lock before giving up.
 BUSY_TIMEOUT_SECONDS = 10
 
-SQLITE_PRAGMAS = {
-    "journal_mode": "wal",
-    "foreign_keys": 1,
-    "synchronous": "normal",
-    "busy_timeout": BUSY_TIMEOUT_SECONDS * 1000,
-    "cache_size": -32_000,  # 32 MB page cache
-}
+
+
+def sqlite_pragmas() -> dict[str, object]:
+    return {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": "normal",  # in WAL mode: safe against crashes of the process
+        "busy_timeout": BUSY_TIMEOUT_SECONDS * 1000,
+        "cache_size": -32_000,  # 32 MB page cache
+    }
 
 
 class DatabaseOpenError(Exception):
@@ -123,7 +126,7 @@ def _open_sqlite(path: Path, *, create_dirs: bool) -> SqliteDatabase:
             raise DatabaseOpenError(f"cannot create {path}: {exc.strerror}") from None
     db = SqliteDatabase(
         str(path),
-        pragmas=SQLITE_PRAGMAS,
+        pragmas=sqlite_pragmas(),
         timeout=BUSY_TIMEOUT_SECONDS,
         # Writers take the write lock when their transaction begins, so two
         # processes never deadlock upgrading a read lock; the busy timeout

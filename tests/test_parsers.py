@@ -1,0 +1,926 @@
+"""The parsers of what people type: money, dates, periods, text and probabilities.
+
+Pure functions, no database. Expected values are worked out by hand; the
+property tests (hypothesis) check the laws the spec states for all inputs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from pipetui.core.dates import (
+    Period,
+    add_months,
+    end_of_month,
+    end_of_quarter,
+    parse_date,
+    parse_period,
+)
+from pipetui.core.errors import InvalidInput, PipetuiError
+from pipetui.core.money import (
+    MAX_MINOR,
+    Money,
+    format_compact,
+    format_money,
+    parse_money,
+    validate_currency,
+)
+from pipetui.core.text import clean_line, clean_text, parse_probability
+
+D = dt.date
+TODAY = D(2026, 11, 27)  # a Friday
+assert TODAY.weekday() == 4
+
+WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def assert_one_clear_message(excinfo: pytest.ExceptionInfo) -> str:
+    """An InvalidInput whose message is a single non-empty line."""
+    message = str(excinfo.value)
+    assert isinstance(excinfo.value, InvalidInput)
+    assert isinstance(excinfo.value, PipetuiError)
+    assert excinfo.value.exit_code == 2
+    assert message.strip(), "the message must not be empty"
+    assert "\n" not in message, f"the message must be one line: {message!r}"
+    return message
+
+
+# --------------------------------------------------------------------------- money
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "expected"),
+    [
+        # plain numbers in the default currency
+        ("12500", "USD", Money(1_250_000, "USD")),
+        ("0", "USD", Money(0, "USD")),
+        ("7", "EUR", Money(700, "EUR")),
+        ("12.5", "USD", Money(1_250, "USD")),
+        ("12.50", "USD", Money(1_250, "USD")),
+        ("12.05", "USD", Money(1_205, "USD")),
+        (".5", "USD", Money(50, "USD")),
+        ("0.01", "USD", Money(1, "USD")),
+        ("  12500  ", "USD", Money(1_250_000, "USD")),
+        ("12500", "usd", Money(1_250_000, "USD")),  # the default is normalised too
+        # grouped thousands
+        ("12,500.50", "USD", Money(1_250_050, "USD")),
+        ("12,500", "USD", Money(1_250_000, "USD")),
+        ("1,234,567", "USD", Money(123_456_700, "USD")),
+        ("1,234,567.89", "EUR", Money(123_456_789, "EUR")),
+        # suffixes
+        ("12.5k", "USD", Money(1_250_000, "USD")),
+        ("12.5K", "USD", Money(1_250_000, "USD")),
+        ("3k", "USD", Money(300_000, "USD")),
+        ("1.2m", "USD", Money(120_000_000, "USD")),
+        ("1.2M", "USD", Money(120_000_000, "USD")),
+        ("2b", "USD", Money(200_000_000_000, "USD")),
+        ("1.25k", "USD", Money(125_000, "USD")),
+        ("1.2345k", "USD", Money(123_450, "USD")),  # 1234.50: still whole cents
+        ("12.5k", "JPY", Money(12_500, "JPY")),
+        # symbols name the currency, whatever the default
+        ("$3,000", "USD", Money(300_000, "USD")),
+        ("$3,000", "EUR", Money(300_000, "USD")),
+        ("$ 3,000", "EUR", Money(300_000, "USD")),
+        ("€900", "USD", Money(90_000, "EUR")),
+        ("£5", "USD", Money(500, "GBP")),
+        ("¥1,000", "USD", Money(1_000, "JPY")),
+        ("$12.5k", "EUR", Money(1_250_000, "USD")),
+        # a code before or after the number, any case
+        ("EUR 900", "USD", Money(90_000, "EUR")),
+        ("eur 900", "USD", Money(90_000, "EUR")),
+        ("900 eur", "USD", Money(90_000, "EUR")),
+        ("900 EUR", "USD", Money(90_000, "EUR")),
+        ("12,500.50 USD", "EUR", Money(1_250_050, "USD")),
+        ("USD 12,500.50", "EUR", Money(1_250_050, "USD")),
+        ("1.2m EUR", "USD", Money(120_000_000, "EUR")),
+        ("JPY 12500", "USD", Money(12_500, "JPY")),
+        ("12500 jpy", "USD", Money(12_500, "JPY")),
+        ("1.5 KWD", "USD", Money(1_500, "KWD")),  # three decimals
+        ("12.345 KWD", "USD", Money(12_345, "KWD")),
+        # a symbol and the same code agree
+        ("$3,000 USD", "EUR", Money(300_000, "USD")),
+        # the largest amount accepted
+        ("1,000,000,000,000", "USD", Money(10**14, "USD")),
+        ("1000b", "USD", Money(10**14, "USD")),
+    ],
+)
+def test_parse_money_accepts(text, default, expected):
+    result = parse_money(text, default)
+    assert result == expected
+    assert type(result.amount) is int
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "fragment"),
+    [
+        # negatives, in every spelling
+        ("-5", "USD", "negative"),
+        ("-12,500.50", "USD", "negative"),
+        ("-$5", "USD", "negative"),
+        ("$-5", "USD", "negative"),
+        ("EUR -900", "USD", "negative"),
+        ("-900 EUR", "USD", "negative"),
+        ("(5)", "USD", "negative"),
+        ("-0", "USD", "negative"),
+        # not finite / exponents
+        ("nan", "USD", "not an amount"),
+        ("NaN", "USD", "not an amount"),
+        ("inf", "USD", "not an amount"),
+        ("Infinity", "USD", "not an amount"),
+        ("1e400", "USD", "not an amount"),
+        ("1e3", "USD", "not an amount"),
+        ("1E5", "USD", "not an amount"),
+        # text and empties
+        ("", "USD", "no amount"),
+        ("   ", "USD", "no amount"),
+        ("abc", "USD", "not an amount"),
+        ("twelve", "USD", "not an amount"),
+        ("k", "USD", "not an amount"),
+        ("$", "USD", "not an amount"),
+        ("EUR", "USD", "not an amount"),
+        ("1.2.3", "USD", "not an amount"),
+        ("12.5kk", "USD", "not an amount"),
+        ("12.5x", "USD", "not an amount"),
+        ("12 500", "USD", "not an amount"),
+        ("0x10", "USD", "not an amount"),
+        # more decimals than the currency allows
+        ("12.345", "USD", "decimals"),
+        ("0.001", "USD", "decimals"),
+        ("12,500.505", "EUR", "decimals"),
+        ("12.5", "JPY", "decimals"),
+        ("JPY 0.5", "USD", "decimals"),
+        ("1.2345 KWD", "USD", "decimals"),
+        ("1.234567k", "USD", "decimals"),  # 1234.567
+        # wrongly grouped thousands
+        ("1,25", "USD", "not an amount"),
+        ("1,2500", "USD", "not an amount"),
+        ("12,50.00", "USD", "not an amount"),
+        ("1,000,00", "USD", "not an amount"),
+        (",500", "USD", "not an amount"),
+        ("1000,000", "USD", "not an amount"),
+        ("1,,000", "USD", "not an amount"),
+        ("1,000.", "USD", "not an amount"),
+        # two different currencies
+        ("$900 EUR", "USD", "two currencies"),
+        ("€5 USD", "USD", "two currencies"),
+        ("$ 3,000 JPY", "USD", "two currencies"),
+        ("EUR 900 USD", "USD", "not an amount"),
+        ("EUR USD", "USD", "not an amount"),
+        # too large
+        ("10,000,000,000,000.01", "USD", "too large"),
+        ("10000000000001", "USD", "too large"),
+        ("10001b", "USD", "too large"),
+        ("1000000000000001", "JPY", "too large"),
+        # a bad default currency
+        ("12500", "US", "currency"),
+        ("12500", "", "currency"),
+    ],
+)
+def test_parse_money_rejects(text, default, fragment):
+    with pytest.raises(InvalidInput) as excinfo:
+        parse_money(text, default)
+    message = assert_one_clear_message(excinfo)
+    assert fragment in message
+
+
+def test_parse_money_sub_unit_suffix_that_lands_on_whole_cents_is_accepted():
+    # 1.23456k = 1234.56: two decimals after scaling, so fine for USD.
+    assert parse_money("1.23456k", "EUR") == Money(123_456, "EUR")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 28 decimals: the trailing 1 must not be dropped (it is more than USD allows)
+        "1.0000000000000000000000000001",
+        # 31 significant digits: just below 10**12 with far too many decimals
+        "999999999999.9999999999999999999",
+        "12500.0000000000000000000000001",
+    ],
+)
+def test_parse_money_rejects_many_decimals_even_beyond_decimal_precision(text):
+    """Decimal arithmetic at the default 28-digit precision must not round away
+    the decimals that make an amount invalid."""
+    with pytest.raises(InvalidInput) as excinfo:
+        parse_money(text, "USD")
+    assert "decimals" in assert_one_clear_message(excinfo)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["12500.0000000000000000000000001", "1.00000000000000000000000000001"],
+)
+def test_parse_money_rejects_many_decimals_for_jpy(text):
+    with pytest.raises(InvalidInput):
+        parse_money(text, "JPY")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "cents", "expected"),
+    [
+        (1_250_050, "EUR", None, "12,500.50 EUR"),
+        (1_250_000, "EUR", None, "12,500 EUR"),
+        (1_250_000, "EUR", True, "12,500.00 EUR"),
+        (1_250_050, "USD", True, "12,500.50 USD"),
+        (1_250_050, "EUR", False, "12,501 EUR"),  # half rounds up
+        (1_250_049, "EUR", False, "12,500 EUR"),
+        (1_250_099, "EUR", False, "12,501 EUR"),
+        (5, "USD", True, "0.05 USD"),
+        (5, "USD", None, "0.05 USD"),
+        (0, "USD", True, "0.00 USD"),
+        (0, "USD", None, "0 USD"),
+        (100, "USD", None, "1 USD"),
+        (123_456_789, "USD", True, "1,234,567.89 USD"),
+        (12_500, "JPY", True, "12,500 JPY"),
+        (12_500, "JPY", None, "12,500 JPY"),
+        (12_500, "JPY", False, "12,500 JPY"),
+        (1_234, "KWD", None, "1.234 KWD"),
+        (1_000, "KWD", True, "1.000 KWD"),
+        (-150, "USD", None, "-1.50 USD"),
+        (-150, "USD", False, "-2 USD"),
+        (-1_250_000, "EUR", None, "-12,500 EUR"),
+        (10**14, "USD", True, "1,000,000,000,000.00 USD"),
+    ],
+)
+def test_format_money(amount, currency, cents, expected):
+    assert format_money(amount, currency, cents=cents) == expected
+
+
+def test_money_str_and_order():
+    assert str(Money(1_250_050, "EUR")) == "12,500.50 EUR"
+    assert str(Money(12_500, "JPY")) == "12,500 JPY"
+    assert Money(1, "USD") < Money(2, "USD")
+    with pytest.raises(AttributeError):
+        Money(1, "USD").amount = 2  # frozen
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        (1_250_000, "EUR", "12.5k EUR"),
+        (120_000_000, "USD", "1.2M USD"),
+        (250_000_000_000, "USD", "2.5B USD"),
+        (100_000, "USD", "1k USD"),
+        (99_900, "USD", "999 USD"),
+        (15_000_000, "USD", "150k USD"),
+        (12_500, "JPY", "12.5k JPY"),
+        (1_000_000, "JPY", "1M JPY"),
+        (0, "USD", "0 USD"),
+        (-1_250_000, "EUR", "-12.5k EUR"),
+    ],
+)
+def test_format_compact(amount, currency, expected):
+    assert format_compact(amount, currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("USD", "USD"), ("usd", "USD"), (" eur ", "EUR"), ("Jpy", "JPY")],
+)
+def test_validate_currency_accepts(code, expected):
+    assert validate_currency(code) == expected
+
+
+@pytest.mark.parametrize("code", ["", "   ", "US", "USDX", "U5D", "$", "EU R", "€"])
+def test_validate_currency_rejects(code):
+    with pytest.raises(InvalidInput) as excinfo:
+        validate_currency(code)
+    assert "currency" in assert_one_clear_message(excinfo)
+
+
+# ---- money properties
+
+CURRENCIES = st.sampled_from(["USD", "EUR", "JPY"])
+DEFAULTS = st.sampled_from(["USD", "EUR", "JPY", "GBP"])
+
+
+@settings(deadline=None)
+@given(amount=st.integers(min_value=0, max_value=10**14), currency=CURRENCIES, default=DEFAULTS)
+@example(amount=10**14, currency="JPY", default="USD")
+def test_format_then_parse_round_trips(amount, currency, default):
+    """The spec's law: any amount up to 10**14 minor units, in USD/EUR/JPY."""
+    text = format_money(amount, currency, cents=True)  # "12,500.50 USD"
+    number, code = text.split(" ")
+    assert code == currency
+    assert parse_money(text, default) == Money(amount, currency)
+    assert parse_money(f"{code} {number}", default) == Money(amount, currency)
+
+
+@settings(deadline=None)
+@given(data=st.data(), currency=CURRENCIES, default=DEFAULTS)
+def test_format_then_parse_round_trips_up_to_the_cap(data, currency, default):
+    """The same law up to the parser's cap of MAX_MINOR minor units."""
+    amount = data.draw(st.integers(min_value=0, max_value=MAX_MINOR))
+    text = format_money(amount, currency, cents=True)
+    assert parse_money(text, default) == Money(amount, currency)
+    # and in the default currency, without a code
+    number = text.split(" ")[0]
+    assert parse_money(number, currency) == Money(amount, currency)
+
+
+@settings(deadline=None)
+@given(major=st.integers(min_value=0, max_value=MAX_MINOR // 100))
+def test_whole_numbers_parse_plain_and_grouped(major):
+    assert parse_money(str(major), "USD") == Money(major * 100, "USD")
+    assert parse_money(f"{major:,}", "USD") == Money(major * 100, "USD")
+    assert parse_money(f"{major:,}", "JPY") == Money(major, "JPY")
+
+
+@settings(deadline=None)
+@given(thousands=st.integers(min_value=0, max_value=10**9))
+def test_k_suffix_means_thousands(thousands):
+    assert parse_money(f"{thousands}k", "USD") == Money(thousands * 100_000, "USD")
+
+
+@settings(deadline=None)
+@given(major=st.integers(min_value=1, max_value=MAX_MINOR // 100))
+def test_negative_amounts_are_always_rejected(major):
+    for text in (f"-{major}", f"-{major:,}", f"-${major}", f"EUR -{major}"):
+        with pytest.raises(InvalidInput):
+            parse_money(text, "USD")
+
+
+MONEYISH = st.text(alphabet="0123456789.,kmbKMB$€£¥ -_()eEnaifUSDurjpyJPY\u00a0", max_size=20)
+
+
+@settings(deadline=None)
+@given(text=st.one_of(st.text(), MONEYISH), default=DEFAULTS)
+def test_parse_money_raises_only_invalid_input(text, default):
+    try:
+        result = parse_money(text, default)
+    except InvalidInput as exc:
+        assert str(exc).strip()
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(result, Money)
+        assert type(result.amount) is int
+        assert 0 <= result.amount
+        assert len(result.currency) == 3
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01", D(2026, 12, 1)),
+        ("2024-02-29", D(2024, 2, 29)),
+        (" 2027-01-31 ", D(2027, 1, 31)),
+        ("today", TODAY),
+        ("TODAY", TODAY),
+        ("  Today ", TODAY),
+        ("tomorrow", D(2026, 11, 28)),
+        ("yesterday", D(2026, 11, 26)),
+        ("+0d", TODAY),
+        ("+3d", D(2026, 11, 30)),
+        ("+5d", D(2026, 12, 2)),
+        ("+2w", D(2026, 12, 11)),
+        ("+1w", D(2026, 12, 4)),
+        ("+1m", D(2026, 12, 27)),
+        ("+3m", D(2027, 2, 27)),
+        ("eom", D(2026, 11, 30)),
+        ("EOM", D(2026, 11, 30)),
+        ("eoq", D(2026, 12, 31)),
+        # weekday names: the next occurrence strictly after today (a Friday)
+        ("sat", D(2026, 11, 28)),
+        ("sun", D(2026, 11, 29)),
+        ("mon", D(2026, 11, 30)),
+        ("tue", D(2026, 12, 1)),
+        ("wed", D(2026, 12, 2)),
+        ("thu", D(2026, 12, 3)),
+        ("fri", D(2026, 12, 4)),  # a week ahead, not today
+        ("friday", D(2026, 12, 4)),
+        ("Friday", D(2026, 12, 4)),
+        ("Monday", D(2026, 11, 30)),
+        ("thursday", D(2026, 12, 3)),
+        ("SATURDAY", D(2026, 11, 28)),
+    ],
+)
+def test_parse_date_accepts(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("eom", D(2026, 2, 10), D(2026, 2, 28)),
+        ("eom", D(2024, 2, 10), D(2024, 2, 29)),
+        ("eom", D(2026, 12, 31), D(2026, 12, 31)),
+        ("eoq", D(2026, 1, 1), D(2026, 3, 31)),
+        ("eoq", D(2026, 6, 30), D(2026, 6, 30)),
+        ("eoq", D(2026, 7, 1), D(2026, 9, 30)),
+        ("+1m", D(2026, 1, 31), D(2026, 2, 28)),
+        ("+1d", D(2026, 12, 31), D(2027, 1, 1)),
+        ("mon", D(2026, 11, 30), D(2026, 12, 7)),  # Monday -> next Monday
+        ("sun", D(2026, 11, 28), D(2026, 11, 29)),  # Saturday -> Sunday
+        ("sat", D(2026, 11, 29), D(2026, 12, 5)),  # Sunday -> Saturday
+    ],
+)
+def test_parse_date_relative_to_other_days(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("2026-02-30", "no such date"),
+        ("2025-02-29", "no such date"),
+        ("2026-13-01", "no such date"),
+        ("2026-00-10", "no such date"),
+        ("2026-04-31", "no such date"),
+        ("0000-01-01", "no such date"),
+        ("", "no date"),
+        ("   ", "no date"),
+        ("someday", "not a date"),
+        ("garbage", "not a date"),
+        ("2026-12-1", "not a date"),
+        ("12/01/2026", "not a date"),
+        ("01.12.2026", "not a date"),
+        ("2026-12-01T10:00", "not a date"),
+        ("fr", "not a date"),  # too short to be a weekday
+        ("fridays", "not a date"),
+        ("frx", "not a date"),
+        ("+3", "not a date"),
+        ("3d", "not a date"),
+        ("+d", "not a date"),
+        ("+3y", "not a date"),
+        ("-3d", "not a date"),
+        ("+12345d", "not a date"),
+        ("next week", "not a date"),
+        ("eoy", "not a date"),
+    ],
+)
+def test_parse_date_rejects(text, fragment):
+    with pytest.raises(InvalidInput) as excinfo:
+        parse_date(text, TODAY)
+    assert fragment in assert_one_clear_message(excinfo)
+
+
+def test_parse_date_uses_the_clock_without_an_explicit_today(frozen_clock):
+    assert parse_date("today") == TODAY
+    assert parse_date("fri") == D(2026, 12, 4)
+    assert parse_period("this-month") == Period(D(2026, 11, 1), D(2026, 11, 30), "month")
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (D(2026, 2, 10), D(2026, 2, 28)),
+        (D(2024, 2, 1), D(2024, 2, 29)),
+        (D(2100, 2, 1), D(2100, 2, 28)),  # not a leap year
+        (D(2000, 2, 1), D(2000, 2, 29)),
+        (D(2026, 4, 15), D(2026, 4, 30)),
+        (D(2026, 12, 31), D(2026, 12, 31)),
+        (D(2026, 1, 1), D(2026, 1, 31)),
+    ],
+)
+def test_end_of_month(day, expected):
+    assert end_of_month(day) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (D(2026, 1, 1), D(2026, 3, 31)),
+        (D(2026, 3, 31), D(2026, 3, 31)),
+        (D(2026, 4, 1), D(2026, 6, 30)),
+        (D(2026, 5, 20), D(2026, 6, 30)),
+        (D(2026, 9, 30), D(2026, 9, 30)),
+        (D(2026, 10, 1), D(2026, 12, 31)),
+        (D(2026, 11, 27), D(2026, 12, 31)),
+        (D(2026, 1, 31), D(2026, 3, 31)),  # day 31 must not break the month change
+    ],
+)
+def test_end_of_quarter(day, expected):
+    assert end_of_quarter(day) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (D(2026, 1, 31), 1, D(2026, 2, 28)),
+        (D(2024, 1, 31), 1, D(2024, 2, 29)),
+        (D(2026, 11, 27), 2, D(2027, 1, 27)),
+        (D(2026, 3, 31), -1, D(2026, 2, 28)),
+        (D(2026, 12, 15), 12, D(2027, 12, 15)),
+        (D(2026, 1, 15), -1, D(2025, 12, 15)),
+        (D(2026, 5, 31), 0, D(2026, 5, 31)),
+        (D(2026, 8, 31), 1, D(2026, 9, 30)),
+        (D(2026, 1, 15), -13, D(2024, 12, 15)),
+    ],
+)
+def test_add_months(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+# ---- date properties
+
+ANY_DAY = st.dates()
+# Weekday names look up to seven days ahead; leave room before date.max.
+DAY_WITH_ROOM = st.dates(max_value=D(9999, 12, 24))
+REALISTIC_DAY = st.dates(min_value=D(1900, 1, 1), max_value=D(2200, 12, 31))
+
+
+@settings(deadline=None)
+@given(text=st.text(), today=st.one_of(st.just(TODAY), REALISTIC_DAY))
+@example(text="2026-02-30", today=TODAY)
+@example(text="+9999m", today=TODAY)
+def test_parse_date_raises_only_invalid_input(text, today):
+    try:
+        result = parse_date(text, today)
+    except InvalidInput as exc:
+        assert str(exc).strip()
+        assert "\n" not in str(exc)
+    else:
+        assert isinstance(result, dt.date)
+
+
+DATEISH = st.text(alphabet="0123456789-+dwmeoqtaysfriuhnb ", max_size=14)
+
+
+@settings(deadline=None)
+@given(text=DATEISH)
+def test_parse_date_raises_only_invalid_input_on_date_like_text(text):
+    try:
+        parse_date(text, TODAY)
+    except InvalidInput:
+        pass
+
+
+@settings(deadline=None)
+@given(day=ANY_DAY)
+def test_eom_is_the_last_day_of_the_month(day):
+    result = parse_date("eom", day)
+    assert result >= day
+    assert (result.year, result.month) == (day.year, day.month)
+    assert result.day == calendar.monthrange(day.year, day.month)[1]
+    assert result == D.max or (result + dt.timedelta(days=1)).day == 1
+    assert result == end_of_month(day)
+
+
+@settings(deadline=None)
+@given(
+    day=DAY_WITH_ROOM,
+    index=st.integers(min_value=0, max_value=6),
+    length=st.integers(min_value=3, max_value=9),
+    upper=st.booleans(),
+)
+def test_weekday_names_land_one_to_seven_days_ahead(day, index, length, upper):
+    name = WEEKDAY_NAMES[index][:length]
+    if upper:
+        name = name.upper()
+    result = parse_date(name, day)
+    assert 1 <= (result - day).days <= 7
+    assert result.weekday() == index
+    if day.weekday() == index:
+        assert (result - day).days == 7
+
+
+@settings(deadline=None)
+@given(day=ANY_DAY)
+def test_end_of_quarter_is_in_the_same_quarter(day):
+    result = end_of_quarter(day)
+    assert result.year == day.year
+    assert (result.month - 1) // 3 == (day.month - 1) // 3
+    assert result.month in (3, 6, 9, 12)
+    assert result >= day
+    assert result == end_of_month(result)
+    assert parse_date("eoq", day) == result
+
+
+@settings(deadline=None)
+@given(day=st.dates(min_value=D(1, 2, 1), max_value=D(9998, 12, 31)), months=st.integers(-12, 12))
+def test_add_months_moves_the_month_and_clamps_the_day(day, months):
+    result = add_months(day, months)
+    assert (result.year * 12 + result.month) - (day.year * 12 + day.month) == months
+    assert result.day == min(day.day, calendar.monthrange(result.year, result.month)[1])
+
+
+@settings(deadline=None)
+@given(day=st.dates(max_value=D(9999, 12, 31) - dt.timedelta(days=9999 * 7)), count=st.integers(0, 9999))
+def test_relative_days_and_weeks(day, count):
+    assert parse_date(f"+{count}d", day) == day + dt.timedelta(days=count)
+    assert parse_date(f"+{count}w", day) == day + dt.timedelta(weeks=count)
+
+
+@settings(deadline=None)
+@given(day=ANY_DAY)
+def test_iso_dates_round_trip(day):
+    assert parse_date(day.isoformat(), TODAY) == day
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "label"),
+    [
+        ("2026-11", Period(D(2026, 11, 1), D(2026, 11, 30), "month"), "2026-11"),
+        ("2026-02", Period(D(2026, 2, 1), D(2026, 2, 28), "month"), "2026-02"),
+        ("2024-02", Period(D(2024, 2, 1), D(2024, 2, 29), "month"), "2024-02"),
+        ("2026-12", Period(D(2026, 12, 1), D(2026, 12, 31), "month"), "2026-12"),
+        ("2026-Q4", Period(D(2026, 10, 1), D(2026, 12, 31), "quarter"), "2026-Q4"),
+        ("2026-q1", Period(D(2026, 1, 1), D(2026, 3, 31), "quarter"), "2026-Q1"),
+        ("2026-Q2", Period(D(2026, 4, 1), D(2026, 6, 30), "quarter"), "2026-Q2"),
+        ("2026-Q3", Period(D(2026, 7, 1), D(2026, 9, 30), "quarter"), "2026-Q3"),
+        ("this-month", Period(D(2026, 11, 1), D(2026, 11, 30), "month"), "2026-11"),
+        ("this month", Period(D(2026, 11, 1), D(2026, 11, 30), "month"), "2026-11"),
+        ("THIS-MONTH", Period(D(2026, 11, 1), D(2026, 11, 30), "month"), "2026-11"),
+        ("this-quarter", Period(D(2026, 10, 1), D(2026, 12, 31), "quarter"), "2026-Q4"),
+        ("this_quarter", Period(D(2026, 10, 1), D(2026, 12, 31), "quarter"), "2026-Q4"),
+        (
+            "this-week",
+            Period(D(2026, 11, 23), D(2026, 11, 29), "week"),  # Monday..Sunday
+            "2026-11-23..2026-11-29",
+        ),
+        (
+            "2026-10-01..2026-12-31",
+            Period(D(2026, 10, 1), D(2026, 12, 31), "range"),
+            "2026-10-01..2026-12-31",
+        ),
+        (
+            "2026-11-27..2026-11-27",
+            Period(D(2026, 11, 27), D(2026, 11, 27), "range"),
+            "2026-11-27..2026-11-27",
+        ),
+        ("today..+2w", Period(D(2026, 11, 27), D(2026, 12, 11), "range"), "2026-11-27..2026-12-11"),
+        ("today..eoq", Period(D(2026, 11, 27), D(2026, 12, 31), "range"), "2026-11-27..2026-12-31"),
+    ],
+)
+def test_parse_period_accepts(text, expected, label):
+    period = parse_period(text, TODAY)
+    assert period == expected
+    assert period.label == label
+
+
+def test_period_contains_both_ends():
+    period = parse_period("2026-11", TODAY)
+    assert D(2026, 11, 1) in period
+    assert D(2026, 11, 30) in period
+    assert D(2026, 10, 31) not in period
+    assert D(2026, 12, 1) not in period
+
+
+def test_this_week_on_a_monday_and_a_sunday():
+    assert parse_period("this-week", D(2026, 11, 23)) == Period(D(2026, 11, 23), D(2026, 11, 29), "week")
+    assert parse_period("this-week", D(2026, 11, 29)) == Period(D(2026, 11, 23), D(2026, 11, 29), "week")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("2026-13", "no such month"),
+        ("2026-00", "no such month"),
+        ("2026-99", "no such month"),
+        ("2026-Q5", "not a period"),
+        ("2026-Q0", "not a period"),
+        ("2026-12-31..2026-10-01", "ends before it starts"),
+        ("tomorrow..today", "ends before it starts"),
+        ("", "not a period"),
+        ("garbage", "not a period"),
+        ("2026", "not a period"),
+        ("Q4", "not a period"),
+        ("next-month", "not a period"),
+        ("2026-02-30..2026-03-31", "no such date"),
+        ("2026-10-01..", "no date"),
+        ("..2026-10-01", "no date"),
+    ],
+)
+def test_parse_period_rejects(text, fragment):
+    with pytest.raises(InvalidInput) as excinfo:
+        parse_period(text, TODAY)
+    assert fragment in assert_one_clear_message(excinfo)
+
+
+@pytest.mark.parametrize("text", ["0000-11", "0000-Q1"])
+def test_parse_period_rejects_year_zero_as_invalid_input(text):
+    """Year 0 does not exist; the user must get InvalidInput, not a ValueError."""
+    with pytest.raises(InvalidInput):
+        parse_period(text, TODAY)
+
+
+PERIODISH = st.builds(
+    lambda year, quarter, number: f"{year:04d}-{'q' if quarter else ''}{number}",
+    st.integers(min_value=0, max_value=9999),
+    st.booleans(),
+    st.integers(min_value=0, max_value=99),
+)
+
+
+@settings(deadline=None)
+@given(text=st.one_of(st.text(), PERIODISH))
+@example(text="0000-11")
+def test_parse_period_raises_only_invalid_input(text):
+    try:
+        period = parse_period(text, TODAY)
+    except InvalidInput as exc:
+        assert str(exc).strip()
+    else:
+        assert period.start <= period.end
+
+
+@settings(deadline=None)
+@given(year=st.integers(min_value=1, max_value=9999), month=st.integers(min_value=1, max_value=12))
+def test_month_periods_cover_the_month(year, month):
+    period = parse_period(f"{year:04d}-{month:02d}", TODAY)
+    assert period.kind == "month"
+    assert period.start == D(year, month, 1)
+    assert period.end == end_of_month(D(year, month, 1))
+    if year >= 1000:  # strftime("%Y") does not zero-pad earlier years on every platform
+        assert period.label == f"{year:04d}-{month:02d}"
+
+
+@settings(deadline=None)
+@given(year=st.integers(min_value=1, max_value=9999), quarter=st.integers(min_value=1, max_value=4))
+def test_quarter_periods_cover_three_months(year, quarter):
+    period = parse_period(f"{year:04d}-Q{quarter}", TODAY)
+    assert period.kind == "quarter"
+    assert period.start == D(year, quarter * 3 - 2, 1)
+    assert period.end == end_of_quarter(period.start)
+    assert period.label == f"{year:04d}-Q{quarter}"
+
+
+# --------------------------------------------------------------------------- text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Acme Corp", "Acme Corp"),
+        ("  Acme Corp  ", "Acme Corp"),
+        ("\tAcme\n", "Acme"),  # surrounding whitespace is stripped, not refused
+        ("[bold]markup[/]", "[bold]markup[/]"),
+        ("  [bold]markup[/]  ", "[bold]markup[/]"),
+        ("[red]x[/red] & <b>y</b> [link=http://x]z[/link]", "[red]x[/red] & <b>y</b> [link=http://x]z[/link]"),
+        ("Café Müller – Größe", "Café Müller – Größe"),
+        ("日本語の会社", "日本語の会社"),
+        ("👨\u200d👩\u200d👧 family", "👨\u200d👩\u200d👧 family"),  # ZWJ emoji sequences are fine
+        ("a" * 200, "a" * 200),
+        ("  " + "a" * 200 + "  ", "a" * 200),  # length counts after stripping
+    ],
+)
+def test_clean_line_accepts(value, expected):
+    assert clean_line(value, "name") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("", "must not be empty"),
+        ("   ", "must not be empty"),
+        ("\n\t ", "must not be empty"),
+        ("\x1b[31mred", "control character"),
+        ("red\x1b[0m", "control character"),
+        ("\x1b[31m", "control character"),
+        ("a\x1b]0;title\x07b", "control character"),
+        ("a\x00b", "control character"),
+        ("a\tb", "control character"),
+        ("a\nb", "control character"),
+        ("a\rb", "control character"),
+        ("\x07bell", "control character"),
+        ("a\x7fb", "control character"),
+        ("a\x9b31mb", "control character"),  # C1 CSI
+        ("a\u202eb", "control character"),  # right-to-left override
+        ("a\u200bb", "control character"),  # zero-width space
+        ("a\ufeffb", "control character"),
+        ("a" * 201, "too long"),
+    ],
+)
+def test_clean_line_rejects(value, fragment):
+    with pytest.raises(InvalidInput) as excinfo:
+        clean_line(value, "Deal title")
+    message = assert_one_clear_message(excinfo)
+    assert fragment in message
+    assert message.startswith("Deal title")
+    assert "\x1b" not in message  # the message itself is safe to print
+
+
+def test_clean_line_optional_and_custom_length():
+    assert clean_line("", "note", required=False) is None
+    assert clean_line("   ", "note", required=False) is None
+    assert clean_line(" x ", "note", required=False) == "x"
+    assert clean_line("abc", "code", max_length=3) == "abc"
+    with pytest.raises(InvalidInput, match="too long"):
+        clean_line("abcd", "code", max_length=3)
+    with pytest.raises(InvalidInput, match="control character"):
+        clean_line("a\x1bb", "note", required=False)
+
+
+@settings(deadline=None)
+@given(value=st.text())
+def test_clean_line_result_is_stripped_and_control_free(value):
+    try:
+        result = clean_line(value, "name")
+    except InvalidInput:
+        return
+    assert result == value.strip()
+    assert result
+    assert len(result) <= 200
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in result)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("line one\nline two", "line one\nline two"),
+        ("  a\tb  \n", "a\tb"),
+        ("[bold]kept[/]", "[bold]kept[/]"),
+    ],
+)
+def test_clean_text_accepts(value, expected):
+    assert clean_text(value, "note") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "fragment"),
+    [
+        ("", {}, "must not be empty"),
+        ("\n\n", {}, "must not be empty"),
+        ("a\x1b[2Jb", {}, "control character"),
+        ("a\x00b", {}, "control character"),
+        ("a\rb", {}, "control character"),
+        ("abcd", {"max_length": 3}, "too long"),
+        ("a" * 20_001, {}, "too long"),
+    ],
+)
+def test_clean_text_rejects(value, kwargs, fragment):
+    with pytest.raises(InvalidInput) as excinfo:
+        clean_text(value, "note", **kwargs)
+    assert fragment in assert_one_clear_message(excinfo)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0", 0),
+        ("100", 100),
+        ("50", 50),
+        ("50%", 50),
+        ("0%", 0),
+        ("100%", 100),
+        (" 75 % ", 75),
+        ("007", 7),
+        (40, 40),
+        (0, 0),
+        (100, 100),
+    ],
+)
+def test_parse_probability_accepts(text, expected):
+    result = parse_probability(text)
+    assert result == expected
+    assert type(result) is int
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["101", "1000", "-1", "-0", "50.5", "50.0", "", "   ", "%", "abc", "fifty", "1e2", "0x10", "+50", "5 0", -5, 101, 150],
+)
+def test_parse_probability_rejects(text):
+    with pytest.raises(InvalidInput) as excinfo:
+        parse_probability(text)
+    assert "0 to 100" in assert_one_clear_message(excinfo)
+
+
+@pytest.mark.parametrize("text", ["²", "50²", "①", "¹⁰"])
+def test_parse_probability_rejects_digit_like_characters_as_invalid_input(text):
+    """str.isdigit() is true for superscripts and circled digits, but int() refuses them."""
+    with pytest.raises(InvalidInput):
+        parse_probability(text)
+
+
+@settings(deadline=None)
+@given(number=st.integers(min_value=0, max_value=100), percent=st.booleans())
+def test_probabilities_in_range_parse(number, percent):
+    assert parse_probability(f"{number}%" if percent else str(number)) == number
+    assert parse_probability(number) == number
+
+
+@settings(deadline=None)
+@given(number=st.one_of(st.integers(max_value=-1), st.integers(min_value=101)))
+def test_probabilities_out_of_range_are_rejected(number):
+    with pytest.raises(InvalidInput):
+        parse_probability(number)
+    with pytest.raises(InvalidInput):
+        parse_probability(f"{number}%")
+
+
+@settings(deadline=None)
+@given(
+    text=st.one_of(
+        st.text(),
+        st.text(alphabet=st.characters(categories=["Nd", "No"]), max_size=3),
+    )
+)
+@example(text="²")
+def test_parse_probability_raises_only_invalid_input(text):
+    try:
+        result = parse_probability(text)
+    except InvalidInput:
+        return
+    assert 0 <= result <= 100
