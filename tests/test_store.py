@@ -213,3 +213,19 @@ def test_a_database_locked_by_another_process_gives_a_clear_message(tmp_path, mo
     db = open_database(path)
     assert Deal.get(Deal.title == "Acme").stage.name == "Prospecting"
     db.close()
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_once(backend_url):
+    code = (
+        "import sys; from pipetui.store import open_database, Pipeline, Stage; "
+        "open_database(sys.argv[1]); print(Pipeline.select().count(), Stage.select().count())"
+    )
+    children = [
+        subprocess.Popen([sys.executable, "-c", code, backend_url], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [child.communicate(timeout=60) + (child.returncode,) for child in children]
+    for out, err, code_ in results:
+        assert code_ == 0, err
+        assert out.split() == ["1", "7"]

@@ -88,6 +88,24 @@ def session() -> Session:
 class FriendlyGroup(click.Group):
     """Turns expected failures into one line and an exit status."""
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's usage errors, too, become one line (status 2) instead of a usage block."""
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            click.echo(f"pipetui: {exc.format_message()}{hint}", err=True)
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("pipetui: aborted", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -393,7 +411,7 @@ def quota() -> None:
     """Quotas of reps and of the team."""
 
 
-@quota.command(name="set")
+@quota.command(name="set", context_settings={"ignore_unknown_options": True})
 @common_options
 @click.argument("args", nargs=-1, metavar="(REP | --team) AMOUNT")
 @click.option("--team", is_flag=True, help="The team's own quota.")

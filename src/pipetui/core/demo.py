@@ -298,11 +298,16 @@ class _Generator:
             sync_id_sequence(db, model)
 
     def _reps(self) -> list[int]:
+        """The demo's reps; one that exists already (by name) is reused."""
         chosen = self.rng.sample(REP_NAMES, self.rng.randint(4, 6))
         ids = []
         for name, login in chosen:
-            rep = Rep.create(name=name, username=login, email=f"{login}@example.com",
-                             created_at=self.now - dt.timedelta(days=400))
+            rep = Rep.get_or_none(Rep.name == name)
+            if rep is None:
+                login_taken = Rep.select().where(Rep.username == login).exists()
+                rep = Rep.create(name=name, username=None if login_taken else login,
+                                 email=f"{login}@example.com",
+                                 created_at=self.now - dt.timedelta(days=400))
             ids.append(rep.id)
         return ids
 

@@ -133,6 +133,9 @@ def _open_sqlite(path: Path, *, create_dirs: bool) -> SqliteDatabase:
         # then queues them instead of failing.
         lock_type="IMMEDIATE",
     )
+    # SQLite's lower() folds ASCII only; PostgreSQL's folds every letter.
+    # Name lookups compare lower() on both sides, so they must agree.
+    db.register_function(_unicode_lower, "lower", 1)
     try:
         db.connect()
         db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
@@ -140,6 +143,10 @@ def _open_sqlite(path: Path, *, create_dirs: bool) -> SqliteDatabase:
         db.close()
         raise DatabaseOpenError(f"cannot open {path}: {exc}") from None
     return db
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def _open_postgres(location: Location) -> PostgresqlDatabase:

@@ -21,7 +21,6 @@ INDEXES = [
     ("deal_title", "deal", "title", None),
     ("stage_change_deal", "stage_change", "deal_id, changed_at", None),
     ("stage_change_to_stage", "stage_change", "to_stage_id, changed_at", None),
-    ("stage_change_changed_at", "stage_change", "changed_at", None),
     ("activity_deal", "activity", "deal_id, done, due_date", None),
     ("activity_due", "activity", "done, due_date", None),
     ("note_deal", "note", "deal_id, created_at", None),
