@@ -110,3 +110,36 @@ def test_the_history_check_finds_a_deal_whose_history_was_tampered_with(db, froz
     other_stage = Stage.select().where(Stage.id != victim.stage_id).first()
     Deal.update(stage=other_stage).where(Deal.id == victim.id).execute()
     assert deals_with_inconsistent_history() == [victim.id]
+
+
+def test_rows_made_in_a_child_process_are_the_rows_made_inline(tmp_path, frozen_clock, monkeypatch):
+    monkeypatch.setattr(demo, "CHUNK_DEALS", 40)  # several batches, and a partial last one
+    forked = []
+    real_parallel = demo._chunks_in_parallel
+    monkeypatch.setattr(demo, "_chunks_in_parallel", lambda plan: forked.append(1) or real_parallel(plan))
+    dumps = []
+    for name, parallel_from in (("inline.db", 10**9), ("forked.db", 1)):
+        monkeypatch.setattr(demo, "PARALLEL_FROM", parallel_from)
+        db = open_database(tmp_path / name)
+        summary = demo.generate(130, seed=11)
+        rows = dump()
+        del rows["pipeline"]
+        dumps.append((summary, rows))
+        db.close()
+    assert forked == [1], "the second run made its rows in a child process"
+    assert dumps[0] == dumps[1]
+    assert dumps[0][0].deals == 130
+
+
+def test_a_failing_child_process_leaves_nothing_behind(db, frozen_clock, monkeypatch):
+    from pipetui.core.errors import PipetuiError
+
+    def broken_rows(plan):
+        yield from ()
+        raise ValueError("boom")
+
+    monkeypatch.setattr(demo, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(demo, "_deal_rows", broken_rows)
+    with pytest.raises(PipetuiError, match="demo generator failed: ValueError: boom"):
+        demo.generate(50, seed=1)
+    assert Deal.select().count() == 0 and Rep.select().count() == 0

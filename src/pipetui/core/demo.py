@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import multiprocessing
 import random
+import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from pipetui.core import clock
 from pipetui.core.dates import add_months, month_period, quarter_period
-from pipetui.core.errors import InvalidInput
+from pipetui.core.errors import InvalidInput, PipetuiError
 from pipetui.core.lookup import default_pipeline, stages
 from pipetui.store import (
     LOST,
@@ -138,6 +141,213 @@ def generate(deals: int = 300, *, seed: int = 1, force: bool = False, progress=N
         return _Generator(deals, seed, progress).run()
 
 
+# Deals per batch handed from the generator to the writer.
+CHUNK_DEALS = 10_000
+# From this many deals on, rows are generated in a forked process while this
+# one writes the previous batch: the two halves of the work overlap.
+PARALLEL_FROM = 2 * CHUNK_DEALS
+
+
+@dataclass
+class _Plan:
+    """Everything the row generator needs, so that it can run in another process."""
+
+    count: int
+    rng: random.Random
+    now: dt.datetime
+    today: dt.date
+    pipeline_id: int
+    stage_ids: list[int]
+    reasons: list[str]
+    reps: list[int]
+    org_ids: list[int]
+    org_names: dict[int, str]
+    contacts_by_org: dict[int, list[int]]
+    first_ids: tuple[int, int, int, int]  # deal, stage change, activity, note
+
+
+@dataclass
+class _Chunk:
+    deals: list[tuple] = field(default_factory=list)
+    changes: list[tuple] = field(default_factory=list)
+    activities: list[tuple] = field(default_factory=list)
+    notes: list[tuple] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {OPEN: 0, WON: 0, LOST: 0})
+    won_by_rep_month: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _deal_rows(plan: _Plan) -> Iterator[_Chunk]:
+    """The rows of every deal, its history, activities and notes, in batches."""
+    rng = plan.rng
+    random_ = rng.random
+    deal_id, change_id, activity_id, note_id = plan.first_ids
+    last_stage = len(plan.stage_ids) - 1
+    kinds = ("call", "meeting", "email", "task")
+    currencies = [c for c, _ in _CURRENCIES]
+    currency_weights = [w for _, w in _CURRENCIES]
+
+    # Times are seconds since midnight a year and a day ago, turned into
+    # text through tables of day and minute strings: far cheaper than datetimes.
+    base = dt.datetime.combine(plan.today - dt.timedelta(days=366), dt.time())
+    now_s = (plan.now - base).total_seconds()
+    day_text = [(base + dt.timedelta(days=d)).date().isoformat()
+                for d in range(int(now_s // 86400) + 100)]
+    clock_text = [f" {m // 60:02d}:{m % 60:02d}:00" for m in range(1440)]
+
+    def ts(seconds: float) -> str:
+        day, minute = divmod(int(seconds) // 60, 1440)
+        return day_text[day] + clock_text[minute]
+
+    today_index = (plan.today - base.date()).days
+    year_start = now_s - 365 * 86400
+    chunk = _Chunk()
+    deal_rows, change_rows = chunk.deals, chunk.changes
+    activity_rows, note_rows = chunk.activities, chunk.notes
+
+    for n in range(plan.count):
+        if n and n % CHUNK_DEALS == 0:
+            yield chunk
+            chunk = _Chunk()
+            deal_rows, change_rows = chunk.deals, chunk.changes
+            activity_rows, note_rows = chunk.activities, chunk.notes
+        # Recent months carry a little more new business than old ones.
+        created = float(int(year_start + 365 * 86400 * math.sqrt(random_())))
+        owner_id = plan.reps[int(random_() * len(plan.reps))]
+        org_id = plan.org_ids[int(random_() * len(plan.org_ids))]
+        people = plan.contacts_by_org[org_id]
+        contact_id = people[int(random_() * len(people))]
+        currency = rng.choices(currencies, currency_weights)[0]
+        value = int(round(rng.lognormvariate(9.39, 0.9), -2)) or 500  # median about 12,000
+        title = f"{plan.org_names[org_id]} - {_PRODUCTS[int(random_() * len(_PRODUCTS))]}"
+
+        changes = [(None, 0, None, OPEN, created)]
+        index, moment, status, stage_entered = 0, created, OPEN, created
+        while True:
+            moment += int(rng.expovariate(1 / _STAGE_DAYS[index]) * 86400) + 60
+            if moment >= now_s:
+                break
+            draw = random_()
+            if index > 0 and draw < _BACKWARD:
+                changes.append((index, index - 1, OPEN, OPEN, moment))
+                index -= 1
+                stage_entered = moment
+            elif draw < _ADVANCE[index]:
+                if index == last_stage:
+                    status = WON
+                    changes.append((index, index, OPEN, WON, moment))
+                    break
+                changes.append((index, index + 1, OPEN, OPEN, moment))
+                index += 1
+                stage_entered = moment
+            else:
+                status = LOST
+                changes.append((index, index, OPEN, LOST, moment))
+                break
+        chunk.counts[status] += 1
+        last_change = changes[-1][4]
+        closed_at = last_change if status != OPEN else None
+        lost_reason = plan.reasons[int(random_() * len(plan.reasons))] if status == LOST else None
+        if status == OPEN:
+            expected_close = None if random_() < 0.12 else \
+                day_text[today_index + int(random_() * 90) - 10]
+        else:
+            expected_close = day_text[int(closed_at // 86400)]
+        probability = (20, 35, 50, 80)[int(random_() * 4)] \
+            if status == OPEN and random_() < 0.05 else None
+
+        last_activity = stage_entered
+        # Past activities, done; most open deals were touched recently.
+        for _ in range((0, 1, 1, 2)[int(random_() * 4)]):
+            done_at = created + int((last_change - created) * random_())
+            kind = kinds[int(random_() * 4)]
+            subjects = _ACTIVITY_SUBJECTS[kind]
+            done_text = ts(done_at)
+            activity_rows.append((activity_id, deal_id, contact_id, owner_id, kind,
+                                  subjects[int(random_() * len(subjects))], done_text[:10],
+                                  None, True, done_text, done_text))
+            activity_id += 1
+            last_activity = max(last_activity, done_at)
+        if status == OPEN:
+            if random_() < 0.85:
+                touched = now_s - 3600 - int(random_() * 6 * 86400)
+                last_activity = max(last_activity, touched, stage_entered)
+            if random_() < 0.85:  # the next step; the rest have none
+                kind = kinds[int(random_() * 4)]
+                subjects = _ACTIVITY_SUBJECTS[kind]
+                due = day_text[today_index + int(random_() * 21) - 6]
+                due_time = f"{8 + int(random_() * 10):02d}:{(0, 30)[int(random_() * 2)]:02d}:00" \
+                    if kind in ("call", "meeting") else None
+                activity_rows.append((activity_id, deal_id, contact_id, owner_id, kind,
+                                      subjects[int(random_() * len(subjects))], due,
+                                      due_time, False, None, ts(last_activity)))
+                activity_id += 1
+        if random_() < 0.2:
+            note_rows.append((note_id, deal_id, owner_id, _NOTES[int(random_() * len(_NOTES))],
+                              ts(created + int((last_change - created) * random_()))))
+            note_id += 1
+        for from_index, to_index, from_status, to_status, when in changes:
+            change_rows.append((change_id, deal_id,
+                                None if from_index is None else plan.stage_ids[from_index],
+                                plan.stage_ids[to_index], from_status, to_status, ts(when), owner_id))
+            change_id += 1
+        closed_text = None if closed_at is None else ts(closed_at)
+        deal_rows.append((
+            deal_id, plan.pipeline_id, plan.stage_ids[index], title, value * 100, currency, probability,
+            owner_id, org_id, contact_id, expected_close, status, lost_reason, ts(created),
+            ts(last_change), closed_text, ts(stage_entered), ts(last_activity), len(changes),
+        ))
+        if status == WON and currency == "USD":
+            chunk.won_by_rep_month[(owner_id, closed_text[:7])] += value * 100
+        deal_id += 1
+
+    yield chunk
+
+
+def _produce(plan: _Plan, pipe) -> None:
+    """Child process: send the batches down the pipe, then None (or the error)."""
+    try:
+        for chunk in _deal_rows(plan):
+            pipe.send(chunk)
+        pipe.send(None)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        pipe.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        pipe.close()
+
+
+def _chunks_in_parallel(plan: _Plan) -> Iterator[_Chunk]:
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_produce, args=(plan, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                item = receiver.recv()
+            except EOFError:
+                raise PipetuiError("the demo generator stopped unexpectedly") from None
+            if item is None:
+                return
+            if isinstance(item, str):
+                raise PipetuiError(f"the demo generator failed: {item}")
+            yield item
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
+
+
+def _chunks(plan: _Plan) -> Iterator[_Chunk]:
+    # Forking is only safe while this process runs a single thread (the CLI);
+    # inside the app, or where fork does not exist, rows are made inline.
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if plan.count >= PARALLEL_FROM and can_fork:
+        return _chunks_in_parallel(plan)
+    return _deal_rows(plan)
+
+
 class _Generator:
     def __init__(self, count: int, seed: int, progress) -> None:
         self.count = count
@@ -150,152 +360,48 @@ class _Generator:
         self.reasons = [r.name for r in LostReason.select().order_by(LostReason.id)] or ["Other"]
 
     def run(self) -> DemoSummary:
-        rng = self.rng
-        random_ = rng.random
         reps = self._reps()
         org_ids, contacts_by_org = self._organizations()
-        deal_rows, change_rows, activity_rows, note_rows = [], [], [], []
-        won_by_rep_month: dict[tuple[int, str], int] = defaultdict(int)
-        deal_id, change_id = next_id(Deal), next_id(StageChange)
-        activity_id, note_id = next_id(Activity), next_id(Note)
+        plan = _Plan(
+            count=self.count, rng=self.rng, now=self.now, today=self.today,
+            pipeline_id=self.pipeline.id, stage_ids=[s.id for s in self.stages],
+            reasons=self.reasons, reps=reps, org_ids=org_ids, org_names=self.org_names,
+            contacts_by_org=contacts_by_org,
+            first_ids=(next_id(Deal), next_id(StageChange), next_id(Activity), next_id(Note)),
+        )
         counts = {OPEN: 0, WON: 0, LOST: 0}
-        step = max(1, self.count // 50)
-        stage_ids = [s.id for s in self.stages]
-        last_stage = len(self.stages) - 1
-        kinds = ("call", "meeting", "email", "task")
-        currencies = [c for c, _ in _CURRENCIES]
-        currency_weights = [w for _, w in _CURRENCIES]
-
-        # Times are seconds since midnight a year and a day ago, turned into
-        # text through a table of day strings: far cheaper than datetimes.
-        base = dt.datetime.combine(self.today - dt.timedelta(days=366), dt.time())
-        now_s = (self.now - base).total_seconds()
-        day_text = [(base + dt.timedelta(days=d)).date().isoformat()
-                    for d in range(int(now_s // 86400) + 100)]
-
-        clock_text = [f" {m // 60:02d}:{m % 60:02d}:00" for m in range(1440)]
-
-        def ts(seconds: float) -> str:
-            day, minute = divmod(int(seconds) // 60, 1440)
-            return day_text[day] + clock_text[minute]
-
-        today_index = (self.today - base.date()).days
-        year_start = now_s - 365 * 86400
-
-        for n in range(self.count):
-            if n % step == 0:
-                self.progress(n, self.count)
-            # Recent months carry a little more new business than old ones.
-            created = float(int(year_start + 365 * 86400 * math.sqrt(random_())))
-            owner_id = reps[int(random_() * len(reps))]
-            org_id = org_ids[int(random_() * len(org_ids))]
-            people = contacts_by_org[org_id]
-            contact_id = people[int(random_() * len(people))]
-            currency = rng.choices(currencies, currency_weights)[0]
-            value = int(round(rng.lognormvariate(9.39, 0.9), -2)) or 500  # median about 12,000
-            title = f"{self.org_names[org_id]} - {_PRODUCTS[int(random_() * len(_PRODUCTS))]}"
-
-            changes = [(None, 0, None, OPEN, created)]
-            index, moment, status, stage_entered = 0, created, OPEN, created
-            while True:
-                moment += int(rng.expovariate(1 / _STAGE_DAYS[index]) * 86400) + 60
-                if moment >= now_s:
-                    break
-                draw = random_()
-                if index > 0 and draw < _BACKWARD:
-                    changes.append((index, index - 1, OPEN, OPEN, moment))
-                    index -= 1
-                    stage_entered = moment
-                elif draw < _ADVANCE[index]:
-                    if index == last_stage:
-                        status = WON
-                        changes.append((index, index, OPEN, WON, moment))
-                        break
-                    changes.append((index, index + 1, OPEN, OPEN, moment))
-                    index += 1
-                    stage_entered = moment
-                else:
-                    status = LOST
-                    changes.append((index, index, OPEN, LOST, moment))
-                    break
-            counts[status] += 1
-            last_change = changes[-1][4]
-            closed_at = last_change if status != OPEN else None
-            lost_reason = self.reasons[int(random_() * len(self.reasons))] if status == LOST else None
-            if status == OPEN:
-                expected_close = None if random_() < 0.12 else \
-                    day_text[today_index + int(random_() * 90) - 10]
-            else:
-                expected_close = day_text[int(closed_at // 86400)]
-            probability = (20, 35, 50, 80)[int(random_() * 4)] \
-                if status == OPEN and random_() < 0.05 else None
-
-            last_activity = stage_entered
-            # Past activities, done; most open deals were touched recently.
-            for _ in range((0, 1, 1, 2)[int(random_() * 4)]):
-                done_at = created + int((last_change - created) * random_())
-                kind = kinds[int(random_() * 4)]
-                subjects = _ACTIVITY_SUBJECTS[kind]
-                done_text = ts(done_at)
-                activity_rows.append((activity_id, deal_id, contact_id, owner_id, kind,
-                                      subjects[int(random_() * len(subjects))], done_text[:10],
-                                      None, True, done_text, done_text))
-                activity_id += 1
-                last_activity = max(last_activity, done_at)
-            if status == OPEN:
-                if random_() < 0.85:
-                    touched = now_s - 3600 - int(random_() * 6 * 86400)
-                    last_activity = max(last_activity, touched, stage_entered)
-                if random_() < 0.85:  # the next step; the rest have none
-                    kind = kinds[int(random_() * 4)]
-                    subjects = _ACTIVITY_SUBJECTS[kind]
-                    due = day_text[today_index + int(random_() * 21) - 6]
-                    due_time = f"{8 + int(random_() * 10):02d}:{(0, 30)[int(random_() * 2)]:02d}:00" \
-                        if kind in ("call", "meeting") else None
-                    activity_rows.append((activity_id, deal_id, contact_id, owner_id, kind,
-                                          subjects[int(random_() * len(subjects))], due,
-                                          due_time, False, None, ts(last_activity)))
-                    activity_id += 1
-            if random_() < 0.2:
-                note_rows.append((note_id, deal_id, owner_id, _NOTES[int(random_() * len(_NOTES))],
-                                  ts(created + int((last_change - created) * random_()))))
-                note_id += 1
-            for from_index, to_index, from_status, to_status, when in changes:
-                change_rows.append((change_id, deal_id,
-                                    None if from_index is None else stage_ids[from_index],
-                                    stage_ids[to_index], from_status, to_status, ts(when), owner_id))
-                change_id += 1
-            closed_text = None if closed_at is None else ts(closed_at)
-            deal_rows.append((
-                deal_id, self.pipeline.id, stage_ids[index], title, value * 100, currency, probability,
-                owner_id, org_id, contact_id, expected_close, status, lost_reason, ts(created),
-                ts(last_change), closed_text, ts(stage_entered), ts(last_activity), len(changes),
-            ))
-            if status == WON and currency == "USD":
-                won_by_rep_month[(owner_id, closed_text[:7])] += value * 100
-            deal_id += 1
-
-        self.progress(self.count, self.count)
+        won_by_rep_month: dict[tuple[int, str], int] = defaultdict(int)
+        changes = activities = done = 0
+        self.progress(0, self.count)
         with indexes_deferred(db, [Deal, StageChange, Activity, Note]):
-            self._insert(deal_rows, change_rows, activity_rows, note_rows)
+            for chunk in _chunks(plan):
+                self._insert(chunk)
+                for status, n in chunk.counts.items():
+                    counts[status] += n
+                for key, amount in chunk.won_by_rep_month.items():
+                    won_by_rep_month[key] += amount
+                changes += len(chunk.changes)
+                activities += len(chunk.activities)
+                done += len(chunk.deals)
+                self.progress(done, self.count)
+        for model in (Deal, StageChange, Activity, Note):
+            sync_id_sequence(db, model)
         self._quotas(reps, won_by_rep_month)
         return DemoSummary(self.count, counts[OPEN], counts[WON], counts[LOST], len(reps),
-                           len(change_rows), len(activity_rows))
+                           changes, activities)
 
-    def _insert(self, deal_rows, change_rows, activity_rows, note_rows) -> None:
+    def _insert(self, chunk: _Chunk) -> None:
         insert_rows(db, Deal, ["id", "pipeline_id", "stage_id", "title", "value", "currency",
                                "probability", "owner_id", "organization_id", "contact_id",
                                "expected_close", "status", "lost_reason", "created_at", "updated_at",
                                "closed_at", "stage_entered_at", "last_activity_at", "version"],
-                    deal_rows)
+                    chunk.deals)
         insert_rows(db, StageChange, ["id", "deal_id", "from_stage_id", "to_stage_id", "from_status",
-                                      "to_status", "changed_at", "changed_by_id"], change_rows)
+                                      "to_status", "changed_at", "changed_by_id"], chunk.changes)
         insert_rows(db, Activity, ["id", "deal_id", "contact_id", "owner_id", "kind", "subject",
                                    "due_date", "due_time", "done", "done_at", "created_at"],
-                    activity_rows)
-        insert_rows(db, Note, ["id", "deal_id", "author_id", "body", "created_at"], note_rows)
-        for model in (Deal, StageChange, Activity, Note):
-            sync_id_sequence(db, model)
+                    chunk.activities)
+        insert_rows(db, Note, ["id", "deal_id", "author_id", "body", "created_at"], chunk.notes)
 
     def _reps(self) -> list[int]:
         """The demo's reps; one that exists already (by name) is reused."""
