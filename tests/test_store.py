@@ -145,7 +145,7 @@ def test_board_and_metrics_queries_use_the_indexes(sqlite_db):
     assert "USING INDEX deal_board" in top
     assert "TEMP B-TREE" not in top  # rows come out of the index already ordered
 
-    totals = _plan(sqlite_db, pipeline.stage_totals_query(stage_ids))
+    totals = _plan(sqlite_db, pipeline.stage_totals_query())
     assert "USING COVERING INDEX deal_stage_totals" in totals
 
     forecast = _plan(sqlite_db, pipeline.forecast_query(dt.date(2026, 1, 1), dt.date(2026, 12, 31)))

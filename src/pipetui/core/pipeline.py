@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, fn
 
 from pipetui.core.lookup import default_pipeline, stages
 from pipetui.store import OPEN, Deal, Organization, Pipeline, Rep, Stage
@@ -28,25 +28,19 @@ class StageTotal:
     weighted: dict[str, int] = field(default_factory=dict)
 
 
-def _weighted_sums():
-    """Columns that let weighted value be summed in one pass: the sum of
-    value x own probability, and the sum of the values that use the stage's."""
-    return (
-        fn.SUM(fn.COALESCE(Deal.value * Deal.probability, 0)).alias("own_weighted"),
-        fn.SUM(Case(None, [(Deal.probability.is_null(), Deal.value)], 0)).alias("default_value"),
-    )
-
-
-def stage_totals_query(stage_ids: list[int], owner_id: int | None = None):
+def stage_totals_query(owner_id: int | None = None):
+    """Per stage and currency: count, value, value x own probability (percent
+    units), and the value of the deals that use their stage's default."""
     query = (
         Deal.select(
-            Deal.stage_id.alias("stage_id"),
+            Deal.stage_id,
             Deal.currency,
-            fn.COUNT(Deal.id).alias("n"),
-            fn.SUM(Deal.value).alias("total"),
-            *_weighted_sums(),
+            fn.COUNT(SQL("*")),
+            fn.SUM(Deal.value),
+            fn.SUM(Deal.value * Deal.probability),
+            fn.SUM(Deal.value).filter(Deal.probability.is_null()),
         )
-        .where(Deal.status == OPEN, LIVE, Deal.stage.in_(stage_ids))
+        .where(Deal.status == OPEN, LIVE)
         .group_by(Deal.stage_id, Deal.currency)
     )
     if owner_id is not None:
@@ -58,17 +52,20 @@ def stage_totals(pipeline: Pipeline | None = None, owner_id: int | None = None) 
     """Count, total and weighted value of the open deals in each stage.
 
     Weighted value = value x probability, the deal's own or else the stage's
-    default. The database sums over the covering index; the stage default is
-    applied to the per-stage sums afterwards.
+    default. The database sums over the covering index in one pass; the
+    stage default is applied to the per-stage sums afterwards.
     """
     ordered = stages(pipeline)
     totals = {s.id: StageTotal(s) for s in ordered}
-    for row in stage_totals_query(list(totals), owner_id).dicts():
-        total = totals[row["stage_id"]]
-        currency = row["currency"]
-        total.count += row["n"]
-        total.value[currency] = int(row["total"])
-        percent_value = int(row["own_weighted"]) + int(row["default_value"]) * total.stage.probability
+    for stage_id, currency, count, value, own_weighted, default_value in (
+        stage_totals_query(owner_id).tuples()
+    ):
+        total = totals.get(stage_id)
+        if total is None:  # a stage of another pipeline
+            continue
+        total.count += count
+        total.value[currency] = int(value)
+        percent_value = int(own_weighted or 0) + int(default_value or 0) * total.stage.probability
         total.weighted[currency] = percent_value // 100
     return [totals[s.id] for s in ordered]
 
