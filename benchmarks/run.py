@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipetui.core import clock, demo, pipeline
-from pipetui.core.dates import add_months, month_period, quarter_period
+from pipetui.core.dates import add_months, quarter_period
 from pipetui.store import OPEN, WON, Deal, open_database
 from pipetui.store.bulk import fetch_rows
 
@@ -120,7 +120,7 @@ def bench_queries(size: int, repeat: int) -> list[str]:
     print(f"\n{size:,} deals ({path.stat().st_size / 1e6:.0f} MB)")
     print(f"  {'query':<34}{'rows':>8}{'pipetui ms':>12}{'raw ms':>10}{'ratio':>8}  target")
     for case in cases():
-        rows = case.run()
+        case.run()
         ours = median_ms(case.run, repeat)
         raw_fn = raw_runner(path, *case.sql)
         raw_rows = raw_fn()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, SQL, fn
 
-from pipetui.core.lookup import default_pipeline, stages
+from pipetui.core.lookup import stages
 from pipetui.store import OPEN, Deal, Organization, Pipeline, Rep, Stage
 
 LIVE = Deal.deleted_at.is_null()
