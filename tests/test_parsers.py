@@ -262,16 +262,17 @@ def test_money_str_and_order():
 @pytest.mark.parametrize(
     ("amount", "currency", "expected"),
     [
-        (1_250_000, "EUR", "12.5k EUR"),
-        (120_000_000, "USD", "1.2M USD"),
-        (250_000_000_000, "USD", "2.5B USD"),
-        (100_000, "USD", "1k USD"),
-        (99_900, "USD", "999 USD"),
-        (15_000_000, "USD", "150k USD"),
+        (1_250_000, "EUR", "€12.5k"),
+        (120_000_000, "USD", "$1.2M"),
+        (250_000_000_000, "USD", "$2.5B"),
+        (100_000, "USD", "$1k"),
+        (99_900, "USD", "$999"),
+        (15_000_000, "GBP", "£150k"),
         (12_500, "JPY", "12.5k JPY"),
         (1_000_000, "JPY", "1M JPY"),
-        (0, "USD", "0 USD"),
-        (-1_250_000, "EUR", "-12.5k EUR"),
+        (95_000, "CHF", "950 CHF"),
+        (0, "USD", "$0"),
+        (-1_250_000, "EUR", "-€12.5k"),
     ],
 )
 def test_format_compact(amount, currency, expected):

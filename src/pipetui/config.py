@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -30,6 +30,7 @@ class Settings:
     db: str | None = None
     me: str | None = None
     currency: str = "USD"
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     path: Path | None = None
 
 
@@ -71,7 +72,12 @@ def load_settings(path: Path | None = None) -> Settings:
         currency = validate_currency(currency)
     except PipetuiError as exc:
         raise ConfigError(f"{path}: currency: {exc}") from None
-    return Settings(db=data.get("db"), me=data.get("me"), currency=currency, path=path)
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+    ):
+        raise ConfigError(f'{path}: [keys] maps binding ids to keys, e.g. "board.column_left" = "a"')
+    return Settings(db=data.get("db"), me=data.get("me"), currency=currency, keys=keys, path=path)
 
 
 def resolve_location(cli_db: str | None, settings: Settings, *, demo: bool = False) -> tuple[Location, bool]:

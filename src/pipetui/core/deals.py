@@ -234,8 +234,14 @@ def lose_deal(deal_id: int, reason: str, *, expected_version: int | None = None,
     return deal
 
 
+def lost_reasons() -> list[str]:
+    """The reasons offered when a deal is lost, in their order."""
+    query = LostReason.select().where(LostReason.active == True).order_by(LostReason.id)  # noqa: E712
+    return [r.name for r in query]
+
+
 def _canonical_lost_reason(reason: str) -> str:
-    listed = [r.name for r in LostReason.select().where(LostReason.active == True)]  # noqa: E712
+    listed = lost_reasons()
     folded = reason.casefold()
     exact = [name for name in listed if name.casefold() == folded]
     prefixed = [name for name in listed if name.casefold().startswith(folded)]

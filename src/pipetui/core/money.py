@@ -124,15 +124,22 @@ def format_money(amount: int, currency: str, *, cents: bool | None = None) -> st
     return f"{sign}{major:,} {currency}"
 
 
+_SHORT_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
 def format_compact(amount: int, currency: str) -> str:
-    """A short form for narrow places: ``12.5k EUR``, ``1.2M USD``."""
-    major = amount / 10 ** minor_digits(currency)
+    """A short form for narrow places: ``$12.5k``, ``€1.2M``, ``900 CHF``."""
+    sign = "-" if amount < 0 else ""
+    major = abs(amount) / 10 ** minor_digits(currency)
+    text = f"{major:.0f}"
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(major) >= limit:
+        if major >= limit:
             scaled = major / limit
-            text = f"{scaled:.1f}".rstrip("0").rstrip(".") if abs(scaled) < 100 else f"{scaled:.0f}"
-            return f"{text}{suffix} {currency}"
-    return f"{major:.0f} {currency}"
+            text = f"{scaled:.1f}".rstrip("0").rstrip(".") if scaled < 100 else f"{scaled:.0f}"
+            text += suffix
+            break
+    symbol = _SHORT_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 
 
 def to_major_string(amount: int, currency: str) -> str:

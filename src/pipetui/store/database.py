@@ -200,3 +200,12 @@ def schema_version(db: Database) -> list[str]:
 
 def data_tables() -> list[str]:
     return [model._meta.table_name for model in ALL_MODELS]
+
+
+def text_contains(expression, needle: str):
+    """``expression`` contains ``needle`` (both already lower-cased), with no
+    LIKE wildcards to escape: ``instr`` on SQLite, ``strpos`` on PostgreSQL."""
+    from peewee import fn
+
+    finder = fn.strpos if is_postgres(database_proxy) else fn.instr
+    return finder(expression, needle) > 0

@@ -1,7 +1,7 @@
 """The pipetui application.
 
-Until the board lands this shows the pipeline's stage totals; the app is
-given its database and settings by whoever starts it.
+The app is given its database, who is acting and the settings by whoever
+starts it (the CLI, or a test); it opens on the board.
 """
 
 from __future__ import annotations
@@ -9,15 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from peewee import Database
-from rich.text import Text
-from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import Footer, Header, Static
 
-from pipetui.core import pipeline
-from pipetui.core.money import format_money
+from pipetui.tui.screens import BoardScreen
 
 
 def styles_path() -> Path:
@@ -35,13 +30,8 @@ class PipetuiApp(App):
     TITLE = "pipetui"
 
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", tooltip="Quit pipetui", id="app.quit"),
     ]
-
-    class TotalsLoaded(Message):
-        def __init__(self, lines: list[Text]) -> None:
-            super().__init__()
-            self.lines = lines
 
     def __init__(self, *, db: Database, location: str, actor=None, settings=None) -> None:
         super().__init__()
@@ -51,24 +41,8 @@ class PipetuiApp(App):
         self.settings = settings
         self.sub_title = location
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(Text("Loading the pipeline…"), id="summary")
-        yield Footer()
-
     def on_mount(self) -> None:
-        self.load_totals()
-
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def load_totals(self) -> None:
-        lines = []
-        for total in pipeline.stage_totals():
-            value = ", ".join(format_money(v, c, cents=False) for c, v in sorted(total.value.items()))
-            lines.append(Text(f"{total.stage.name:<14}{total.count:>7} deals   {value or '-'}"))
-        self.post_message(self.TotalsLoaded(lines))
-
-    def on_pipetui_app_totals_loaded(self, message: TotalsLoaded) -> None:
-        body = Text("Open deals by stage\n\n", style="bold")
-        body.append(Text("\n").join(message.lines))
-        body.append("\n\nThe kanban board arrives with the next release. Press q to quit.", style="dim")
-        self.query_one("#summary", Static).update(body)
+        keymap = self.settings.keys if self.settings is not None else {}
+        if keymap:
+            self.set_keymap(keymap)
+        self.push_screen(BoardScreen(actor=self.actor, keymap=keymap))

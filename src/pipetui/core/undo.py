@@ -1,0 +1,88 @@
+"""Undo and redo of the changes made from one front door.
+
+Each entry knows how to take its change back and how to make it again, with
+the deal services (so that undoing a move is itself a move in the history).
+An entry that meets a deal someone else has changed since refuses, through
+the usual version check, instead of overwriting their change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipetui.core import deals
+from pipetui.core.errors import InvalidInput
+from pipetui.store import Deal, Rep, Stage
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change to a deal: what it was before and after, enough to redo or revert it."""
+
+    label: str  # e.g. "move #12 to Proposal"
+    deal_id: int
+    kind: str  # "move", "win", "lose", "create"
+    before_stage_id: int
+    after_stage_id: int
+    lost_reason: str | None = None
+
+
+class UndoLog:
+    """Two stacks: changes that can be undone, and undone ones that can be redone."""
+
+    def __init__(self, limit: int = 100) -> None:
+        self.limit = limit
+        self._done: list[Change] = []
+        self._undone: list[Change] = []
+
+    def record(self, change: Change) -> None:
+        self._done.append(change)
+        del self._done[: -self.limit]
+        self._undone.clear()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    def undo(self, actor: Rep | None = None) -> tuple[Change, Deal]:
+        """Take back the latest change; returns it with the deal as it is now."""
+        if not self._done:
+            raise InvalidInput("nothing to undo")
+        change = self._done[-1]
+        deal = _revert(change, actor)
+        self._undone.append(self._done.pop())
+        return change, deal
+
+    def redo(self, actor: Rep | None = None) -> tuple[Change, Deal]:
+        if not self._undone:
+            raise InvalidInput("nothing to redo")
+        change = self._undone[-1]
+        deal = _apply(change, actor)
+        self._done.append(self._undone.pop())
+        return change, deal
+
+
+def _revert(change: Change, actor: Rep | None) -> Deal:
+    if change.kind == "move":
+        return deals.move_deal(change.deal_id, Stage.get_by_id(change.before_stage_id), actor=actor)
+    if change.kind in ("win", "lose"):
+        return deals.reopen_deal(change.deal_id, actor=actor)
+    if change.kind == "create":
+        return deals.delete_deal(change.deal_id)
+    raise ValueError(change.kind)
+
+
+def _apply(change: Change, actor: Rep | None) -> Deal:
+    if change.kind == "move":
+        return deals.move_deal(change.deal_id, Stage.get_by_id(change.after_stage_id), actor=actor)
+    if change.kind == "win":
+        return deals.win_deal(change.deal_id, actor=actor)
+    if change.kind == "lose":
+        return deals.lose_deal(change.deal_id, change.lost_reason or "", actor=actor)
+    if change.kind == "create":
+        return deals.restore_deal(change.deal_id)
+    raise ValueError(change.kind)

@@ -1,0 +1,350 @@
+"""The kanban board: one focusable widget that draws every column line by line.
+
+Only the visible cards are drawn, from windows of rows the screen loads on
+request, so the board costs the same with a hundred deals as with a hundred
+thousand. A key redraws only the regions it changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from pipetui.core.board import Card, Column
+from pipetui.core.money import format_compact
+
+HEADER_LINES = 4  # name and count, total, weighted, rule
+CARD_LINES = 4  # three lines of text and a gap
+MIN_COLUMN_WIDTH = 22
+WINDOW = 100  # cards per window the screen loads at a time
+ROT_GLYPH = "⚠"
+
+
+def printable(text: str) -> str:
+    """Text fit for a terminal cell grid: control characters become U+FFFD."""
+    if text.isprintable():
+        return text
+    return "".join(
+        "\ufffd" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
+    )
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut or padded to exactly ``width`` cells, with an ellipsis when cut."""
+    if width <= 0:
+        return ""
+    text = printable(text)
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+def money_summary(amounts: dict[str, int]) -> str:
+    """``{"USD": 1250000, "EUR": 9000}`` -> ``12.5k USD + 90 EUR``; never one sum."""
+    if not amounts:
+        return "-"
+    ordered = sorted(amounts.items(), key=lambda item: -item[1])
+    return " + ".join(format_compact(amount, currency) for currency, amount in ordered)
+
+
+@dataclass
+class Cursor:
+    column: int = 0  # index into the board's columns
+    row: int = 0  # index into that column's cards
+
+
+class BoardView(Widget, can_focus=True):
+    """The pipeline as columns of cards. Keys move the cursor; the screen acts."""
+
+    BINDINGS = [
+        Binding("h,left", "column(-1)", "Column to the left", id="board.column_left", show=False),
+        Binding("l,right", "column(1)", "Column to the right", id="board.column_right", show=False),
+        Binding("k,up", "card(-1)", "Card above", id="board.card_up", show=False),
+        Binding("j,down", "card(1)", "Card below", id="board.card_down", show=False),
+        Binding("pageup", "card(-5)", "Five cards up", id="board.page_up", show=False),
+        Binding("pagedown", "card(5)", "Five cards down", id="board.page_down", show=False),
+        Binding("g,home", "top", "First card of the column", id="board.top", show=False),
+        Binding("G,end", "bottom", "Last card of the column", id="board.bottom", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    BoardView {
+        height: 1fr;
+    }
+    """
+
+    class WindowNeeded(Message):
+        """Cards ``offset`` onwards of a column are to be drawn and are not loaded."""
+
+        def __init__(self, stage_id: int, offset: int) -> None:
+            super().__init__()
+            self.stage_id = stage_id
+            self.offset = offset
+
+    class CursorMoved(Message):
+        def __init__(self, card: Card | None) -> None:
+            super().__init__()
+            self.card = card
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns: list[Column] = []
+        self.cursor = Cursor()
+        self._first_column = 0  # leftmost column shown
+        self._scroll: dict[int, int] = {}  # stage id -> first card shown
+        self._cards: dict[int, dict[int, Card]] = {}  # stage id -> index -> card
+        self._requested: set[tuple[int, int]] = set()
+        self._today = dt.date.today()
+        # False while the screen takes typed text (the filter): letters are not moves.
+        self.keys_enabled = True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.keys_enabled
+
+    # --- data in -----------------------------------------------------------
+
+    def set_columns(self, columns: list[Column], *, today: dt.date) -> None:
+        """New column totals; every loaded card is dropped and reloaded on demand."""
+        self.columns = columns
+        self._today = today
+        self._cards = {c.stage_id: {} for c in columns}
+        self._requested.clear()
+        self._clamp()
+        self.refresh()
+
+    def set_cards(self, stage_id: int, offset: int, cards: list[Card]) -> None:
+        window = self._cards.setdefault(stage_id, {})
+        for index, card in enumerate(cards, start=offset):
+            window[index] = card
+        self._requested.discard((stage_id, offset))
+        index = self._column_index(stage_id)
+        if index is not None:
+            self.refresh(self._column_region(index))
+        if index == self.cursor.column:
+            self.post_message(self.CursorMoved(self.current_card))
+
+    def place_cursor(self, stage_id: int, row: int) -> None:
+        """Put the cursor on a card, scrolling it into view."""
+        index = self._column_index(stage_id)
+        if index is None:
+            return
+        self.cursor = Cursor(index, row)
+        self._clamp()
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current_card))
+
+    # --- what is where -----------------------------------------------------
+
+    @property
+    def current_column(self) -> Column | None:
+        return self.columns[self.cursor.column] if self.columns else None
+
+    @property
+    def current_card(self) -> Card | None:
+        column = self.current_column
+        if column is None or column.count == 0:
+            return None
+        return self._cards.get(column.stage_id, {}).get(self.cursor.row)
+
+    def _column_index(self, stage_id: int) -> int | None:
+        for index, column in enumerate(self.columns):
+            if column.stage_id == stage_id:
+                return index
+        return None
+
+    @property
+    def _visible_columns(self) -> int:
+        return max(1, min(len(self.columns) or 1, self.size.width // MIN_COLUMN_WIDTH))
+
+    @property
+    def _column_width(self) -> int:
+        return max(1, self.size.width // self._visible_columns)
+
+    @property
+    def _visible_cards(self) -> int:
+        return max(1, (self.size.height - HEADER_LINES) // CARD_LINES)
+
+    def _column_region(self, index: int) -> Region:
+        x = (index - self._first_column) * self._column_width
+        return Region(x, 0, self._column_width, self.size.height)
+
+    def _card_region(self, index: int, row: int) -> Region:
+        stage_id = self.columns[index].stage_id
+        y = HEADER_LINES + (row - self._scroll.get(stage_id, 0)) * CARD_LINES
+        x = (index - self._first_column) * self._column_width
+        return Region(x, y, self._column_width, CARD_LINES)
+
+    def _clamp(self) -> bool:
+        """Keep the cursor on a card and in view; True when the view scrolled."""
+        if not self.columns:
+            self.cursor = Cursor()
+            return False
+        column_index = min(max(self.cursor.column, 0), len(self.columns) - 1)
+        column = self.columns[column_index]
+        row = min(max(self.cursor.row, 0), max(column.count - 1, 0))
+        self.cursor = Cursor(column_index, row)
+        scrolled = False
+        shown = self._visible_columns
+        first_column = min(self._first_column, column_index)
+        first_column = max(first_column, column_index - shown + 1, 0)
+        if first_column != self._first_column:
+            self._first_column, scrolled = first_column, True
+        top = self._scroll.get(column.stage_id, 0)
+        new_top = min(top, row)
+        new_top = max(new_top, row - self._visible_cards + 1, 0)
+        if new_top != top:
+            self._scroll[column.stage_id] = new_top
+            scrolled = True
+        return scrolled
+
+    # --- keys --------------------------------------------------------------
+
+    def _move_cursor(self, column: int, row: int) -> None:
+        before = Cursor(self.cursor.column, self.cursor.row)
+        old_first = self._first_column
+        self.cursor = Cursor(column, row)
+        scrolled = self._clamp()
+        if (before.column, before.row) == (self.cursor.column, self.cursor.row):
+            return
+        if scrolled and self._first_column != old_first:
+            self.refresh()
+        elif scrolled:
+            self.refresh(self._column_region(self.cursor.column))
+            if before.column != self.cursor.column:
+                self.refresh(self._card_region(before.column, before.row))
+        else:
+            self.refresh(self._card_region(before.column, before.row))
+            self.refresh(self._card_region(self.cursor.column, self.cursor.row))
+        self.post_message(self.CursorMoved(self.current_card))
+
+    def action_column(self, delta: int) -> None:
+        if not self.columns:
+            return
+        target = min(max(self.cursor.column + delta, 0), len(self.columns) - 1)
+        # Keep roughly the same height on screen when changing column.
+        stage_id = self.columns[self.cursor.column].stage_id
+        on_screen = self.cursor.row - self._scroll.get(stage_id, 0)
+        target_top = self._scroll.get(self.columns[target].stage_id, 0)
+        self._move_cursor(target, target_top + on_screen)
+
+    def action_card(self, delta: int) -> None:
+        self._move_cursor(self.cursor.column, self.cursor.row + delta)
+
+    def action_top(self) -> None:
+        self._move_cursor(self.cursor.column, 0)
+
+    def action_bottom(self) -> None:
+        column = self.current_column
+        if column is not None:
+            self._move_cursor(self.cursor.column, column.count - 1)
+
+    # --- drawing -----------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._clamp()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self._column_width
+        segments: list[Segment] = []
+        first = self._first_column
+        shown = self.columns[first:first + self._visible_columns]
+        for offset, column in enumerate(shown):
+            segments.extend(self._column_line(first + offset, column, y, width - 1))
+            segments.append(Segment("│", self._style("board--rule")))
+        strip = Strip(segments)
+        return strip.extend_cell_length(self.size.width, self.rich_style).crop(0, self.size.width)
+
+    def _style(self, component: str) -> Style:
+        return self.get_component_rich_style(component, partial=True)
+
+    COMPONENT_CLASSES = {
+        "board--header",
+        "board--header-focus",
+        "board--totals",
+        "board--rule",
+        "board--card",
+        "board--card-title",
+        "board--card-dim",
+        "board--cursor",
+        "board--rotting",
+        "board--overdue",
+        "board--empty",
+    }
+
+    def _column_line(self, index: int, column: Column, y: int, width: int) -> list[Segment]:
+        focused = index == self.cursor.column
+        if y == 0:
+            count = f" {column.count:,}"
+            name = fit(column.name, max(width - cell_len(count), 1))
+            style = self._style("board--header-focus" if focused else "board--header")
+            return [Segment(fit(name + count, width), style)]
+        if y == 1:
+            return [Segment(fit(money_summary(column.value), width), self._style("board--totals"))]
+        if y == 2:
+            text = "weighted " + money_summary(column.weighted)
+            return [Segment(fit(text, width), self._style("board--card-dim"))]
+        if y == 3:
+            return [Segment("─" * width, self._style("board--rule"))]
+        slot, line = divmod(y - HEADER_LINES, CARD_LINES)
+        row = self._scroll.get(column.stage_id, 0) + slot
+        if row >= column.count:
+            if row == 0 and line == 0:
+                return [Segment(fit(" no deals", width), self._style("board--empty"))]
+            return [Segment(" " * width)]
+        if line == CARD_LINES - 1:
+            return [Segment(" " * width)]
+        card = self._cards.get(column.stage_id, {}).get(row)
+        if card is None:
+            self._request(column.stage_id, row)
+            return [Segment(fit(" …" if line == 0 else "", width), self._style("board--card-dim"))]
+        return self._card_line(card, line, width, focused and row == self.cursor.row)
+
+    def _card_line(self, card: Card, line: int, width: int, selected: bool) -> list[Segment]:
+        base = self._style("board--cursor" if selected else "board--card")
+        marker = Segment("▌" if selected else " ", base)
+        inner = width - 1
+        if line == 0:
+            if card.rotting:
+                glyph = Segment(ROT_GLYPH + " ", base + self._style("board--rotting"))
+                return [marker, glyph, Segment(fit(card.title, inner - 2), base + self._style("board--card-title"))]
+            return [marker, Segment(fit(card.title, inner), base + self._style("board--card-title"))]
+        if line == 1:
+            # Titles often begin with the organization; then the owner is enough.
+            org = card.organization
+            if org and card.title.casefold().startswith(org.casefold()):
+                org = None
+            who = " · ".join(part for part in (org, card.owner) if part) or "-"
+            return [marker, Segment(fit(who, inner), base + self._style("board--card-dim"))]
+        value = format_compact(card.value, card.currency)
+        days = f"{card.days_in_stage}d"
+        parts = [Segment(f"{value} · {days}", base)]
+        used = cell_len(f"{value} · {days}")
+        if card.next_activity is not None:
+            due = f" · ▸{card.next_activity:%b} {card.next_activity.day}"
+            style = base + self._style("board--overdue") if card.next_activity < self._today else base
+            parts.append(Segment(due, style))
+            used += cell_len(due)
+        else:
+            parts.append(Segment(" · no next step", base + self._style("board--card-dim")))
+            used += cell_len(" · no next step")
+        if used > inner:
+            text = "".join(s.text for s in parts)
+            return [marker, Segment(fit(text, inner), base)]
+        return [marker, *parts, Segment(" " * (inner - used), base)]
+
+    def _request(self, stage_id: int, row: int) -> None:
+        offset = row - row % WINDOW
+        if (stage_id, offset) not in self._requested:
+            self._requested.add((stage_id, offset))
+            self.post_message(self.WindowNeeded(stage_id, offset))

@@ -1,0 +1,453 @@
+"""Screens of the app: the board and its dialogs.
+
+Screens decide and delegate: every database call runs in a thread worker
+and comes back as a message; the rules live in ``pipetui.core``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from pipetui.core import board as board_data
+from pipetui.core import clock, deals, people
+from pipetui.core.board import BoardFilter, Card, Column
+from pipetui.core.errors import user_message
+from pipetui.core.undo import Change, UndoLog
+from pipetui.store import database_proxy
+from pipetui.tui.board import BoardView, printable
+
+
+def run_in_connection(fn: Callable[[], object]) -> object:
+    """Run ``fn`` on this thread's own connection and close it afterwards."""
+    with database_proxy.connection_context():
+        return fn()
+
+
+@dataclass(frozen=True)
+class Owner:
+    """An owner filter choice: everybody, or one rep."""
+
+    label: str
+    rep_id: int | None
+
+
+class BoardScreen(Screen):
+    """The pipeline as a kanban board."""
+
+    BINDINGS = [
+        Binding("H,shift+left", "move(-1)", "Back", tooltip="Move the deal back a stage", id="board.move_back"),
+        Binding("L,shift+right", "move(1)", "Next", tooltip="Move the deal to the next stage", id="board.move_on"),
+        Binding("w", "win", "Win", tooltip="Mark the deal won", id="board.win"),
+        Binding("x", "lose", "Lose", tooltip="Mark the deal lost, with a reason", id="board.lose"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last change", id="board.undo"),
+        Binding("ctrl+r", "redo", "Redo", tooltip="Redo what was undone", id="board.redo", show=False),
+        Binding("slash", "filter", "Filter", tooltip="Filter by title, organization or owner", id="board.filter"),
+        Binding("o", "owner", "Owner", tooltip="Show all deals, mine or one rep's", id="board.owner"),
+        Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="board.help"),
+        Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter", id="board.clear_filter", show=False),
+    ]
+
+    class ColumnsLoaded(Message):
+        def __init__(self, generation: int, columns: list[Column], place: tuple[int, int] | None,
+                     today: dt.date, reasons: list[str], owners: list[Owner]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.columns = columns
+            self.place = place
+            self.today = today
+            self.reasons = reasons
+            self.owners = owners
+
+    class CardsLoaded(Message):
+        def __init__(self, generation: int, stage_id: int, offset: int, cards: list[Card]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.stage_id = stage_id
+            self.offset = offset
+            self.cards = cards
+
+    class Changed(Message):
+        """A write succeeded: say so, remember it for undo, reload on that deal."""
+
+        def __init__(self, text: str, deal_id: int, change: Change | None) -> None:
+            super().__init__()
+            self.text = text
+            self.deal_id = deal_id
+            self.change = change
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, *, actor=None, keymap: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.actor = actor
+        self._filter_keys = set((keymap or {}).get("board.filter", "slash").split(","))
+        self.filter = BoardFilter()
+        self.undo_log = UndoLog()
+        self.reasons: list[str] = []
+        self.owners: list[Owner] = []
+        self._generation = 0
+        self._busy = False
+        self._typing_filter = False
+        self._message: tuple[str, bool] = ("", False)
+
+    def compose(self) -> ComposeResult:
+        yield BoardView(id="board")
+        yield Input(placeholder="filter by title, organization or owner (Enter keeps, Esc clears)",
+                    id="filter")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one(BoardView).focus()
+        self.reload()
+
+    @property
+    def board(self) -> BoardView:
+        return self.query_one(BoardView)
+
+    # --- loading -----------------------------------------------------------
+
+    def reload(self, on_deal: int | None = None) -> None:
+        """Reload the columns; the cursor follows ``on_deal`` (else the current card)."""
+        if on_deal is None and self.board.current_card is not None:
+            on_deal = self.board.current_card.id
+        self._generation += 1
+        self._load_columns(self._generation, self.filter, on_deal)
+
+    @work(thread=True, exclusive=True, group="columns", exit_on_error=False)
+    def _load_columns(self, generation: int, flt: BoardFilter, on_deal: int | None) -> None:
+        def load():
+            columns = board_data.columns(flt)
+            place = board_data.index_of(on_deal, flt) if on_deal is not None else None
+            reasons = deals.lost_reasons()
+            owners = [Owner(r.name, r.id) for r in people.list_reps()]
+            return columns, place, reasons, owners
+
+        try:
+            columns, place, reasons, owners = run_in_connection(load)
+        except Exception as exc:  # noqa: BLE001 - shown in the status line
+            self.post_message(self.Failed(user_message(exc) or f"could not load: {exc}"))
+            return
+        self.post_message(self.ColumnsLoaded(generation, columns, place, clock.today(), reasons, owners))
+
+    def on_board_screen_columns_loaded(self, message: ColumnsLoaded) -> None:
+        if message.generation != self._generation:
+            return
+        self.reasons, self.owners = message.reasons, message.owners
+        board = self.board
+        board.set_columns(message.columns, today=message.today)
+        if message.place is not None:
+            board.place_cursor(*message.place)
+        self._show_status()
+
+    @on(BoardView.WindowNeeded)
+    def _window_needed(self, message: BoardView.WindowNeeded) -> None:
+        self._load_cards(self._generation, message.stage_id, message.offset, self.filter)
+
+    @work(thread=True, exit_on_error=False)
+    def _load_cards(self, generation: int, stage_id: int, offset: int, flt: BoardFilter) -> None:
+        from pipetui.tui.board import WINDOW
+
+        try:
+            cards = run_in_connection(
+                lambda: board_data.cards(stage_id, offset=offset, limit=WINDOW, flt=flt))
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed(user_message(exc) or f"could not load cards: {exc}"))
+            return
+        self.post_message(self.CardsLoaded(generation, stage_id, offset, cards))
+
+    def on_board_screen_cards_loaded(self, message: CardsLoaded) -> None:
+        if message.generation == self._generation:
+            self.board.set_cards(message.stage_id, message.offset, message.cards)
+
+    # --- writing -----------------------------------------------------------
+
+    def _write(self, work: Callable[[], tuple[str, int, Change | None]]) -> None:
+        if self._busy:
+            return  # one write at a time keeps undo in order
+        self._busy = True
+        self._run_write(work)
+
+    @work(thread=True, exit_on_error=False)
+    def _run_write(self, work: Callable[[], tuple[str, int, Change | None]]) -> None:
+        try:
+            text, deal_id, change = run_in_connection(work)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line
+            self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.Changed(text, deal_id, change))
+
+    def on_board_screen_changed(self, message: Changed) -> None:
+        self._busy = False
+        if message.change is not None:
+            self.undo_log.record(message.change)
+        self._show_status(message.text)
+        self.reload(on_deal=message.deal_id)
+
+    def on_board_screen_failed(self, message: Failed) -> None:
+        self._busy = False
+        self._show_status(message.text, error=True)
+
+    def action_move(self, steps: int) -> None:
+        card = self.board.current_card
+        if card is None:
+            return
+        actor = self.actor
+
+        def work():
+            moved = deals.step_deal(card.id, steps, expected_version=card.version, actor=actor)
+            change = Change(f"move to {moved.stage.name}", card.id, "move", card.stage_id,
+                            moved.stage_id)
+            return f"Moved {printable(moved.title)} to {moved.stage.name}", card.id, change
+
+        self._write(work)
+
+    def action_win(self) -> None:
+        card = self.board.current_card
+        if card is None:
+            return
+        actor = self.actor
+
+        def work():
+            won = deals.win_deal(card.id, expected_version=card.version, actor=actor)
+            change = Change("win", card.id, "win", card.stage_id, card.stage_id)
+            return f"Won {printable(won.title)}", card.id, change
+
+        self._write(work)
+
+    def action_lose(self) -> None:
+        card = self.board.current_card
+        if card is None:
+            return
+
+        def chosen(reason: str | None) -> None:
+            if not reason:
+                return
+            actor = self.actor
+
+            def work():
+                lost = deals.lose_deal(card.id, reason, expected_version=card.version, actor=actor)
+                change = Change("lose", card.id, "lose", card.stage_id, card.stage_id,
+                                lost.lost_reason)
+                return f"Lost {printable(lost.title)} ({printable(lost.lost_reason)})", card.id, change
+
+            self._write(work)
+
+        self.app.push_screen(LoseDialog(card.title, self.reasons), chosen)
+
+    def action_undo(self) -> None:
+        if not self.undo_log.can_undo:
+            self._show_status("Nothing to undo")
+            return
+        log, actor = self.undo_log, self.actor
+
+        def work():
+            change, deal = log.undo(actor)
+            return f"Undid {change.label} of {printable(deal.title)}", deal.id, None
+
+        self._write(work)
+
+    def action_redo(self) -> None:
+        if not self.undo_log.can_redo:
+            self._show_status("Nothing to redo")
+            return
+        log, actor = self.undo_log, self.actor
+
+        def work():
+            change, deal = log.redo(actor)
+            return f"Redid {change.label} of {printable(deal.title)}", deal.id, None
+
+        self._write(work)
+
+    # --- filters -----------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.value = self.filter.text
+        field.cursor_position = len(field.value)
+        self._typing(True)
+        field.focus()
+
+    def _typing(self, on: bool) -> None:
+        """While the filter takes text, letters are text, not board keys."""
+        self._typing_filter = on
+        self.board.keys_enabled = not on
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not self._typing_filter or action == "clear_filter"
+
+    def on_key(self, event) -> None:
+        """Open the filter at once, and give it the keys typed right after.
+
+        Bindings run only once a key has bubbled up to the app, after the keys
+        typed behind it have already been dispatched to the board; so the
+        filter key is acted on here, and the keys that follow it reach the
+        filter even before it has focus (the input itself consumes the rest).
+        """
+        if not self._typing_filter:
+            if event.key in self._filter_keys:
+                event.stop()
+                self.action_filter()
+            return
+        field = self.query_one("#filter", Input)
+        if event.key == "escape":
+            event.stop()
+            self.action_clear_filter()
+        elif event.key == "enter":
+            event.stop()
+            self._filter_kept()
+        elif event.is_printable and event.character:
+            event.stop()
+            field.insert_text_at_cursor(event.character)
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        self.filter = BoardFilter(event.value, self.filter.owner_id)
+        self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_kept(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = bool(field.value)
+        self._typing(False)
+        self.board.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        had_text = bool(self.filter.text)
+        field.value = ""
+        field.display = False
+        self._typing(False)
+        self.board.focus()
+        if had_text:
+            self.filter = BoardFilter("", self.filter.owner_id)
+            self.reload()
+
+    def action_owner(self) -> None:
+        choices = [Owner("All deals", None)]
+        if self.actor is not None:
+            choices.append(Owner(f"Mine ({self.actor.name})", self.actor.id))
+        choices += [o for o in self.owners if self.actor is None or o.rep_id != self.actor.id]
+
+        def chosen(owner: Owner | None) -> None:
+            if owner is not None:
+                self.filter = BoardFilter(self.filter.text, owner.rep_id)
+                self.reload()
+
+        self.app.push_screen(OwnerDialog(choices), chosen)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    # --- status line -------------------------------------------------------
+
+    def _show_status(self, text: str | None = None, *, error: bool = False) -> None:
+        """Filters in force and the latest message (kept until the next one)."""
+        if text is not None:
+            self._message = (text, error)
+        text, error = self._message
+        parts = []
+        if self.filter.text:
+            parts.append(f"filter: {self.filter.text}")
+        if self.filter.owner_id is not None:
+            name = next((o.label for o in self.owners if o.rep_id == self.filter.owner_id), "?")
+            parts.append(f"owner: {name}")
+        line = Text(" · ".join(printable(p) for p in parts), style="dim")
+        if text:
+            if parts:
+                line.append("   ")
+            line.append(printable(text), style="bold red" if error else "")
+        self.query_one("#status", Static).update(line)
+
+
+class LoseDialog(ModalScreen[str | None]):
+    """Pick why a deal was lost, or type a reason."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="lose.cancel")]
+
+    def __init__(self, title: str, reasons: list[str]) -> None:
+        super().__init__()
+        self.deal_title = title
+        self.reasons = reasons
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(f"Why was {printable(self.deal_title)} lost?"), id="dialog-title")
+            yield OptionList(*[Option(Text(printable(r)), id=str(i)) for i, r in enumerate(self.reasons)],
+                             id="reasons")
+            yield Input(placeholder="or type a reason and press Enter", id="reason")
+
+    @on(OptionList.OptionSelected, "#reasons")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.reasons[int(event.option.id)])
+
+    @on(Input.Submitted, "#reason")
+    def _typed(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OwnerDialog(ModalScreen[Owner | None]):
+    """Show everybody's deals, mine, or one rep's."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="owner.cancel")]
+
+    def __init__(self, choices: list[Owner]) -> None:
+        super().__init__()
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Whose deals?", id="dialog-title")
+            yield OptionList(*[Option(Text(printable(c.label)), id=str(i))
+                               for i, c in enumerate(self.choices)], id="owners")
+
+    @on(OptionList.OptionSelected, "#owners")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[int(event.option.id)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the board, from the bindings themselves."""
+
+    BINDINGS = [
+        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        keymap = self.app.keymap if hasattr(self.app, "keymap") else {}
+        rows = Text()
+        for binding in [*BoardView.BINDINGS, *BoardScreen.BINDINGS, *self.app.BINDINGS]:
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            shown = ", ".join(self.app.get_key_display(Binding(k, "")) for k in keys.split(","))
+            rows.append(f"{shown:<22}", style="bold")
+            rows.append(f"{binding.tooltip or binding.description}\n")
+        with Vertical(id="dialog"):
+            yield Label("Keys", id="dialog-title")
+            yield Static(rows, id="keys")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

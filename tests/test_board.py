@@ -1,0 +1,248 @@
+"""The board, driven by keys, checked against the database and the screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipetui.core import clock, deals, lookup, people
+from pipetui.core.money import Money
+from pipetui.store import LOST, OPEN, WON, Deal, StageChange
+from pipetui.tui.app import PipetuiApp
+from pipetui.tui.board import BoardView
+from pipetui.tui.screens import BoardScreen, HelpScreen, LoseDialog, OwnerDialog
+
+NOW = dt.datetime(2026, 11, 27, 9, 0)
+
+
+@pytest.fixture
+def pipeline(sqlite_db):
+    """Three deals in Prospecting, one in Qualified, by two reps."""
+    with clock.frozen(NOW - dt.timedelta(days=3)):
+        maya = people.add_rep("Maya Patel", username="maya")
+        jonas = people.add_rep("Jonas Weber", username="jonas")
+        acme = people.find_or_create_organization("Acme GmbH")
+        prospecting, qualified = lookup.resolve_stage("Prosp"), lookup.resolve_stage("Qual")
+        deals.create_deal("Acme rollout", Money(30_000_00, "USD"), stage=prospecting, owner=maya,
+                          organization=acme)
+        deals.create_deal("Beta pilot", Money(20_000_00, "USD"), stage=prospecting, owner=jonas)
+        deals.create_deal("Gamma renewal", Money(10_000_00, "EUR"), stage=prospecting, owner=maya)
+        deals.create_deal("Delta expansion", Money(5_000_00, "USD"), stage=qualified, owner=jonas)
+    return {"maya": maya, "jonas": jonas}
+
+
+async def settle(pilot) -> None:
+    """Let every worker finish and every message be handled (loads trigger loads)."""
+    for _ in range(6):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def board_of(app) -> BoardView:
+    return app.screen.query_one(BoardView)
+
+
+def status_of(app) -> str:
+    return str(app.screen.query_one("#status").render())
+
+
+def screen_text(app) -> str:
+    board = board_of(app)
+    return "\n".join(board.render_line(y).text for y in range(board.size.height))
+
+
+def deal(title: str) -> Deal:
+    return Deal.get(Deal.title == title)
+
+
+@pytest.fixture
+def app(sqlite_db, pipeline):
+    with clock.frozen(NOW):
+        yield PipetuiApp(db=sqlite_db, location="test.db", actor=pipeline["maya"])
+
+
+async def test_board_shows_stages_totals_and_cards(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        board = board_of(app)
+        assert [c.name for c in board.columns][:3] == ["Prospecting", "Contacted", "Qualified"]
+        assert [c.count for c in board.columns][:3] == [3, 0, 1]
+        text = screen_text(app)
+        assert "Prospecting" in text and "$50k + €10k" in text  # currencies never added up
+        assert "Acme rollout" in text and "Maya Patel" in text and "3d" in text
+        assert "no deals" in text  # the empty Contacted column says so
+        assert board.current_card.title == "Acme rollout"
+
+
+async def test_cursor_keys_vim_and_arrows(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        board = board_of(app)
+        await pilot.press("j")
+        assert board.current_card.title == "Beta pilot"
+        await pilot.press("down", "down")  # stops at the last card
+        assert board.current_card.title == "Gamma renewal"
+        await pilot.press("g")
+        assert board.current_card.title == "Acme rollout"
+        await pilot.press("G")
+        assert board.current_card.title == "Gamma renewal"
+        await pilot.press("k")
+        assert board.current_card.title == "Beta pilot"
+        await pilot.press("l")
+        assert board.current_column.name == "Contacted" and board.current_card is None
+        await pilot.press("right")
+        await settle(pilot)
+        assert board.current_card.title == "Delta expansion"
+        await pilot.press("h", "left")
+        await settle(pilot)
+        assert board.current_column.name == "Prospecting"
+
+
+async def test_moving_a_deal_records_history_and_the_cursor_follows_it(app, pipeline):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "L")
+        await settle(pilot)
+        moved = deal("Beta pilot")
+        assert moved.stage.name == "Contacted" and moved.version == 2
+        last = StageChange.select().where(StageChange.deal == moved).order_by(StageChange.id.desc()).first()
+        assert last.changed_by_id == pipeline["maya"].id
+        board = board_of(app)
+        assert board.current_column.name == "Contacted"
+        assert board.current_card.title == "Beta pilot"
+        assert "Moved Beta pilot to Contacted" in status_of(app)
+        await pilot.press("shift+right", "H")  # Qualified, then back to Contacted
+        await settle(pilot)
+        assert deal("Beta pilot").stage.name == "Contacted"
+        assert StageChange.select().where(StageChange.deal == moved).count() == 4
+
+
+async def test_win_undo_and_redo(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert deal("Acme rollout").status == WON
+        board = board_of(app)
+        assert board.columns[0].count == 2 and board.current_card.title == "Beta pilot"
+        await pilot.press("u")
+        await settle(pilot)
+        assert deal("Acme rollout").status == OPEN
+        assert board.current_card.title == "Acme rollout"  # the cursor is back on it
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert deal("Acme rollout").status == WON
+        await pilot.press("u", "u")
+        await settle(pilot)
+        assert "Nothing to undo" in status_of(app)
+
+
+async def test_lose_with_a_listed_or_a_typed_reason(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, LoseDialog)
+        await pilot.press("down", "enter")  # the second reason on the list
+        await settle(pilot)
+        lost = deal("Acme rollout")
+        assert (lost.status, lost.lost_reason) == (LOST, deals.lost_reasons()[1])
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("tab", *"Went [dark]", "enter")
+        await settle(pilot)
+        assert deal("Beta pilot").lost_reason == "Went [dark]"
+        await pilot.press("x", "escape")  # cancelled: nothing changes
+        await settle(pilot)
+        assert deal("Gamma renewal").status == OPEN
+
+
+async def test_filter_as_you_type_then_clear(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"JONAS")
+        await settle(pilot)
+        board = board_of(app)
+        assert [c.count for c in board.columns][:3] == [1, 0, 1]
+        assert board.current_card.title == "Beta pilot"
+        await pilot.press("enter", "j")  # Enter keeps the filter; keys move again
+        assert "filter: JONAS" in status_of(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [c.count for c in board.columns][:3] == [3, 0, 1]
+
+
+async def test_owner_filter_mine_all_or_one_rep(app, pipeline):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OwnerDialog)
+        await pilot.press("down", "enter")  # "Mine (Maya Patel)"
+        await settle(pilot)
+        board = board_of(app)
+        assert [c.count for c in board.columns][:3] == [2, 0, 0]
+        assert "owner: Maya Patel" in status_of(app)
+        await pilot.press("o", "enter")  # "All deals"
+        await settle(pilot)
+        assert [c.count for c in board.columns][:3] == [3, 0, 1]
+
+
+async def test_help_lists_every_key(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        keys = str(app.screen.query_one("#keys").render())
+        for words in ("Column to the left", "Move the deal to the next stage", "Mark the deal won",
+                      "Undo the last change", "Redo what was undone", "Filter by title", "Quit"):
+            assert words in keys
+        await pilot.press("escape")
+        assert isinstance(app.screen, BoardScreen)
+
+
+async def test_a_change_made_elsewhere_is_not_overwritten(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        deals.edit_deal(deal("Acme rollout").id, title="Acme rollout (edited elsewhere)")
+        await pilot.press("L")
+        await settle(pilot)
+        stored = Deal.get_by_id(board_of(app).current_card.id)
+        assert stored.stage.name == "Prospecting" and stored.title.endswith("(edited elsewhere)")
+        assert "changed by someone else" in status_of(app)
+
+
+async def test_q_quits(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+HOSTILE = [
+    "[bold]x[/",
+    "[link=https://example.com]click[/link]",
+    "Emoji deal 🚀🔥 launch",
+    "漢字のディール 大型案件",
+    "W" * 200,
+]
+
+
+async def test_hostile_titles_show_literally_and_do_not_misalign(sqlite_db):
+    with clock.frozen(NOW):
+        for index, title in enumerate(HOSTILE):
+            deals.create_deal(title, Money((len(HOSTILE) - index) * 1000_00, "USD"))
+        app = PipetuiApp(db=sqlite_db, location="test.db")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            board = board_of(app)
+            text = screen_text(app)
+            assert "[bold]x[/" in text
+            assert "[link=https://example.c…" in text  # cut to the column, with an ellipsis
+            assert "🚀" in text and "漢字" in text
+            widths = {board.render_line(y).cell_length for y in range(board.size.height)}
+            assert widths == {board.size.width}  # every line exactly as wide as the board
+            await pilot.press("j", "j", "j", "j")
+            assert board.current_card.title == "W" * 200
