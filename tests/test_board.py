@@ -11,6 +11,7 @@ from pipetui.core.money import Money
 from pipetui.store import LOST, OPEN, WON, Deal, StageChange
 from pipetui.tui.app import PipetuiApp
 from pipetui.tui.board import BoardView
+from pipetui.tui.editor import ConfirmDiscard, DealEditor
 from pipetui.tui.screens import BoardScreen, HelpScreen, LoseDialog, OwnerDialog
 
 NOW = dt.datetime(2026, 11, 27, 9, 0)
@@ -246,3 +247,128 @@ async def test_hostile_titles_show_literally_and_do_not_misalign(sqlite_db):
             assert widths == {board.size.width}  # every line exactly as wide as the board
             await pilot.press("j", "j", "j", "j")
             assert board.current_card.title == "W" * 200
+
+
+# --- the deal editor -------------------------------------------------------
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    field = pilot.app.screen.query_one(selector)
+    field.value = ""
+    field.focus()
+    await pilot.press(*text)
+
+
+async def test_editor_saves_every_field_and_moves_the_stage(app, pipeline):
+    from textual.widgets import Select
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, DealEditor)
+        assert editor.query_one("#value").value == "30000 USD"
+        assert "created in Prospecting" in str(editor.query_one("#history").render())
+        await type_into(pilot, "#title", "Acme [big] rollout")
+        await type_into(pilot, "#value", "EUR 45.5k")
+        await type_into(pilot, "#expected_close", "2026-12-24")
+        await type_into(pilot, "#probability", "35")
+        await type_into(pilot, "#contact", "Ann Lee")
+        editor.query_one("#stage", Select).value = "Proposal"
+        editor.query_one("#owner", Select).value = "Jonas Weber"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        saved = Deal.get_by_id(deal("Acme [big] rollout").id)
+        assert (saved.value, saved.currency, saved.probability) == (45_500_00, "EUR", 35)
+        assert (saved.stage.name, saved.owner.name, saved.contact.name) == ("Proposal", "Jonas Weber", "Ann Lee")
+        assert saved.expected_close == dt.date(2026, 12, 24)
+        assert board_of(app).current_card.title == "Acme [big] rollout"
+
+
+async def test_editor_refuses_bad_fields_inline_and_saves_nothing(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        await type_into(pilot, "#value", "-5")
+        assert "negative" in str(editor.query_one("#value-error").render())
+        await type_into(pilot, "#expected_close", "someday")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DealEditor)
+        assert "not a date" in str(editor.query_one("#expected_close-error").render())
+        assert "nothing was saved" in str(editor.query_one("#editor-status").render())
+        assert deal("Acme rollout").version == 1
+
+
+async def test_editor_refuses_to_overwrite_a_change_made_meanwhile(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        deals.edit_deal(deal("Acme rollout").id, title="Acme (theirs)")
+        await type_into(pilot, "#title", "Acme (mine)")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "changed by someone else" in str(app.screen.query_one("#editor-status").render())
+        assert Deal.select().where(Deal.title == "Acme (theirs)").exists()
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app.screen.query_one("#title").value == "Acme (theirs)"
+
+
+async def test_escape_asks_before_throwing_edits_away(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "#title", "Changed")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("n")
+        assert isinstance(app.screen, DealEditor)
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert deal("Acme rollout").version == 1
+
+
+async def test_notes_and_activities_are_added_from_the_editor(app, pipeline):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "#new-note", "Budget [approved]")
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "#new-activity", "call 2026-12-01 10:30 pricing")
+        await pilot.press("enter")
+        await settle(pilot)
+        acme = deal("Acme rollout")
+        assert [n.body for n in acme.notes] == ["Budget [approved]"]
+        call = acme.activities.get()
+        assert (call.kind, call.subject, call.due_date, call.due_time) == (
+            "call", "pricing", dt.date(2026, 12, 1), dt.time(10, 30))
+        assert "Budget [approved]" in str(app.screen.query_one("#notes").render())
+
+
+async def test_n_adds_a_deal_in_the_current_column_and_u_takes_it_back(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l", "n")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, DealEditor) and editor.query_one("#stage").value == "Qualified"
+        await type_into(pilot, "#title", "Epsilon deal")
+        await type_into(pilot, "#value", "7.5k")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        made = deal("Epsilon deal")
+        assert (made.stage.name, made.value, made.owner.name) == ("Qualified", 7_500_00, "Maya Patel")
+        assert board_of(app).current_card.title == "Epsilon deal"
+        await pilot.press("u")
+        await settle(pilot)
+        assert Deal.get_by_id(made.id).deleted_at is not None

@@ -59,3 +59,49 @@ def add_note(body: str, *, deal: Deal | None = None, contact: Contact | None = N
                            body=body, created_at=now)
         _touch(deal, now)
     return note
+
+
+def parse_activity_line(text: str, today: dt.date | None = None) -> tuple[str, str, dt.date | None, dt.time | None]:
+    """``call fri 10:30 pricing`` -> ("call", "pricing", next Friday, 10:30).
+
+    The first word is the kind; then an optional date (any form
+    :func:`pipetui.core.dates.parse_date` reads) and an optional HH:MM;
+    the rest is the subject (the kind's name when empty).
+    """
+    from pipetui.core.dates import parse_date
+
+    words = text.split()
+    if not words:
+        raise InvalidInput(f"say what to schedule, e.g. 'call tomorrow 10:00 pricing' ({', '.join(KINDS)})")
+    kind = words.pop(0).lower()
+    if kind not in KINDS:
+        raise InvalidInput(f"start with the kind of activity: {', '.join(KINDS)} (not {kind!r})")
+    due_date = due_time = None
+    if words:
+        try:
+            due_date = parse_date(words[0], today)
+            words.pop(0)
+        except InvalidInput:
+            pass
+    if words and due_date is not None:
+        hours, _, minutes = words[0].partition(":")
+        if hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
+            if not (0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+                raise InvalidInput(f"not a time of day: {words[0]!r}")
+            due_time = dt.time(int(hours), int(minutes))
+            words.pop(0)
+    subject = " ".join(words) or kind.capitalize()
+    return kind, clean_line(subject, "subject"), due_date, due_time
+
+
+def deal_activities(deal_id: int) -> list[Activity]:
+    """Open activities by due date first, then the done ones, newest first."""
+    open_ = list(Activity.select().where(Activity.deal == deal_id, Activity.done == False)  # noqa: E712
+                 .order_by(Activity.due_date.asc(nulls="LAST"), Activity.id))
+    done = list(Activity.select().where(Activity.deal == deal_id, Activity.done == True)  # noqa: E712
+                .order_by(Activity.done_at.desc()).limit(20))
+    return open_ + done
+
+
+def deal_notes(deal_id: int) -> list[Note]:
+    return list(Note.select().where(Note.deal == deal_id).order_by(Note.created_at.desc()).limit(50))

@@ -353,3 +353,46 @@ def add_deal(
         return create_deal(title, money, stage=stage_row, owner=owner_row, organization=org_row,
                            contact=contact_row, expected_close=close, probability=chance,
                            actor=actor)
+
+
+def update_deal(
+    deal_id: int,
+    expected_version: int,
+    *,
+    default_currency: str,
+    title: str,
+    value: str,
+    stage: str,
+    owner: str | None,
+    organization: str | None,
+    contact: str | None,
+    expected_close: str | None,
+    probability: str | None,
+    actor: Rep | None = None,
+) -> Deal:
+    """Save the deal editor's form: parse every field, then change the deal
+    and, if its stage changed, move it, all in one transaction and only if
+    nobody changed the deal since ``expected_version``."""
+    from pipetui.core.dates import parse_date
+    from pipetui.core.lookup import resolve_rep, resolve_stage
+    from pipetui.core.money import parse_money
+    from pipetui.core.people import find_or_create_contact, find_or_create_organization
+
+    title = clean_line(title, "title")
+    money = parse_money(value, default_currency)
+    stage_row = resolve_stage(stage)
+    owner_row = resolve_rep(owner) if owner and owner.strip() else None
+    close = parse_date(expected_close) if expected_close and expected_close.strip() else None
+    chance = parse_probability(probability) if probability and probability.strip() else None
+    org_name = clean_line(organization or "", "organization name", required=False)
+    contact_name = clean_line(contact or "", "contact name", required=False)
+    with db.atomic():
+        current = _locked_deal(deal_id, expected_version)
+        org_row = find_or_create_organization(org_name) if org_name else None
+        contact_row = find_or_create_contact(contact_name, org_row) if contact_name else None
+        deal = edit_deal(deal_id, expected_version=expected_version, title=title, value=money,
+                         probability=chance, owner=owner_row, organization=org_row,
+                         contact=contact_row, expected_close=close, actor=actor)
+        if stage_row.id != current.stage_id:
+            deal = move_deal(deal_id, stage_row, expected_version=deal.version, actor=actor)
+    return deal

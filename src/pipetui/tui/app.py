@@ -45,4 +45,5 @@ class PipetuiApp(App):
         keymap = self.settings.keys if self.settings is not None else {}
         if keymap:
             self.set_keymap(keymap)
-        self.push_screen(BoardScreen(actor=self.actor, keymap=keymap))
+        currency = self.settings.currency if self.settings is not None else "USD"
+        self.push_screen(BoardScreen(actor=self.actor, keymap=keymap, currency=currency))

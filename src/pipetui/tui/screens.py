@@ -27,6 +27,7 @@ from pipetui.core.errors import user_message
 from pipetui.core.undo import Change, UndoLog
 from pipetui.store import database_proxy
 from pipetui.tui.board import BoardView, printable
+from pipetui.tui.editor import DealEditor
 
 
 def run_in_connection(fn: Callable[[], object]) -> object:
@@ -51,6 +52,8 @@ class BoardScreen(Screen):
         Binding("L,shift+right", "move(1)", "Next", tooltip="Move the deal to the next stage", id="board.move_on"),
         Binding("w", "win", "Win", tooltip="Mark the deal won", id="board.win"),
         Binding("x", "lose", "Lose", tooltip="Mark the deal lost, with a reason", id="board.lose"),
+        Binding("enter", "edit", "Edit", tooltip="Open the deal editor", id="board.edit"),
+        Binding("n", "new", "New", tooltip="New deal in this column", id="board.new"),
         Binding("u", "undo", "Undo", tooltip="Undo the last change", id="board.undo"),
         Binding("ctrl+r", "redo", "Redo", tooltip="Redo what was undone", id="board.redo", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter by title, organization or owner", id="board.filter"),
@@ -92,9 +95,11 @@ class BoardScreen(Screen):
             super().__init__()
             self.text = text
 
-    def __init__(self, *, actor=None, keymap: dict[str, str] | None = None) -> None:
+    def __init__(self, *, actor=None, keymap: dict[str, str] | None = None,
+                 currency: str = "USD") -> None:
         super().__init__()
         self.actor = actor
+        self._currency = currency
         self._filter_keys = set((keymap or {}).get("board.filter", "slash").split(","))
         self.filter = BoardFilter()
         self.undo_log = UndoLog()
@@ -250,6 +255,36 @@ class BoardScreen(Screen):
             self._write(work)
 
         self.app.push_screen(LoseDialog(card.title, self.reasons), chosen)
+
+    def action_edit(self) -> None:
+        card = self.board.current_card
+        if card is not None:
+            self._open_editor(DealEditor(card.id, currency=self._currency, actor=self.actor,
+                                         **self._choices()))
+
+    def action_new(self) -> None:
+        column = self.board.current_column
+        stage = column.name if column is not None else None
+        self._open_editor(DealEditor(None, stage=stage, currency=self._currency, actor=self.actor,
+                                     **self._choices()))
+
+    def _choices(self) -> dict[str, list[str]]:
+        return {"stages": [c.name for c in self.board.columns],
+                "reps": [o.label for o in self.owners]}
+
+    def _open_editor(self, editor: DealEditor) -> None:
+        creating = editor.deal_id is None
+
+        def closed(deal_id: int | None) -> None:
+            if deal_id is None:
+                return
+            if creating:
+                # Undo of a new deal deletes it again.
+                self.undo_log.record(Change("create", deal_id, "create", 0, 0))
+            self._show_status("Deal added." if creating else "Saved.")
+            self.reload(on_deal=deal_id)
+
+        self.app.push_screen(editor, closed)
 
     def action_undo(self) -> None:
         if not self.undo_log.can_undo:

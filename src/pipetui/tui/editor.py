@@ -1,0 +1,419 @@
+"""The deal editor: every field checked as it is typed, history, activities, notes.
+
+Fields are checked with the same parsers as the CLI; saving runs in a thread
+worker through the core, which refuses a deal someone else changed meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from pipetui.core import activities, clock, deals, lookup
+from pipetui.core.dates import parse_date
+from pipetui.core.errors import ConflictError, InvalidInput, user_message
+from pipetui.core.money import format_money, parse_money
+from pipetui.core.text import clean_line, parse_probability
+from pipetui.store import Deal, database_proxy
+from pipetui.tui.board import printable
+
+# Field id -> label, and the check run on every keystroke (None: no check).
+FIELDS: list[tuple[str, str]] = [
+    ("title", "Title"),
+    ("value", "Value"),
+    ("stage", "Stage"),
+    ("owner", "Owner"),
+    ("organization", "Organization"),
+    ("contact", "Contact"),
+    ("expected_close", "Expected close"),
+    ("probability", "Win chance %"),
+]
+
+
+def _check(name: str, text: str, currency: str) -> None:
+    """Raise InvalidInput when ``text`` is not a valid ``name``; no database needed."""
+    if name == "title":
+        clean_line(text, "title")
+    elif name == "value":
+        parse_money(text, currency)
+    elif name == "expected_close" and text.strip():
+        parse_date(text)
+    elif name == "probability" and text.strip():
+        parse_probability(text)
+    elif name in ("organization", "contact"):
+        clean_line(text, name, required=False)
+
+
+@dataclass
+class Form:
+    """What the editor shows, read in a worker."""
+
+    values: dict[str, str]
+    version: int | None
+    history: Text = field(default_factory=Text)
+    activities: Text = field(default_factory=Text)
+    notes: Text = field(default_factory=Text)
+
+
+def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> Form:
+    if deal_id is None:
+        values = {name: "" for name, _ in FIELDS}
+        values["stage"] = stage or lookup.stages()[0].name
+        values["owner"] = owner or ""  # a new deal is yours unless you say otherwise
+        return Form(values, None)
+    deal = deals.get_deal(deal_id)
+    values = {
+        "title": deal.title,
+        "value": format_money(deal.value, deal.currency).replace(",", ""),
+        "stage": deal.stage.name,
+        "owner": deal.owner.name if deal.owner_id else "",
+        "organization": deal.organization.name if deal.organization_id else "",
+        "contact": deal.contact.name if deal.contact_id else "",
+        "expected_close": deal.expected_close.isoformat() if deal.expected_close else "",
+        "probability": "" if deal.probability is None else str(deal.probability),
+    }
+    return Form(values, deal.version, _history(deal), _activities(deal.id), _notes(deal.id))
+
+
+def _history(deal: Deal) -> Text:
+    names = {s.id: s.name for s in lookup.stages(deal.pipeline)}
+    changes = deals.history(deal.id)
+    text = Text()
+    now = clock.now()
+    for index, change in enumerate(changes):
+        until = changes[index + 1].changed_at if index + 1 < len(changes) else (
+            deal.closed_at or now)
+        days = max(0, (until - change.changed_at).days)
+        if change.from_status is None:
+            what = f"created in {names.get(change.to_stage_id, '?')}"
+        elif change.from_status != change.to_status:
+            what = {"won": "won", "lost": "lost"}.get(change.to_status, "reopened")
+            if change.to_status == "open":
+                what += f" in {names.get(change.to_stage_id, '?')}"
+        else:
+            what = f"{names.get(change.from_stage_id, '?')} → {names.get(change.to_stage_id, '?')}"
+        who = printable(change.changed_by.name) if change.changed_by_id else "-"
+        text.append(f"{change.changed_at:%Y-%m-%d} ", style="dim")
+        text.append(f"{what}")
+        text.append(f"  {who}, {days}d\n", style="dim")
+    return text
+
+
+def _activities(deal_id: int) -> Text:
+    text = Text()
+    today = clock.today()
+    for activity in activities.deal_activities(deal_id):
+        mark = "✓" if activity.done else "○"
+        when = activity.due_date.isoformat() if activity.due_date else "no date"
+        if activity.due_time:
+            when += f" {activity.due_time:%H:%M}"
+        late = not activity.done and activity.due_date is not None and activity.due_date < today
+        text.append(f"{mark} {when} ", style="bold yellow" if late else "dim")
+        text.append(f"{activity.kind}: {printable(activity.subject)}\n")
+    return text or Text("no activities", style="dim")
+
+
+def _notes(deal_id: int) -> Text:
+    text = Text()
+    for note in activities.deal_notes(deal_id):
+        who = printable(note.author.name) if note.author_id else ""
+        text.append(f"{note.created_at:%Y-%m-%d} {who}\n", style="dim")
+        text.append(printable(note.body.replace("\n", " ")) + "\n")
+    return text or Text("no notes", style="dim")
+
+
+class DealEditor(ModalScreen[int | None]):
+    """Edit a deal (or make a new one); returns the deal's id when saved."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="editor.save"),
+        Binding("escape", "cancel", "Cancel", id="editor.cancel"),
+        Binding("ctrl+l", "reload", "Reload", id="editor.reload"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, form: Form) -> None:
+            super().__init__()
+            self.form = form
+
+    class Saved(Message):
+        def __init__(self, deal_id: int) -> None:
+            super().__init__()
+            self.deal_id = deal_id
+
+    class Failed(Message):
+        def __init__(self, text: str, conflict: bool = False) -> None:
+            super().__init__()
+            self.text = text
+            self.conflict = conflict
+
+    def __init__(self, deal_id: int | None, *, stages: list[str], reps: list[str],
+                 stage: str | None = None, currency: str = "USD", actor=None) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.stages = stages
+        self.reps = reps
+        self.stage = stage
+        self.currency = currency
+        self.actor = actor
+        self.form: Form | None = None
+        self._saving = False
+
+    def compose(self) -> ComposeResult:
+        heading = "New deal" if self.deal_id is None else f"Deal #{self.deal_id}"
+        with Vertical(id="editor"):
+            yield Label(heading, id="editor-title")
+            with Horizontal():
+                with VerticalScroll(id="editor-form"):
+                    for name, label in FIELDS:
+                        with Horizontal(classes="field"):
+                            yield Label(label, classes="field-label")
+                            if name == "stage":
+                                yield Select([(Text(printable(n)), n) for n in self.stages],
+                                             id="stage", allow_blank=False, compact=True)
+                            elif name == "owner":
+                                yield Select([(Text(printable(n)), n) for n in self.reps],
+                                             id="owner", prompt="nobody", compact=True)
+                            else:
+                                yield Input(id=name, placeholder=_PLACEHOLDERS.get(name, ""),
+                                            compact=True)
+                        yield Static("", id=f"{name}-error", classes="field-error")
+                if self.deal_id is not None:
+                    with VerticalScroll(id="editor-side"):
+                        yield Label("History", classes="section")
+                        yield Static(id="history")
+                        yield Label("Activities", classes="section")
+                        yield Static(id="activities")
+                        yield Input(id="new-activity", placeholder="add: call tomorrow 10:00 pricing",
+                                    compact=True)
+                        yield Label("Notes", classes="section")
+                        yield Static(id="notes")
+                        yield Input(id="new-note", placeholder="add a note, Enter saves it",
+                                    compact=True)
+            yield Static(id="editor-status")
+            with Horizontal(id="editor-buttons"):
+                yield Button("Save ^s", id="save", variant="primary", compact=True)
+                yield Button("Cancel esc", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="editor-load", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            with database_proxy.connection_context():
+                form = _read_form(self.deal_id, self.stage, self.actor.name if self.actor else None)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed(user_message(exc) or str(exc)))
+            return
+        self.post_message(self.Loaded(form))
+
+    def on_deal_editor_loaded(self, message: Loaded) -> None:
+        self.form = message.form
+        values = message.form.values
+        self.query_one("#stage", Select).value = values["stage"]
+        owner = self.query_one("#owner", Select)
+        if values["owner"] in self.reps:
+            owner.value = values["owner"]
+        else:
+            owner.clear()
+        for name, _ in FIELDS:
+            if name not in ("stage", "owner"):
+                with self.prevent(Input.Changed):
+                    self.query_one(f"#{name}", Input).value = values[name]
+            self._show_error(name, "")
+        if self.deal_id is not None:
+            self.query_one("#history", Static).update(message.form.history)
+            self.query_one("#activities", Static).update(message.form.activities)
+            self.query_one("#notes", Static).update(message.form.notes)
+        self.query_one("#title", Input).focus()
+
+    # --- checking --------------------------------------------------------
+
+    def _current(self) -> dict[str, str]:
+        values = {}
+        for name, _ in FIELDS:
+            if name in ("stage", "owner"):
+                chosen = self.query_one(f"#{name}", Select).value
+                values[name] = "" if chosen is Select.NULL else str(chosen)
+            else:
+                values[name] = self.query_one(f"#{name}", Input).value
+        return values
+
+    def _errors(self) -> dict[str, str]:
+        errors = {}
+        for name, value in self._current().items():
+            try:
+                _check(name, value, self.currency)
+            except InvalidInput as exc:
+                errors[name] = str(exc)
+        return errors
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        name = event.input.id
+        if name not in dict(FIELDS):
+            return
+        try:
+            _check(name, event.value, self.currency)
+            message = ""
+        except InvalidInput as exc:
+            message = str(exc)
+        self._show_error(name, message)
+
+    def _show_error(self, name: str, message: str) -> None:
+        error = self.query_one(f"#{name}-error", Static)
+        error.update(Text(message))
+        error.display = bool(message)
+
+    @property
+    def changed(self) -> bool:
+        return self.form is not None and self._current() != self.form.values
+
+    # --- saving ------------------------------------------------------------
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self.form is None or self._saving:
+            return
+        errors = self._errors()
+        for name, _ in FIELDS:
+            self._show_error(name, errors.get(name, ""))
+        if errors:
+            self._status("Fix the fields marked in red; nothing was saved.", error=True)
+            return
+        values, version, actor, currency = self._current(), self.form.version, self.actor, self.currency
+        deal_id = self.deal_id
+
+        def save() -> int:
+            common = dict(default_currency=currency, owner=values["owner"] or None,
+                          organization=values["organization"], contact=values["contact"],
+                          expected_close=values["expected_close"],
+                          probability=values["probability"], actor=actor)
+            if deal_id is None:
+                return deals.add_deal(values["title"], values["value"], stage=values["stage"],
+                                      **common).id
+            return deals.update_deal(deal_id, version, title=values["title"], value=values["value"],
+                                     stage=values["stage"], **common).id
+
+        self._saving = True
+        self._run(save)
+
+    @work(thread=True, exit_on_error=False)
+    def _run(self, save: Callable[[], int]) -> None:
+        try:
+            with database_proxy.connection_context():
+                deal_id = save()
+        except ConflictError as exc:
+            self.post_message(self.Failed(f"{exc}. Press ctrl+l to reload it (your edits are lost).",
+                                          conflict=True))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.Saved(deal_id))
+
+    def on_deal_editor_saved(self, message: Saved) -> None:
+        self._saving = False
+        self.dismiss(message.deal_id)
+
+    def on_deal_editor_failed(self, message: Failed) -> None:
+        self._saving = False
+        self._status(message.text, error=True)
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#editor-status", Static).update(
+            Text(printable(text), style="bold red" if error else ""))
+
+    def action_reload(self) -> None:
+        if self.deal_id is not None:
+            self._status("Reloaded.")
+            self._load()
+
+    # --- notes and activities ---------------------------------------------
+
+    @on(Input.Submitted, "#new-note")
+    def _add_note(self, event: Input.Submitted) -> None:
+        text, deal_id, actor = event.value, self.deal_id, self.actor
+        event.input.value = ""
+        self._side_write(lambda: activities.add_note(text, deal=Deal.get_by_id(deal_id), author=actor),
+                         "Note added.")
+
+    @on(Input.Submitted, "#new-activity")
+    def _add_activity(self, event: Input.Submitted) -> None:
+        text, deal_id, actor = event.value, self.deal_id, self.actor
+
+        def add():
+            kind, subject, due_date, due_time = activities.parse_activity_line(text)
+            return activities.add_activity(kind, subject, deal=Deal.get_by_id(deal_id),
+                                           due_date=due_date, due_time=due_time, owner=actor)
+
+        event.input.value = ""
+        self._side_write(add, "Activity scheduled.")
+
+    @work(thread=True, exit_on_error=False)
+    def _side_write(self, write: Callable[[], object], done: str) -> None:
+        try:
+            with database_proxy.connection_context():
+                write()
+                deal_id = self.deal_id
+                side = (_activities(deal_id), _notes(deal_id))
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed(user_message(exc) or str(exc)))
+            return
+        self.app.call_from_thread(self._show_side, side, done)
+
+    def _show_side(self, side: tuple[Text, Text], done: str) -> None:
+        self.query_one("#activities", Static).update(side[0])
+        self.query_one("#notes", Static).update(side[1])
+        self._status(done)
+
+    # --- leaving -----------------------------------------------------------
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDiscard(), answered)
+
+
+_PLACEHOLDERS = {
+    "title": "what is being sold, to whom",
+    "value": "12500, 12.5k, EUR 900 …",
+    "organization": "company (created if new)",
+    "contact": "person (created if new)",
+    "expected_close": "2026-12-01, +2w, eom, fri …",
+    "probability": "0-100, empty: the stage's",
+}
+
+
+class ConfirmDiscard(ModalScreen[bool]):
+    """Asks before unsaved changes are thrown away."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Discard", id="discard.yes"),
+        Binding("n,escape", "answer(False)", "Keep editing", id="discard.no"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Discard your changes?", id="dialog-title")
+            yield Label("y: discard them    n or Esc: keep editing")
+
+    def action_answer(self, discard: bool) -> None:
+        self.dismiss(discard)
