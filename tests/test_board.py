@@ -372,3 +372,24 @@ async def test_n_adds_a_deal_in_the_current_column_and_u_takes_it_back(app):
         await pilot.press("u")
         await settle(pilot)
         assert Deal.get_by_id(made.id).deleted_at is not None
+
+
+async def test_palette_goes_to_a_deal_by_name(app):
+    from textual.command import CommandPalette
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"acme", "enter")  # a filter that hides Delta
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"delta")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        board = board_of(app)
+        assert board.current_card.title == "Delta expansion"
+        assert board.current_column.name == "Qualified"
+        assert "filter" not in status_of(app)

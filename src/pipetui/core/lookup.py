@@ -111,3 +111,23 @@ def resolve_actor(name: str | None, configured: str | None = None) -> Rep | None
     except (OSError, KeyError):
         return None
     return Rep.select().where(Rep.username == login).first()
+
+
+def search_open_deals(text: str, limit: int = 20) -> list[tuple[int, str, str]]:
+    """Open deals whose title contains ``text`` (any case), titles that start
+    with it first: (id, title, stage name) for the "go to deal" palette."""
+    from pipetui.store.database import text_contains
+
+    needle = text.strip().lower()
+    if not needle:
+        return []
+    title = fn.lower(Deal.title)
+    starts = fn.substr(title, 1, len(needle)) == needle
+    query = (
+        Deal.select(Deal.id, Deal.title, Stage.name)
+        .join(Stage, on=(Deal.stage == Stage.id))
+        .where(Deal.status == "open", Deal.deleted_at.is_null(), text_contains(title, needle))
+        .order_by(starts.desc(), Deal.value.desc())
+        .limit(limit)
+    )
+    return list(query.tuples())

@@ -12,6 +12,7 @@ from peewee import Database
 from textual.app import App
 from textual.binding import Binding
 
+from pipetui.tui.commands import GoToDeal
 from pipetui.tui.screens import BoardScreen
 
 
@@ -28,6 +29,7 @@ class PipetuiApp(App):
 
     CSS_PATH = str(styles_path() / "app.tcss")
     TITLE = "pipetui"
+    COMMANDS = App.COMMANDS | {GoToDeal}
 
     BINDINGS = [
         Binding("q", "quit", "Quit", tooltip="Quit pipetui", id="app.quit"),

@@ -256,6 +256,15 @@ class BoardScreen(Screen):
 
         self.app.push_screen(LoseDialog(card.title, self.reasons), chosen)
 
+    def go_to_deal(self, deal_id: int) -> None:
+        """Show every deal again and put the cursor on this one (the palette's jump)."""
+        field = self.query_one("#filter", Input)
+        with self.prevent(Input.Changed):
+            field.value = ""
+        field.display = False
+        self.filter = BoardFilter()
+        self.reload(on_deal=deal_id)
+
     def action_edit(self) -> None:
         card = self.board.current_card
         if card is not None:
@@ -475,7 +484,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         keymap = self.app.keymap if hasattr(self.app, "keymap") else {}
         rows = Text()
-        for binding in [*BoardView.BINDINGS, *BoardScreen.BINDINGS, *self.app.BINDINGS]:
+        palette = Binding("ctrl+p", "command_palette", "Palette",
+                          tooltip="Command palette: go to a deal by name")
+        for binding in [*BoardView.BINDINGS, *BoardScreen.BINDINGS, palette, *self.app.BINDINGS]:
             keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
             shown = ", ".join(self.app.get_key_display(Binding(k, "")) for k in keys.split(","))
             rows.append(f"{shown:<22}", style="bold")
