@@ -241,7 +241,7 @@ async def test_hostile_titles_show_literally_and_do_not_misalign(sqlite_db):
             board = board_of(app)
             text = screen_text(app)
             assert "[bold]x[/" in text
-            assert "[link=https://example.c…" in text  # cut to the column, with an ellipsis
+            assert "[link=https://example.c" in text and "…" in text  # cut to the column
             assert "🚀" in text and "漢字" in text
             widths = {board.render_line(y).cell_length for y in range(board.size.height)}
             assert widths == {board.size.width}  # every line exactly as wide as the board

@@ -166,23 +166,31 @@ class BoardView(Widget, can_focus=True):
     def _visible_columns(self) -> int:
         return max(1, min(len(self.columns) or 1, self.size.width // MIN_COLUMN_WIDTH))
 
-    @property
-    def _column_width(self) -> int:
-        return max(1, self.size.width // self._visible_columns)
+    def _column_span(self, offset: int) -> tuple[int, int]:
+        """x and width of the ``offset``-th visible column; the cells left over
+        by the division go to the first columns, so the board fills its width."""
+        shown = self._visible_columns
+        base, extra = divmod(max(self.size.width, shown), shown)
+        x = offset * base + min(offset, extra)
+        return x, base + (1 if offset < extra else 0)
 
     @property
     def _visible_cards(self) -> int:
         return max(1, (self.size.height - HEADER_LINES) // CARD_LINES)
 
     def _column_region(self, index: int) -> Region:
-        x = (index - self._first_column) * self._column_width
-        return Region(x, 0, self._column_width, self.size.height)
+        x, width = self._column_span(index - self._first_column)
+        return Region(x, 0, width, self.size.height)
+
+    def _header_region(self, index: int) -> Region:
+        x, width = self._column_span(index - self._first_column)
+        return Region(x, 0, width, 1)
 
     def _card_region(self, index: int, row: int) -> Region:
         stage_id = self.columns[index].stage_id
         y = HEADER_LINES + (row - self._scroll.get(stage_id, 0)) * CARD_LINES
-        x = (index - self._first_column) * self._column_width
-        return Region(x, y, self._column_width, CARD_LINES)
+        x, width = self._column_span(index - self._first_column)
+        return Region(x, y, width, CARD_LINES)
 
     def _clamp(self) -> bool:
         """Keep the cursor on a card and in view; True when the view scrolled."""
@@ -222,9 +230,13 @@ class BoardView(Widget, can_focus=True):
             self.refresh(self._column_region(self.cursor.column))
             if before.column != self.cursor.column:
                 self.refresh(self._card_region(before.column, before.row))
+                self.refresh(self._header_region(before.column))
         else:
             self.refresh(self._card_region(before.column, before.row))
             self.refresh(self._card_region(self.cursor.column, self.cursor.row))
+            if before.column != self.cursor.column:
+                self.refresh(self._header_region(before.column))
+                self.refresh(self._header_region(self.cursor.column))
         self.post_message(self.CursorMoved(self.current_card))
 
     def action_column(self, delta: int) -> None:
@@ -255,11 +267,11 @@ class BoardView(Widget, can_focus=True):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        width = self._column_width
         segments: list[Segment] = []
         first = self._first_column
         shown = self.columns[first:first + self._visible_columns]
         for offset, column in enumerate(shown):
+            _, width = self._column_span(offset)
             segments.extend(self._column_line(first + offset, column, y, width - 1))
             segments.append(Segment("│", self._style("board--rule")))
         strip = Strip(segments)
@@ -328,20 +340,22 @@ class BoardView(Widget, can_focus=True):
             return [marker, Segment(fit(who, inner), base + self._style("board--card-dim"))]
         value = format_compact(card.value, card.currency)
         days = f"{card.days_in_stage}d"
-        parts = [Segment(f"{value} · {days}", base)]
-        used = cell_len(f"{value} · {days}")
-        if card.next_activity is not None:
-            due = f" · ▸{card.next_activity:%b} {card.next_activity.day}"
-            style = base + self._style("board--overdue") if card.next_activity < self._today else base
-            parts.append(Segment(due, style))
-            used += cell_len(due)
+        dim = base + self._style("board--card-dim")
+        if card.next_activity is None:
+            nexts = [("no next step", dim), ("no step", dim)]
         else:
-            parts.append(Segment(" · no next step", base + self._style("board--card-dim")))
-            used += cell_len(" · no next step")
-        if used > inner:
-            text = "".join(s.text for s in parts)
-            return [marker, Segment(fit(text, inner), base)]
-        return [marker, *parts, Segment(" " * (inner - used), base)]
+            due = f"▸{card.next_activity:%b} {card.next_activity.day}"
+            late = card.next_activity < self._today
+            nexts = [(due, base + self._style("board--overdue") if late else base)]
+        # The value and days on the left, the next step on the right; the
+        # longest form that fits wins.
+        for left in (f"{value} · {days}", f"{value} {days}"):
+            for right, right_style in nexts:
+                gap = inner - cell_len(left) - cell_len(right)
+                if gap >= 1:
+                    return [marker, Segment(left, base), Segment(" " * gap, base),
+                            Segment(right, right_style)]
+        return [marker, Segment(fit(f"{value} {days}", inner), base)]
 
     def _request(self, stage_id: int, row: int) -> None:
         offset = row - row % WINDOW

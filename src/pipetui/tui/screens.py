@@ -48,8 +48,8 @@ class BoardScreen(Screen):
     """The pipeline as a kanban board."""
 
     BINDINGS = [
-        Binding("H,shift+left", "move(-1)", "Back", tooltip="Move the deal back a stage", id="board.move_back"),
-        Binding("L,shift+right", "move(1)", "Next", tooltip="Move the deal to the next stage", id="board.move_on"),
+        Binding("H,shift+left", "move(-1)", "Back", show=False, tooltip="Move the deal back a stage", id="board.move_back"),
+        Binding("L,shift+right", "move(1)", "Next", show=False, tooltip="Move the deal to the next stage", id="board.move_on"),
         Binding("w", "win", "Win", tooltip="Mark the deal won", id="board.win"),
         Binding("x", "lose", "Lose", tooltip="Mark the deal lost, with a reason", id="board.lose"),
         Binding("enter", "edit", "Edit", tooltip="Open the deal editor", id="board.edit"),
@@ -57,7 +57,7 @@ class BoardScreen(Screen):
         Binding("u", "undo", "Undo", tooltip="Undo the last change", id="board.undo"),
         Binding("ctrl+r", "redo", "Redo", tooltip="Redo what was undone", id="board.redo", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter by title, organization or owner", id="board.filter"),
-        Binding("o", "owner", "Owner", tooltip="Show all deals, mine or one rep's", id="board.owner"),
+        Binding("o", "owner", "Owner", show=False, tooltip="Show all deals, mine or one rep's", id="board.owner"),
         Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="board.help"),
         Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter", id="board.clear_filter", show=False),
     ]

@@ -1,0 +1,56 @@
+"""How the screens look, as SVG snapshots on a seeded demo with a frozen clock.
+
+Review the report (snapshot_report.html) before accepting a change with
+``pytest --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipetui.core import clock, demo
+from pipetui.tui.app import PipetuiApp
+
+NOW = dt.datetime(2026, 11, 27, 9, 0)
+SIZES = [(80, 24), (160, 48)]
+
+
+async def settle(pilot) -> None:
+    for _ in range(6):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+@pytest.fixture
+def demo_app(sqlite_db):
+    with clock.frozen(NOW):
+        demo.generate(300, seed=1)
+        yield PipetuiApp(db=sqlite_db, location="demo.db")
+
+
+def snapshot(snap_compare, app, size, *keys):
+    async def run_before(pilot):
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    with clock.frozen(NOW):
+        return snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_board(snap_compare, demo_app, size):
+    assert snapshot(snap_compare, demo_app, size, "j", "l")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_editor(snap_compare, demo_app, size):
+    assert snapshot(snap_compare, demo_app, size, "enter")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, demo_app, size):
+    assert snapshot(snap_compare, demo_app, size, "question_mark")
