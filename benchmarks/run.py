@@ -5,7 +5,9 @@
 
 Each query the board and the metrics need runs through pipetui (Peewee) and,
 as the baseline in the same run, as the same SQL through the bare sqlite3
-module; the table prints medians and their ratio. Demo databases are cached in
+module; the table prints medians and their ratio. The app is timed headless
+(benchmarks/app.py) against a bare Textual app showing one Static, and
+against its own figures with 1,000 deals. Demo databases are cached in
 benchmarks/.cache (delete it to rebuild). Numbers are medians of many runs
 because the machine is shared; compare ratios, not absolute times, between
 machines.
@@ -163,20 +165,84 @@ def bench_demo(size: int) -> list[str]:
     return [] if ok else [f"demo {size:,}: {seconds:.1f} s, target 10 s"]
 
 
+def _scenario(name: str, db_path: Path | None) -> dict:
+    """One run of benchmarks/app.py in a fresh process, on a copy of the database
+    (the card moves write to it)."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        args = [sys.executable, str(Path(__file__).with_name("app.py")), name]
+        if db_path is not None:
+            copy = Path(folder) / "pipeline.db"
+            shutil.copy(db_path, copy)
+            args.append(str(copy))
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench_app(runs: int) -> list[str]:
+    """The board app at 120x40, headless, frames rendered as for a truecolor terminal."""
+    big, small = demo_database(100_000), demo_database(1_000)
+    board = [_scenario("board", big) for _ in range(runs)]
+    board_small = [_scenario("board", small) for _ in range(runs)]
+    bare = [_scenario("bare", None) for _ in range(runs)]
+
+    def med(rows, key):
+        return statistics.median(r[key] for r in rows)
+
+    rows = [
+        ("open 100k deals, first full frame", med(board, "open_s") * 1000, "ms",
+         med(bare, "open_s") * 1000, "bare app", 1.5),
+        ("imports before that (not in target)", med(board, "imports_s") * 1000, "ms",
+         med(bare, "imports_s") * 1000, "bare app", None),
+        ("cursor move to settled frame", med(board, "cursor_ms"), "ms", 15, "target", 1.0),
+        ("card move incl. database write", med(board, "card_ms"), "ms", 60, "target", 1.0),
+        ("bytes sent per cursor move", med(board, "cursor_bytes"), "B", 2048, "target", 1.0),
+        ("bytes sent per card move", med(board, "card_bytes"), "B", 16384, "target", 1.0),
+        ("peak memory, 100k deals", med(board, "peak_rss_mb"), "MB",
+         med(board_small, "peak_rss_mb"), "1k deals", 1.5),
+    ]
+    print(f"\napp at 120x40, medians of {runs} runs")
+    print(f"  {'measure':<36}{'value':>12}{'baseline':>12}  {'ratio':>6}  target")
+    failures = []
+    for name, value, unit, base, base_name, limit in rows:
+        ratio = value / base if base else float("inf")
+        if limit is None:
+            print(f"  {name:<36}{value:>10.1f} {unit:<2}{base:>10.1f} {unit:<2}{ratio:>6.2f}")
+            continue
+        ok = ratio <= limit if base_name != "target" else value < base
+        verdict = f"{'ok' if ok else 'MISSED'}"
+        target = f"<= {limit}x {base_name}" if base_name != "target" else f"< {base:g} {unit}"
+        print(f"  {name:<36}{value:>10.1f} {unit:<2}{base:>10.1f} {unit:<2}{ratio:>6.2f}  {target} {verdict}")
+        if not ok:
+            failures.append(f"app {name}: {value:.1f} {unit} ({target})")
+    return failures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000",
                         help="comma-separated numbers of demo deals (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=21, help="timed runs per query (default: %(default)s)")
     parser.add_argument("--skip-demo", action="store_true", help="do not time demo generation")
+    parser.add_argument("--skip-app", action="store_true", help="do not time the app")
+    parser.add_argument("--only-app", action="store_true", help="time only the app")
+    parser.add_argument("--app-runs", type=int, default=3, help="runs per app scenario (default: %(default)s)")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     print(f"pipetui benchmarks: medians of {args.repeat} runs; baseline = the same SQL through sqlite3")
     failures = []
+    if args.only_app:
+        args.skip_demo, sizes = True, []
     if not args.skip_demo:
         failures += bench_demo(100_000)
     for size in sizes:
         failures += bench_queries(size, args.repeat)
+    if not args.skip_app:
+        failures += bench_app(args.app_runs)
     if failures:
         print("\nMissed targets:\n  " + "\n  ".join(failures))
         return 1

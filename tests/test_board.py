@@ -393,3 +393,70 @@ async def test_palette_goes_to_a_deal_by_name(app):
         assert board.current_card.title == "Delta expansion"
         assert board.current_column.name == "Qualified"
         assert "filter" not in status_of(app)
+
+
+async def test_the_theme_is_remembered(sqlite_db, tmp_path):
+    state = tmp_path / "state.json"
+    app = PipetuiApp(db=sqlite_db, location="test.db", state_file=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.theme = "nord"
+        await settle(pilot)
+    again = PipetuiApp(db=sqlite_db, location="test.db", state_file=state)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert again.theme == "nord"
+
+
+async def test_bindings_can_be_remapped_from_the_config(sqlite_db, pipeline):
+    from pipetui.config import Settings
+
+    settings = Settings(keys={"board.card_down": "s", "board.win": "W"})
+    app = PipetuiApp(db=sqlite_db, location="test.db", settings=settings)
+    with clock.frozen(NOW):
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            assert board_of(app).current_card.title == "Beta pilot"
+            await pilot.press("W")
+            await settle(pilot)
+            assert deal("Beta pilot").status == WON
+
+
+async def test_a_title_with_escape_codes_from_elsewhere_is_drawn_harmlessly(sqlite_db):
+    with clock.frozen(NOW):
+        made = deals.create_deal("Plain", Money(1, "USD"))
+    # Written around the services, as a foreign tool might.
+    Deal.update(title="\x1b[31mred\x1b[0m\x07 deal").where(Deal.id == made.id).execute()
+    app = PipetuiApp(db=sqlite_db, location="test.db")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "\x1b" not in text and "\x07" not in text
+        assert "\ufffd[31mred" in text
+
+
+async def test_a_locked_database_is_reported_and_the_app_keeps_running(app, tmp_path, monkeypatch):
+    import sqlite3
+
+    from pipetui.store import database as store_database
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        path = app.db.database
+        monkeypatch.setattr(store_database, "BUSY_TIMEOUT_SECONDS", 0.2)
+        app.db._pragmas = [(k, v) for k, v in app.db._pragmas if k != "busy_timeout"] + [("busy_timeout", 200)]
+        app.db._timeout = 0.2
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("w")
+            await settle(pilot)
+            assert "locked by another process" in status_of(app)
+            assert deal("Acme rollout").status == OPEN
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await pilot.press("w")
+        await settle(pilot)
+        assert deal("Acme rollout").status == WON

@@ -159,10 +159,11 @@ def run_app(state: Session) -> None:
     db = state.open()
     if state.demo and not demo_data.existing_deals():
         demo_data.generate(300, seed=1)
+    from pipetui.config import state_path
     from pipetui.tui.app import PipetuiApp
 
     PipetuiApp(db=db, location=state.location.display(), actor=state.actor(),
-               settings=state.settings).run()
+               settings=state.settings, state_file=state_path()).run()
 
 
 # --- demo ------------------------------------------------------------------

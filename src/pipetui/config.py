@@ -92,3 +92,31 @@ def resolve_location(cli_db: str | None, settings: Settings, *, demo: bool = Fal
             return parse_location(chosen), False
     path = demo_db_path() if demo else default_db_path()
     return Location(str(path)), True
+
+
+def state_path() -> Path:
+    """Where the app remembers things between runs (the theme)."""
+    return platformdirs.user_state_path(APP_NAME) / "state.json"
+
+
+def load_state(path: Path) -> dict:
+    """What the app remembered; an unreadable file is ignored, not fatal."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_state(path: Path, state: dict) -> None:
+    """Write the state atomically (a crash leaves the old file or the new one)."""
+    import json
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8",
+                                     suffix=".tmp") as handle:
+        json.dump(state, handle)
+    os.replace(handle.name, path)

@@ -14,8 +14,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from peewee import Database, PostgresqlDatabase, Proxy, SqliteDatabase
-from playhouse.db_url import connect as connect_url
-from playhouse.migrations import Runner
 
 from pipetui.store.models import ALL_MODELS, database_proxy
 
@@ -150,6 +148,8 @@ def _unicode_lower(value):
 
 
 def _open_postgres(location: Location) -> PostgresqlDatabase:
+    from playhouse.db_url import connect as connect_url  # loads the PostgreSQL driver
+
     try:
         db = connect_url(location.url)
         db.connect()
@@ -166,12 +166,23 @@ def is_postgres(db: Database) -> bool:
     return isinstance(db, PostgresqlDatabase)
 
 
-def migration_runner(db: Database) -> Runner:
+def migration_runner(db: Database):
+    from playhouse.migrations import Runner
+
     return Runner(db, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE)
 
 
+def _migration_files() -> list[str]:
+    return sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py"))
+
+
 def pending_migrations(db: Database) -> list[str]:
-    return [m.name for m in migration_runner(db).status() if m.path and not m.applied]
+    """Migration files not yet applied; read without loading the migration
+    machinery, which every start of the app would otherwise pay for."""
+    if MIGRATION_TABLE not in db.get_tables():
+        return _migration_files()
+    applied = {row[0] for row in db.execute_sql(f'SELECT name FROM "{MIGRATION_TABLE}"')}
+    return [name for name in _migration_files() if name not in applied]
 
 
 def migrate(db: Database) -> list[str]:

@@ -12,6 +12,7 @@ from peewee import Database
 from textual.app import App
 from textual.binding import Binding
 
+from pipetui.config import load_state, save_state
 from pipetui.tui.commands import GoToDeal
 from pipetui.tui.screens import BoardScreen
 
@@ -35,17 +36,32 @@ class PipetuiApp(App):
         Binding("q", "quit", "Quit", tooltip="Quit pipetui", id="app.quit"),
     ]
 
-    def __init__(self, *, db: Database, location: str, actor=None, settings=None) -> None:
+    def __init__(self, *, db: Database, location: str, actor=None, settings=None,
+                 state_file: Path | None = None) -> None:
         super().__init__()
         self.db = db
         self.location = location
         self.actor = actor
         self.settings = settings
+        self.state_file = state_file  # where the theme is remembered; None: nowhere
         self.sub_title = location
 
     def on_mount(self) -> None:
+        if self.state_file is not None:
+            theme = load_state(self.state_file).get("theme")
+            if theme in self.available_themes:
+                self.theme = theme
+            self.theme_changed_signal.subscribe(self, self._remember_theme)
         keymap = self.settings.keys if self.settings is not None else {}
         if keymap:
             self.set_keymap(keymap)
         currency = self.settings.currency if self.settings is not None else "USD"
         self.push_screen(BoardScreen(actor=self.actor, keymap=keymap, currency=currency))
+
+    def _remember_theme(self, theme) -> None:
+        try:
+            state = load_state(self.state_file)
+            state["theme"] = theme.name
+            save_state(self.state_file, state)
+        except OSError as exc:
+            self.notify(f"could not remember the theme: {exc}", severity="warning", markup=False)

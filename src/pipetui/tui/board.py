@@ -107,20 +107,60 @@ class BoardView(Widget, can_focus=True):
         self._today = dt.date.today()
         # False while the screen takes typed text (the filter): letters are not moves.
         self.keys_enabled = True
+        self._styles: dict[str, Style] = {}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.keys_enabled
 
     # --- data in -----------------------------------------------------------
 
-    def set_columns(self, columns: list[Column], *, today: dt.date) -> None:
-        """New column totals; every loaded card is dropped and reloaded on demand."""
+    def window_offsets(self) -> dict[int, int]:
+        """For each column, the first card of the window it shows now."""
+        return {c.stage_id: self._scroll.get(c.stage_id, 0) // WINDOW * WINDOW for c in self.columns}
+
+    def set_columns(self, columns: list[Column], *, today: dt.date,
+                    cards: dict[tuple[int, int], list[Card]] | None = None,
+                    stale: set[int] | None = None, place: tuple[int, int] | None = None) -> None:
+        """New column totals, new cards for the ``stale`` columns (all when
+        None) and the cursor on ``place`` (stage id, row) when given.
+
+        Only what changed is redrawn: the stale columns, the headers whose
+        totals changed, and the cards the cursor left and reached.
+        """
+        old_headers = {c.stage_id: c for c in self.columns}
+        stale_ids = {c.stage_id for c in columns} if stale is None else set(stale)
+        before = self.cursor
+        old_first = self._first_column
         self.columns = columns
         self._today = today
-        self._cards = {c.stage_id: {} for c in columns}
-        self._requested.clear()
-        self._clamp()
-        self.refresh()
+        for column in columns:
+            if column.stage_id in stale_ids or column.stage_id not in self._cards:
+                self._cards[column.stage_id] = {}
+        self._requested = {r for r in self._requested if r[0] not in stale_ids}
+        for (stage_id, offset), rows in (cards or {}).items():
+            window = self._cards.setdefault(stage_id, {})
+            for index, card in enumerate(rows, start=offset):
+                window[index] = card
+        if place is not None and (index := self._column_index(place[0])) is not None:
+            self.cursor = Cursor(index, place[1])
+        scrolled = self._clamp()
+        if stale is None or self._first_column != old_first or scrolled:
+            self.refresh()
+        else:
+            for index, column in enumerate(columns):
+                if not self._first_column <= index < self._first_column + self._visible_columns:
+                    continue
+                if column.stage_id in stale_ids:
+                    self.refresh(self._column_region(index))
+                elif old_headers.get(column.stage_id) != column:
+                    self.refresh(self._column_region(index).intersection(
+                        Region(0, 0, self.size.width, HEADER_LINES)))
+            if before.column < len(columns):
+                self.refresh(self._card_region(before.column, before.row))
+                self.refresh(self._header_region(before.column))
+            self.refresh(self._card_region(self.cursor.column, self.cursor.row))
+            self.refresh(self._header_region(self.cursor.column))
+        self.post_message(self.CursorMoved(self.current_card))
 
     def set_cards(self, stage_id: int, offset: int, cards: list[Card]) -> None:
         window = self._cards.setdefault(stage_id, {})
@@ -132,16 +172,6 @@ class BoardView(Widget, can_focus=True):
             self.refresh(self._column_region(index))
         if index == self.cursor.column:
             self.post_message(self.CursorMoved(self.current_card))
-
-    def place_cursor(self, stage_id: int, row: int) -> None:
-        """Put the cursor on a card, scrolling it into view."""
-        index = self._column_index(stage_id)
-        if index is None:
-            return
-        self.cursor = Cursor(index, row)
-        self._clamp()
-        self.refresh()
-        self.post_message(self.CursorMoved(self.current_card))
 
     # --- what is where -----------------------------------------------------
 
@@ -278,7 +308,16 @@ class BoardView(Widget, can_focus=True):
         return strip.extend_cell_length(self.size.width, self.rich_style).crop(0, self.size.width)
 
     def _style(self, component: str) -> Style:
-        return self.get_component_rich_style(component, partial=True)
+        # Looking a component style up costs more than drawing a line; the
+        # cache is dropped whenever the styles change (a new theme).
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = self.get_component_rich_style(component, partial=True)
+        return style
+
+    def notify_style_update(self) -> None:
+        self._styles = {}
+        super().notify_style_update()
 
     COMPONENT_CLASSES = {
         "board--header",

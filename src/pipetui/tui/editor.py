@@ -131,8 +131,8 @@ def _notes(deal_id: int) -> Text:
     return text or Text("no notes", style="dim")
 
 
-class DealEditor(ModalScreen[int | None]):
-    """Edit a deal (or make a new one); returns the deal's id when saved."""
+class DealEditor(ModalScreen[tuple[int, int] | None]):
+    """Edit a deal (or make a new one); returns (deal id, stage id) when saved."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="editor.save"),
@@ -146,9 +146,10 @@ class DealEditor(ModalScreen[int | None]):
             self.form = form
 
     class Saved(Message):
-        def __init__(self, deal_id: int) -> None:
+        def __init__(self, deal_id: int, stage_id: int) -> None:
             super().__init__()
             self.deal_id = deal_id
+            self.stage_id = stage_id
 
     class Failed(Message):
         def __init__(self, text: str, conflict: bool = False) -> None:
@@ -294,25 +295,25 @@ class DealEditor(ModalScreen[int | None]):
         values, version, actor, currency = self._current(), self.form.version, self.actor, self.currency
         deal_id = self.deal_id
 
-        def save() -> int:
+        def save() -> Deal:
             common = dict(default_currency=currency, owner=values["owner"] or None,
                           organization=values["organization"], contact=values["contact"],
                           expected_close=values["expected_close"],
                           probability=values["probability"], actor=actor)
             if deal_id is None:
                 return deals.add_deal(values["title"], values["value"], stage=values["stage"],
-                                      **common).id
+                                      **common)
             return deals.update_deal(deal_id, version, title=values["title"], value=values["value"],
-                                     stage=values["stage"], **common).id
+                                     stage=values["stage"], **common)
 
         self._saving = True
         self._run(save)
 
     @work(thread=True, exit_on_error=False)
-    def _run(self, save: Callable[[], int]) -> None:
+    def _run(self, save: Callable[[], Deal]) -> None:
         try:
             with database_proxy.connection_context():
-                deal_id = save()
+                saved = save()
         except ConflictError as exc:
             self.post_message(self.Failed(f"{exc}. Press ctrl+l to reload it (your edits are lost).",
                                           conflict=True))
@@ -320,11 +321,11 @@ class DealEditor(ModalScreen[int | None]):
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Saved(deal_id))
+        self.post_message(self.Saved(saved.id, saved.stage_id))
 
     def on_deal_editor_saved(self, message: Saved) -> None:
         self._saving = False
-        self.dismiss(message.deal_id)
+        self.dismiss((message.deal_id, message.stage_id))
 
     def on_deal_editor_failed(self, message: Failed) -> None:
         self._saving = False

@@ -26,7 +26,7 @@ from pipetui.core.board import BoardFilter, Card, Column
 from pipetui.core.errors import user_message
 from pipetui.core.undo import Change, UndoLog
 from pipetui.store import database_proxy
-from pipetui.tui.board import BoardView, printable
+from pipetui.tui.board import WINDOW, BoardView, printable
 from pipetui.tui.editor import DealEditor
 
 
@@ -64,12 +64,19 @@ class BoardScreen(Screen):
 
     class ColumnsLoaded(Message):
         def __init__(self, generation: int, columns: list[Column], place: tuple[int, int] | None,
-                     today: dt.date, reasons: list[str], owners: list[Owner]) -> None:
+                     today: dt.date, cards: dict[tuple[int, int], list[Card]],
+                     stale: set[int] | None) -> None:
             super().__init__()
             self.generation = generation
             self.columns = columns
             self.place = place
             self.today = today
+            self.cards = cards
+            self.stale = stale
+
+    class ChoicesLoaded(Message):
+        def __init__(self, reasons: list[str], owners: list[Owner]) -> None:
+            super().__init__()
             self.reasons = reasons
             self.owners = owners
 
@@ -84,11 +91,13 @@ class BoardScreen(Screen):
     class Changed(Message):
         """A write succeeded: say so, remember it for undo, reload on that deal."""
 
-        def __init__(self, text: str, deal_id: int, change: Change | None) -> None:
+        def __init__(self, text: str, deal_id: int, change: Change | None,
+                     stale: set[int] | None) -> None:
             super().__init__()
             self.text = text
             self.deal_id = deal_id
             self.change = change
+            self.stale = stale
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -120,6 +129,7 @@ class BoardScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one(BoardView).focus()
+        self._load_choices()
         self.reload()
 
     @property
@@ -128,38 +138,61 @@ class BoardScreen(Screen):
 
     # --- loading -----------------------------------------------------------
 
-    def reload(self, on_deal: int | None = None) -> None:
-        """Reload the columns; the cursor follows ``on_deal`` (else the current card)."""
+    def reload(self, on_deal: int | None = None, stale: set[int] | None = None) -> None:
+        """Reload the column totals and the cards of the ``stale`` columns (all
+        when None); the cursor follows ``on_deal`` (else the current card)."""
         if on_deal is None and self.board.current_card is not None:
             on_deal = self.board.current_card.id
         self._generation += 1
-        self._load_columns(self._generation, self.filter, on_deal)
+        self._load_columns(self._generation, self.filter, on_deal, stale, self.board.window_offsets())
 
     @work(thread=True, exclusive=True, group="columns", exit_on_error=False)
-    def _load_columns(self, generation: int, flt: BoardFilter, on_deal: int | None) -> None:
+    def _load_columns(self, generation: int, flt: BoardFilter, on_deal: int | None,
+                      stale: set[int] | None, offsets: dict[int, int]) -> None:
+        """Totals, the cursor's place and the visible cards, in one go: the
+        board then draws once, complete."""
+
         def load():
             columns = board_data.columns(flt)
             place = board_data.index_of(on_deal, flt) if on_deal is not None else None
-            reasons = deals.lost_reasons()
-            owners = [Owner(r.name, r.id) for r in people.list_reps()]
-            return columns, place, reasons, owners
+            wanted = {(c.stage_id, offsets.get(c.stage_id, 0)) for c in columns
+                      if c.count and (stale is None or c.stage_id in stale)}
+            if place is not None:
+                wanted.add((place[0], place[1] // WINDOW * WINDOW))
+            cards = {key: board_data.cards(key[0], offset=key[1], limit=WINDOW, flt=flt)
+                     for key in wanted}
+            return columns, place, cards
 
         try:
-            columns, place, reasons, owners = run_in_connection(load)
+            columns, place, cards = run_in_connection(load)
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(self.Failed(user_message(exc) or f"could not load: {exc}"))
             return
-        self.post_message(self.ColumnsLoaded(generation, columns, place, clock.today(), reasons, owners))
+        self.post_message(self.ColumnsLoaded(generation, columns, place, clock.today(), cards, stale))
 
     def on_board_screen_columns_loaded(self, message: ColumnsLoaded) -> None:
         if message.generation != self._generation:
             return
-        self.reasons, self.owners = message.reasons, message.owners
-        board = self.board
-        board.set_columns(message.columns, today=message.today)
-        if message.place is not None:
-            board.place_cursor(*message.place)
+        self.board.set_columns(message.columns, today=message.today, cards=message.cards,
+                               stale=message.stale, place=message.place)
         self._show_status()
+
+    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
+    def _load_choices(self) -> None:
+        """The lost reasons and the reps, for the dialogs."""
+
+        def load():
+            return deals.lost_reasons(), [Owner(r.name, r.id) for r in people.list_reps()]
+
+        try:
+            reasons, owners = run_in_connection(load)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed(user_message(exc) or f"could not load: {exc}"))
+            return
+        self.post_message(self.ChoicesLoaded(reasons, owners))
+
+    def on_board_screen_choices_loaded(self, message: ChoicesLoaded) -> None:
+        self.reasons, self.owners = message.reasons, message.owners
 
     @on(BoardView.WindowNeeded)
     def _window_needed(self, message: BoardView.WindowNeeded) -> None:
@@ -167,8 +200,6 @@ class BoardScreen(Screen):
 
     @work(thread=True, exit_on_error=False)
     def _load_cards(self, generation: int, stage_id: int, offset: int, flt: BoardFilter) -> None:
-        from pipetui.tui.board import WINDOW
-
         try:
             cards = run_in_connection(
                 lambda: board_data.cards(stage_id, offset=offset, limit=WINDOW, flt=flt))
@@ -183,27 +214,29 @@ class BoardScreen(Screen):
 
     # --- writing -----------------------------------------------------------
 
-    def _write(self, work: Callable[[], tuple[str, int, Change | None]]) -> None:
+    def _write(self, work: Callable[[], tuple[str, int, Change]], *, record: bool = True) -> None:
+        """Run a change in a worker; ``record`` keeps it for undo."""
         if self._busy:
             return  # one write at a time keeps undo in order
         self._busy = True
-        self._run_write(work)
+        self._run_write(work, record)
 
     @work(thread=True, exit_on_error=False)
-    def _run_write(self, work: Callable[[], tuple[str, int, Change | None]]) -> None:
+    def _run_write(self, work: Callable[[], tuple[str, int, Change]], record: bool) -> None:
         try:
             text, deal_id, change = run_in_connection(work)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line
             self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Changed(text, deal_id, change))
+        stale = {change.before_stage_id, change.after_stage_id}
+        self.post_message(self.Changed(text, deal_id, change if record else None, stale))
 
     def on_board_screen_changed(self, message: Changed) -> None:
         self._busy = False
         if message.change is not None:
             self.undo_log.record(message.change)
         self._show_status(message.text)
-        self.reload(on_deal=message.deal_id)
+        self.reload(on_deal=message.deal_id, stale=message.stale)
 
     def on_board_screen_failed(self, message: Failed) -> None:
         self._busy = False
@@ -284,12 +317,13 @@ class BoardScreen(Screen):
     def _open_editor(self, editor: DealEditor) -> None:
         creating = editor.deal_id is None
 
-        def closed(deal_id: int | None) -> None:
-            if deal_id is None:
+        def closed(saved: tuple[int, int] | None) -> None:
+            if saved is None:
                 return
+            deal_id, stage_id = saved
             if creating:
                 # Undo of a new deal deletes it again.
-                self.undo_log.record(Change("create", deal_id, "create", 0, 0))
+                self.undo_log.record(Change("add", deal_id, "create", stage_id, stage_id))
             self._show_status("Deal added." if creating else "Saved.")
             self.reload(on_deal=deal_id)
 
@@ -303,9 +337,9 @@ class BoardScreen(Screen):
 
         def work():
             change, deal = log.undo(actor)
-            return f"Undid {change.label} of {printable(deal.title)}", deal.id, None
+            return f"Undid {change.label} of {printable(deal.title)}", deal.id, change
 
-        self._write(work)
+        self._write(work, record=False)
 
     def action_redo(self) -> None:
         if not self.undo_log.can_redo:
@@ -315,9 +349,9 @@ class BoardScreen(Screen):
 
         def work():
             change, deal = log.redo(actor)
-            return f"Redid {change.label} of {printable(deal.title)}", deal.id, None
+            return f"Redid {change.label} of {printable(deal.title)}", deal.id, change
 
-        self._write(work)
+        self._write(work, record=False)
 
     # --- filters -----------------------------------------------------------
 

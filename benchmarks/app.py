@@ -1,0 +1,148 @@
+"""Benchmarks of the app itself: opening, cursor and card moves, memory, bytes.
+
+Each scenario runs in a fresh process (``python benchmarks/app.py SCENARIO
+DB``) and prints one JSON line; ``benchmarks/run.py`` runs them and compares.
+The app runs headless; every frame Textual would send to a terminal is
+rendered to text (truecolor) as it would be, timed and counted, so the
+figures are frames, not Pilot's pauses. Opening is timed from the moment the
+modules are imported (for the board: opening the database included) to the
+first frame that shows cards; the imports are reported apart, as they cost
+the same whatever the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+os.environ["TEXTUAL_COLOR_SYSTEM"] = "truecolor"
+
+SIZE = (120, 40)
+QUIET = 0.15  # seconds without a frame: the screen has settled
+
+
+class FrameLog:
+    """Replaces App._display: renders each update as the terminal would get it."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.frames: list[tuple[float, int]] = []  # (time, bytes)
+        app._display = self.display
+
+    def display(self, screen, renderable) -> None:
+        from textual._compositor import CompositorUpdate
+
+        if isinstance(renderable, CompositorUpdate):
+            text = renderable.render_segments(self.app.console)
+            self.frames.append((time.perf_counter(), len(text.encode())))
+
+    async def settle(self, since: float) -> tuple[float, int]:
+        """Wait until no frame came for QUIET seconds; time of the last frame
+        after ``since`` (relative to it) and the bytes sent since."""
+        while True:
+            await asyncio.sleep(0.01)
+            last = self.frames[-1][0] if self.frames else since
+            if time.perf_counter() - max(last, since) >= QUIET:
+                break
+        after = [(t, n) for t, n in self.frames if t >= since]
+        if not after:
+            return 0.0, 0
+        return after[-1][0] - since, sum(n for _, n in after)
+
+
+async def open_board(db_path: str) -> dict:
+    imports = time.perf_counter()
+    from pipetui.store import open_database
+    from pipetui.tui.app import PipetuiApp
+    from pipetui.tui.board import BoardView
+
+    start = time.perf_counter()
+    db = open_database(db_path)
+    app = PipetuiApp(db=db, location=db_path)
+    log = FrameLog(app)
+    async with app.run_test(size=SIZE):
+        deadline = time.perf_counter() + 60
+        while True:
+            await asyncio.sleep(0.002)
+            if time.perf_counter() > deadline:
+                status = app.screen.query_one("#status").render()
+                raise SystemExit(f"the board did not open within 60 s: {status}")
+            screen = app.screen
+            boards = screen.query(BoardView) if screen is not None else []
+            if boards and boards.first().current_card is not None:
+                ready = time.perf_counter()
+                break
+        while not [t for t, _ in log.frames if t >= ready]:
+            await asyncio.sleep(0.001)
+        first_full = [t for t, _ in log.frames if t >= ready][0]
+        result = {"open_s": first_full - start, "imports_s": start - imports}
+        board = boards.first()
+        result.update(await _moves(app, log, board))
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+async def _moves(app, log: FrameLog, board) -> dict:
+    from textual import events
+
+    await log.settle(time.perf_counter())
+    cursor_ms, cursor_bytes = [], []
+    for index in range(30):
+        key = "j" if index % 2 == 0 else "k"
+        since = time.perf_counter()
+        app.post_message(events.Key(key, key))
+        elapsed, sent = await log.settle(since)
+        cursor_ms.append(elapsed * 1000)
+        cursor_bytes.append(sent)
+    card_ms, card_bytes = [], []
+    for index in range(16):
+        key = "L" if index % 2 == 0 else "H"
+        since = time.perf_counter()
+        app.post_message(events.Key(key, key))
+        elapsed, sent = await log.settle(since)
+        card_ms.append(elapsed * 1000)
+        card_bytes.append(sent)
+    return {
+        "cursor_ms": statistics.median(cursor_ms),
+        "cursor_bytes": statistics.median(cursor_bytes),
+        "card_ms": statistics.median(card_ms),
+        "card_bytes": statistics.median(card_bytes),
+    }
+
+
+async def open_bare(_: str) -> dict:
+    imports = time.perf_counter()
+    from textual.app import App
+    from textual.widgets import Static
+
+    start = time.perf_counter()
+
+    class Bare(App):
+        def compose(self):
+            yield Static("hello")
+
+    app = Bare()
+    log = FrameLog(app)
+    async with app.run_test(size=SIZE):
+        while not log.frames:
+            await asyncio.sleep(0.001)
+        result = {"open_s": log.frames[0][0] - start, "imports_s": start - imports}
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+SCENARIOS = {"board": open_board, "bare": open_bare}
+
+
+def main() -> None:
+    scenario, db_path = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else ""
+    print(json.dumps(asyncio.run(SCENARIOS[scenario](db_path))))
+
+
+if __name__ == "__main__":
+    main()
