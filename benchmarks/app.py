@@ -81,38 +81,33 @@ async def open_board(db_path: str) -> dict:
             await asyncio.sleep(0.001)
         first_full = [t for t, _ in log.frames if t >= ready][0]
         result = {"open_s": first_full - start, "imports_s": start - imports}
-        board = boards.first()
-        result.update(await _moves(app, log, board))
+        result.update(await _moves(app, log))
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
-async def _moves(app, log: FrameLog, board) -> dict:
+async def _press(app, log: FrameLog, keys: str, times: int) -> tuple[float, float]:
+    """Press the keys in turn ``times`` times; median ms to the settled frame
+    and median bytes sent, per press."""
     from textual import events
 
+    elapsed_ms, sent_bytes = [], []
+    for index in range(times):
+        key = keys[index % len(keys)]
+        since = time.perf_counter()
+        app.post_message(events.Key(key, key))
+        elapsed, sent = await log.settle(since)
+        elapsed_ms.append(elapsed * 1000)
+        sent_bytes.append(sent)
+    return statistics.median(elapsed_ms), statistics.median(sent_bytes)
+
+
+async def _moves(app, log: FrameLog) -> dict:
     await log.settle(time.perf_counter())
-    cursor_ms, cursor_bytes = [], []
-    for index in range(30):
-        key = "j" if index % 2 == 0 else "k"
-        since = time.perf_counter()
-        app.post_message(events.Key(key, key))
-        elapsed, sent = await log.settle(since)
-        cursor_ms.append(elapsed * 1000)
-        cursor_bytes.append(sent)
-    card_ms, card_bytes = [], []
-    for index in range(16):
-        key = "L" if index % 2 == 0 else "H"
-        since = time.perf_counter()
-        app.post_message(events.Key(key, key))
-        elapsed, sent = await log.settle(since)
-        card_ms.append(elapsed * 1000)
-        card_bytes.append(sent)
-    return {
-        "cursor_ms": statistics.median(cursor_ms),
-        "cursor_bytes": statistics.median(cursor_bytes),
-        "card_ms": statistics.median(card_ms),
-        "card_bytes": statistics.median(card_bytes),
-    }
+    cursor_ms, cursor_bytes = await _press(app, log, "jk", 30)
+    card_ms, card_bytes = await _press(app, log, "LH", 16)  # there and back: the data stays
+    return {"cursor_ms": cursor_ms, "cursor_bytes": cursor_bytes,
+            "card_ms": card_ms, "card_bytes": card_bytes}
 
 
 async def open_bare(_: str) -> dict:

@@ -92,17 +92,19 @@ class BoardScreen(Screen):
         """A write succeeded: say so, remember it for undo, reload on that deal."""
 
         def __init__(self, text: str, deal_id: int, change: Change | None,
-                     stale: set[int] | None) -> None:
+                     stale: set[int] | None, loaded: BoardScreen.ColumnsLoaded | None) -> None:
             super().__init__()
             self.text = text
             self.deal_id = deal_id
             self.change = change
             self.stale = stale
+            self.loaded = loaded
 
     class Failed(Message):
-        def __init__(self, text: str) -> None:
+        def __init__(self, text: str, *, write: bool = False) -> None:
             super().__init__()
             self.text = text
+            self.write = write  # a refused change: show the board as it now is
 
     def __init__(self, *, actor=None, keymap: dict[str, str] | None = None,
                  currency: str = "USD") -> None:
@@ -149,26 +151,26 @@ class BoardScreen(Screen):
     @work(thread=True, exclusive=True, group="columns", exit_on_error=False)
     def _load_columns(self, generation: int, flt: BoardFilter, on_deal: int | None,
                       stale: set[int] | None, offsets: dict[int, int]) -> None:
-        """Totals, the cursor's place and the visible cards, in one go: the
-        board then draws once, complete."""
-
-        def load():
-            columns = board_data.columns(flt)
-            place = board_data.index_of(on_deal, flt) if on_deal is not None else None
-            wanted = {(c.stage_id, offsets.get(c.stage_id, 0)) for c in columns
-                      if c.count and (stale is None or c.stage_id in stale)}
-            if place is not None:
-                wanted.add((place[0], place[1] // WINDOW * WINDOW))
-            cards = {key: board_data.cards(key[0], offset=key[1], limit=WINDOW, flt=flt)
-                     for key in wanted}
-            return columns, place, cards
-
         try:
-            columns, place, cards = run_in_connection(load)
+            loaded = run_in_connection(lambda: self._read_board(generation, flt, on_deal, stale, offsets))
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(self.Failed(user_message(exc) or f"could not load: {exc}"))
             return
-        self.post_message(self.ColumnsLoaded(generation, columns, place, clock.today(), cards, stale))
+        self.post_message(loaded)
+
+    @staticmethod
+    def _read_board(generation: int, flt: BoardFilter, on_deal: int | None, stale: set[int] | None,
+                    offsets: dict[int, int]) -> ColumnsLoaded:
+        """Totals, the cursor's place and the visible cards of the stale
+        columns, in one go: the board then draws once, complete."""
+        columns = board_data.columns(flt)
+        place = board_data.index_of(on_deal, flt) if on_deal is not None else None
+        wanted = {(c.stage_id, offsets.get(c.stage_id, 0)) for c in columns
+                  if c.count and (stale is None or c.stage_id in stale)}
+        if place is not None:
+            wanted.add((place[0], place[1] // WINDOW * WINDOW))
+        cards = {key: board_data.cards(key[0], offset=key[1], limit=WINDOW, flt=flt) for key in wanted}
+        return BoardScreen.ColumnsLoaded(generation, columns, place, clock.today(), cards, stale)
 
     def on_board_screen_columns_loaded(self, message: ColumnsLoaded) -> None:
         if message.generation != self._generation:
@@ -221,26 +223,44 @@ class BoardScreen(Screen):
         self._busy = True
         self._run_write(work, record)
 
-    @work(thread=True, exit_on_error=False)
     def _run_write(self, work: Callable[[], tuple[str, int, Change]], record: bool) -> None:
+        self._generation += 1
+        self._write_worker(work, record, self._generation, self.filter, self.board.window_offsets())
+
+    @work(thread=True, exit_on_error=False)
+    def _write_worker(self, work: Callable[[], tuple[str, int, Change]], record: bool,
+                      generation: int, flt: BoardFilter, offsets: dict[int, int]) -> None:
+        """The change, then the board as it now is, read on the same connection:
+        one trip to a thread and one redraw per key."""
         try:
-            text, deal_id, change = run_in_connection(work)
+            with database_proxy.connection_context():
+                text, deal_id, change = work()
+                stale = {change.before_stage_id, change.after_stage_id}
+                try:
+                    loaded = self._read_board(generation, flt, deal_id, stale, offsets)
+                except Exception:  # noqa: BLE001 - the change is made; reload the usual way
+                    loaded = None
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line
-            self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
+            self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}",
+                                          write=True))
             return
-        stale = {change.before_stage_id, change.after_stage_id}
-        self.post_message(self.Changed(text, deal_id, change if record else None, stale))
+        self.post_message(self.Changed(text, deal_id, change if record else None, stale, loaded))
 
     def on_board_screen_changed(self, message: Changed) -> None:
         self._busy = False
         if message.change is not None:
             self.undo_log.record(message.change)
         self._show_status(message.text)
-        self.reload(on_deal=message.deal_id, stale=message.stale)
+        if message.loaded is not None and message.loaded.generation == self._generation:
+            self.on_board_screen_columns_loaded(message.loaded)
+        else:
+            self.reload(on_deal=message.deal_id, stale=message.stale)
 
     def on_board_screen_failed(self, message: Failed) -> None:
         self._busy = False
         self._show_status(message.text, error=True)
+        if message.write:
+            self.reload()
 
     def action_move(self, steps: int) -> None:
         card = self.board.current_card
