@@ -281,13 +281,15 @@ def delete_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
         return _save(deal, {"deleted_at": now}, now)
 
 
-def restore_deal(deal_id: int) -> Deal:
+def restore_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
     """Undo a soft delete."""
     now = clock.now()
     with db.atomic():
         deal = Deal.get_or_none(Deal.id == deal_id)
         if deal is None or deal.deleted_at is None:
             raise NotFound(f"no deleted deal #{deal_id}")
+        if expected_version is not None and deal.version != expected_version:
+            raise _conflict(deal, expected_version)
         Deal.update(deleted_at=None, updated_at=now, version=Deal.version + 1).where(
             Deal.id == deal_id
         ).execute()

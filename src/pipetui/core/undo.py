@@ -24,6 +24,7 @@ class Change:
     kind: str  # "move", "win", "lose", "create"
     before_stage_id: int
     after_stage_id: int
+    version: int  # the deal's version right after this change
     lost_reason: str | None = None
 
 
@@ -34,11 +35,15 @@ class UndoLog:
         self.limit = limit
         self._done: list[Change] = []
         self._undone: list[Change] = []
+        # The version each deal had after our latest change to it: anything
+        # else means someone else changed it since.
+        self._versions: dict[int, int] = {}
 
     def record(self, change: Change) -> None:
         self._done.append(change)
         del self._done[: -self.limit]
         self._undone.clear()
+        self._versions[change.deal_id] = change.version
 
     @property
     def can_undo(self) -> bool:
@@ -53,36 +58,41 @@ class UndoLog:
         if not self._done:
             raise InvalidInput("nothing to undo")
         change = self._done[-1]
-        deal = _revert(change, actor)
+        deal = _revert(change, self._versions.get(change.deal_id, change.version), actor)
         self._undone.append(self._done.pop())
+        self._versions[deal.id] = deal.version
         return change, deal
 
     def redo(self, actor: Rep | None = None) -> tuple[Change, Deal]:
         if not self._undone:
             raise InvalidInput("nothing to redo")
         change = self._undone[-1]
-        deal = _apply(change, actor)
+        deal = _apply(change, self._versions.get(change.deal_id, change.version), actor)
         self._done.append(self._undone.pop())
+        self._versions[deal.id] = deal.version
         return change, deal
 
 
-def _revert(change: Change, actor: Rep | None) -> Deal:
+def _revert(change: Change, version: int, actor: Rep | None) -> Deal:
     if change.kind == "move":
-        return deals.move_deal(change.deal_id, Stage.get_by_id(change.before_stage_id), actor=actor)
+        return deals.move_deal(change.deal_id, Stage.get_by_id(change.before_stage_id),
+                               expected_version=version, actor=actor)
     if change.kind in ("win", "lose"):
-        return deals.reopen_deal(change.deal_id, actor=actor)
+        return deals.reopen_deal(change.deal_id, expected_version=version, actor=actor)
     if change.kind == "create":
-        return deals.delete_deal(change.deal_id)
+        return deals.delete_deal(change.deal_id, expected_version=version)
     raise ValueError(change.kind)
 
 
-def _apply(change: Change, actor: Rep | None) -> Deal:
+def _apply(change: Change, version: int, actor: Rep | None) -> Deal:
     if change.kind == "move":
-        return deals.move_deal(change.deal_id, Stage.get_by_id(change.after_stage_id), actor=actor)
+        return deals.move_deal(change.deal_id, Stage.get_by_id(change.after_stage_id),
+                               expected_version=version, actor=actor)
     if change.kind == "win":
-        return deals.win_deal(change.deal_id, actor=actor)
+        return deals.win_deal(change.deal_id, expected_version=version, actor=actor)
     if change.kind == "lose":
-        return deals.lose_deal(change.deal_id, change.lost_reason or "", actor=actor)
+        return deals.lose_deal(change.deal_id, change.lost_reason or "", expected_version=version,
+                               actor=actor)
     if change.kind == "create":
-        return deals.restore_deal(change.deal_id)
+        return deals.restore_deal(change.deal_id, expected_version=version)
     raise ValueError(change.kind)

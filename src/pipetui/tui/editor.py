@@ -131,8 +131,8 @@ def _notes(deal_id: int) -> Text:
     return text or Text("no notes", style="dim")
 
 
-class DealEditor(ModalScreen[tuple[int, int] | None]):
-    """Edit a deal (or make a new one); returns (deal id, stage id) when saved."""
+class DealEditor(ModalScreen[tuple[int, int, int] | None]):
+    """Edit a deal (or make a new one); returns (deal id, stage id, version) when saved."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="editor.save"),
@@ -146,10 +146,9 @@ class DealEditor(ModalScreen[tuple[int, int] | None]):
             self.form = form
 
     class Saved(Message):
-        def __init__(self, deal_id: int, stage_id: int) -> None:
+        def __init__(self, deal: Deal) -> None:
             super().__init__()
-            self.deal_id = deal_id
-            self.stage_id = stage_id
+            self.deal = deal
 
     class Failed(Message):
         def __init__(self, text: str, conflict: bool = False) -> None:
@@ -321,11 +320,11 @@ class DealEditor(ModalScreen[tuple[int, int] | None]):
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Saved(saved.id, saved.stage_id))
+        self.post_message(self.Saved(saved))
 
     def on_deal_editor_saved(self, message: Saved) -> None:
         self._saving = False
-        self.dismiss((message.deal_id, message.stage_id))
+        self.dismiss((message.deal.id, message.deal.stage_id, message.deal.version))
 
     def on_deal_editor_failed(self, message: Failed) -> None:
         self._saving = False

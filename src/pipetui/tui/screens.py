@@ -271,7 +271,7 @@ class BoardScreen(Screen):
         def work():
             moved = deals.step_deal(card.id, steps, expected_version=card.version, actor=actor)
             change = Change(f"move to {moved.stage.name}", card.id, "move", card.stage_id,
-                            moved.stage_id)
+                            moved.stage_id, moved.version)
             return f"Moved {printable(moved.title)} to {moved.stage.name}", card.id, change
 
         self._write(work)
@@ -284,7 +284,7 @@ class BoardScreen(Screen):
 
         def work():
             won = deals.win_deal(card.id, expected_version=card.version, actor=actor)
-            change = Change("win", card.id, "win", card.stage_id, card.stage_id)
+            change = Change("win", card.id, "win", card.stage_id, card.stage_id, won.version)
             return f"Won {printable(won.title)}", card.id, change
 
         self._write(work)
@@ -302,7 +302,7 @@ class BoardScreen(Screen):
             def work():
                 lost = deals.lose_deal(card.id, reason, expected_version=card.version, actor=actor)
                 change = Change("lose", card.id, "lose", card.stage_id, card.stage_id,
-                                lost.lost_reason)
+                                lost.version, lost.lost_reason)
                 return f"Lost {printable(lost.title)} ({printable(lost.lost_reason)})", card.id, change
 
             self._write(work)
@@ -337,13 +337,13 @@ class BoardScreen(Screen):
     def _open_editor(self, editor: DealEditor) -> None:
         creating = editor.deal_id is None
 
-        def closed(saved: tuple[int, int] | None) -> None:
+        def closed(saved: tuple[int, int, int] | None) -> None:
             if saved is None:
                 return
-            deal_id, stage_id = saved
+            deal_id, stage_id, version = saved
             if creating:
                 # Undo of a new deal deletes it again.
-                self.undo_log.record(Change("add", deal_id, "create", stage_id, stage_id))
+                self.undo_log.record(Change("add", deal_id, "create", stage_id, stage_id, version))
             self._show_status("Deal added." if creating else "Saved.")
             self.reload(on_deal=deal_id)
 
