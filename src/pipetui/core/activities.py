@@ -105,3 +105,18 @@ def deal_activities(deal_id: int) -> list[Activity]:
 
 def deal_notes(deal_id: int) -> list[Note]:
     return list(Note.select().where(Note.deal == deal_id).order_by(Note.created_at.desc()).limit(50))
+
+
+def add_note_to_deal(deal_id: int, body: str, *, author: Rep | None = None) -> Note:
+    from pipetui.core.deals import get_deal
+
+    return add_note(body, deal=get_deal(deal_id), author=author)
+
+
+def schedule_on_deal(deal_id: int, line: str, *, owner: Rep | None = None) -> Activity:
+    """Schedule an activity on a deal from one line, e.g. ``call fri 10:30 pricing``."""
+    from pipetui.core.deals import get_deal
+
+    kind, subject, due_date, due_time = parse_activity_line(line)
+    return add_activity(kind, subject, deal=get_deal(deal_id), due_date=due_date,
+                        due_time=due_time, owner=owner)

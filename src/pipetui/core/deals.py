@@ -10,6 +10,7 @@ written and :class:`ConflictError` is raised.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from pipetui.core import clock
@@ -314,6 +315,49 @@ def win_probability(deal: Deal) -> int:
     return deal.probability if deal.probability is not None else deal.stage.probability
 
 
+@dataclass(frozen=True)
+class _Form:
+    """Deal fields as typed, parsed; nothing looked up in writes yet."""
+
+    title: str
+    money: Money
+    stage: Stage | None
+    owner: Rep | None
+    expected_close: dt.date | None
+    probability: int | None
+    organization: str | None
+    contact: str | None
+
+
+def _parse_form(title: str, value: str, currency: str, stage: str | None, owner: str | None,
+                organization: str | None, contact: str | None, expected_close: str | None,
+                probability: str | None) -> _Form:
+    """Parse every field a person typed, before anything is written."""
+    from pipetui.core.dates import parse_date
+    from pipetui.core.lookup import resolve_rep, resolve_stage
+    from pipetui.core.money import parse_money
+
+    return _Form(
+        title=clean_line(title, "title"),
+        money=parse_money(value, currency),
+        stage=resolve_stage(stage) if stage else None,
+        owner=resolve_rep(owner) if owner and owner.strip() else None,
+        expected_close=parse_date(expected_close) if expected_close and expected_close.strip() else None,
+        probability=parse_probability(probability) if probability and probability.strip() else None,
+        organization=clean_line(organization or "", "organization name", required=False),
+        contact=clean_line(contact or "", "contact name", required=False),
+    )
+
+
+def _people(form: _Form) -> tuple[Organization | None, Contact | None]:
+    """The form's organization and contact, created if new (inside the caller's transaction)."""
+    from pipetui.core.people import find_or_create_contact, find_or_create_organization
+
+    org = find_or_create_organization(form.organization) if form.organization else None
+    contact = find_or_create_contact(form.contact, org) if form.contact else None
+    return org, contact
+
+
 def add_deal(
     title: str,
     value: str,
@@ -329,32 +373,21 @@ def add_deal(
     actor: Rep | None = None,
 ) -> Deal:
     """Create a deal from what a person typed, as ``pipetui add`` and the
-    quick-add of the board do.
+    board's new-deal editor do.
 
     Every field is parsed before anything is written; a new organization or
     contact is created in the same transaction as the deal.
     """
-    from pipetui.core.dates import parse_date
-    from pipetui.core.lookup import resolve_rep, resolve_stage
-    from pipetui.core.money import parse_money
-    from pipetui.core.people import find_or_create_contact, find_or_create_organization
-
-    title = clean_line(title, "title")
-    money = parse_money(value, validate_currency(currency) if currency else default_currency)
-    if currency and money.currency != validate_currency(currency):
-        raise InvalidInput(f"value is in {money.currency} but --currency says {currency.upper()}")
-    stage_row = resolve_stage(stage) if stage else None
-    owner_row = resolve_rep(owner) if owner else actor
-    close = parse_date(expected_close) if expected_close else None
-    chance = parse_probability(probability) if probability not in (None, "") else None
-    org_name = clean_line(organization or "", "organization name", required=False)
-    contact_name = clean_line(contact or "", "contact name", required=False)
+    code = validate_currency(currency) if currency else None
+    form = _parse_form(title, value, code or default_currency, stage, owner, organization, contact,
+                       expected_close, probability)
+    if code and form.money.currency != code:
+        raise InvalidInput(f"value is in {form.money.currency} but --currency says {code}")
     with db.atomic():
-        org_row = find_or_create_organization(org_name) if org_name else None
-        contact_row = find_or_create_contact(contact_name, org_row) if contact_name else None
-        return create_deal(title, money, stage=stage_row, owner=owner_row, organization=org_row,
-                           contact=contact_row, expected_close=close, probability=chance,
-                           actor=actor)
+        org, person = _people(form)
+        return create_deal(form.title, form.money, stage=form.stage, owner=form.owner or actor,
+                           organization=org, contact=person, expected_close=form.expected_close,
+                           probability=form.probability, actor=actor)
 
 
 def update_deal(
@@ -375,26 +408,15 @@ def update_deal(
     """Save the deal editor's form: parse every field, then change the deal
     and, if its stage changed, move it, all in one transaction and only if
     nobody changed the deal since ``expected_version``."""
-    from pipetui.core.dates import parse_date
-    from pipetui.core.lookup import resolve_rep, resolve_stage
-    from pipetui.core.money import parse_money
-    from pipetui.core.people import find_or_create_contact, find_or_create_organization
-
-    title = clean_line(title, "title")
-    money = parse_money(value, default_currency)
-    stage_row = resolve_stage(stage)
-    owner_row = resolve_rep(owner) if owner and owner.strip() else None
-    close = parse_date(expected_close) if expected_close and expected_close.strip() else None
-    chance = parse_probability(probability) if probability and probability.strip() else None
-    org_name = clean_line(organization or "", "organization name", required=False)
-    contact_name = clean_line(contact or "", "contact name", required=False)
+    form = _parse_form(title, value, default_currency, stage, owner, organization, contact,
+                       expected_close, probability)
     with db.atomic():
         current = _locked_deal(deal_id, expected_version)
-        org_row = find_or_create_organization(org_name) if org_name else None
-        contact_row = find_or_create_contact(contact_name, org_row) if contact_name else None
-        deal = edit_deal(deal_id, expected_version=expected_version, title=title, value=money,
-                         probability=chance, owner=owner_row, organization=org_row,
-                         contact=contact_row, expected_close=close, actor=actor)
-        if stage_row.id != current.stage_id:
-            deal = move_deal(deal_id, stage_row, expected_version=deal.version, actor=actor)
+        org, person = _people(form)
+        deal = edit_deal(deal_id, expected_version=expected_version, title=form.title,
+                         value=form.money, probability=form.probability, owner=form.owner,
+                         organization=org, contact=person, expected_close=form.expected_close,
+                         actor=actor)
+        if form.stage is not None and form.stage.id != current.stage_id:
+            deal = move_deal(deal_id, form.stage, expected_version=deal.version, actor=actor)
     return deal

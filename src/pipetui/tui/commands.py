@@ -8,14 +8,13 @@ from functools import partial
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
 
+from pipetui.core.connection import on_own_connection
 from pipetui.core.lookup import search_open_deals
-from pipetui.store import database_proxy
 from pipetui.tui.board import printable
 
 
 def _search(text: str) -> list[tuple[int, str, str]]:
-    with database_proxy.connection_context():
-        return search_open_deals(text)
+    return on_own_connection(lambda: search_open_deals(text))
 
 
 class GoToDeal(Provider):

@@ -19,11 +19,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pipetui.core import activities, clock, deals, lookup
+from pipetui.core.connection import on_own_connection
 from pipetui.core.dates import parse_date
 from pipetui.core.errors import ConflictError, InvalidInput, user_message
 from pipetui.core.money import format_money, parse_money
 from pipetui.core.text import clean_line, parse_probability
-from pipetui.store import Deal, database_proxy
 from pipetui.tui.board import printable
 
 # Field id -> label, and the check run on every keystroke (None: no check).
@@ -84,7 +84,7 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
     return Form(values, deal.version, _history(deal), _activities(deal.id), _notes(deal.id))
 
 
-def _history(deal: Deal) -> Text:
+def _history(deal) -> Text:
     names = {s.id: s.name for s in lookup.stages(deal.pipeline)}
     changes = deals.history(deal.id)
     text = Text()
@@ -146,9 +146,11 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
             self.form = form
 
     class Saved(Message):
-        def __init__(self, deal: Deal) -> None:
+        def __init__(self, deal_id: int, stage_id: int, version: int) -> None:
             super().__init__()
-            self.deal = deal
+            self.deal_id = deal_id
+            self.stage_id = stage_id
+            self.version = version
 
     class Failed(Message):
         def __init__(self, text: str, conflict: bool = False) -> None:
@@ -209,9 +211,9 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
 
     @work(thread=True, exclusive=True, group="editor-load", exit_on_error=False)
     def _load(self) -> None:
+        owner = self.actor.name if self.actor else None
         try:
-            with database_proxy.connection_context():
-                form = _read_form(self.deal_id, self.stage, self.actor.name if self.actor else None)
+            form = on_own_connection(lambda: _read_form(self.deal_id, self.stage, owner))
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(user_message(exc) or str(exc)))
             return
@@ -294,7 +296,7 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
         values, version, actor, currency = self._current(), self.form.version, self.actor, self.currency
         deal_id = self.deal_id
 
-        def save() -> Deal:
+        def save():
             common = dict(default_currency=currency, owner=values["owner"] or None,
                           organization=values["organization"], contact=values["contact"],
                           expected_close=values["expected_close"],
@@ -309,10 +311,9 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
         self._run(save)
 
     @work(thread=True, exit_on_error=False)
-    def _run(self, save: Callable[[], Deal]) -> None:
+    def _run(self, save: Callable[[], object]) -> None:
         try:
-            with database_proxy.connection_context():
-                saved = save()
+            saved = on_own_connection(save)
         except ConflictError as exc:
             self.post_message(self.Failed(f"{exc}. Press ctrl+l to reload it (your edits are lost).",
                                           conflict=True))
@@ -320,11 +321,11 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Saved(saved))
+        self.post_message(self.Saved(saved.id, saved.stage_id, saved.version))
 
     def on_deal_editor_saved(self, message: Saved) -> None:
         self._saving = False
-        self.dismiss((message.deal.id, message.deal.stage_id, message.deal.version))
+        self.dismiss((message.deal_id, message.stage_id, message.version))
 
     def on_deal_editor_failed(self, message: Failed) -> None:
         self._saving = False
@@ -345,28 +346,26 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
     def _add_note(self, event: Input.Submitted) -> None:
         text, deal_id, actor = event.value, self.deal_id, self.actor
         event.input.value = ""
-        self._side_write(lambda: activities.add_note(text, deal=Deal.get_by_id(deal_id), author=actor),
-                         "Note added.")
+        self._side_write(lambda: activities.add_note_to_deal(deal_id, text, author=actor), "Note added.")
 
     @on(Input.Submitted, "#new-activity")
     def _add_activity(self, event: Input.Submitted) -> None:
         text, deal_id, actor = event.value, self.deal_id, self.actor
 
-        def add():
-            kind, subject, due_date, due_time = activities.parse_activity_line(text)
-            return activities.add_activity(kind, subject, deal=Deal.get_by_id(deal_id),
-                                           due_date=due_date, due_time=due_time, owner=actor)
-
         event.input.value = ""
-        self._side_write(add, "Activity scheduled.")
+        self._side_write(lambda: activities.schedule_on_deal(deal_id, text, owner=actor),
+                         "Activity scheduled.")
 
     @work(thread=True, exit_on_error=False)
     def _side_write(self, write: Callable[[], object], done: str) -> None:
+        deal_id = self.deal_id
+
+        def write_then_read():
+            write()
+            return _activities(deal_id), _notes(deal_id)
+
         try:
-            with database_proxy.connection_context():
-                write()
-                deal_id = self.deal_id
-                side = (_activities(deal_id), _notes(deal_id))
+            side = on_own_connection(write_then_read)
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(user_message(exc) or str(exc)))
             return

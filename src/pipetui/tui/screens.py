@@ -23,17 +23,11 @@ from textual.widgets.option_list import Option
 from pipetui.core import board as board_data
 from pipetui.core import clock, deals, people
 from pipetui.core.board import BoardFilter, Card, Column
+from pipetui.core.connection import on_own_connection
 from pipetui.core.errors import user_message
 from pipetui.core.undo import Change, UndoLog
-from pipetui.store import database_proxy
 from pipetui.tui.board import WINDOW, BoardView, printable
 from pipetui.tui.editor import DealEditor
-
-
-def run_in_connection(fn: Callable[[], object]) -> object:
-    """Run ``fn`` on this thread's own connection and close it afterwards."""
-    with database_proxy.connection_context():
-        return fn()
 
 
 @dataclass(frozen=True)
@@ -152,7 +146,7 @@ class BoardScreen(Screen):
     def _load_columns(self, generation: int, flt: BoardFilter, on_deal: int | None,
                       stale: set[int] | None, offsets: dict[int, int]) -> None:
         try:
-            loaded = run_in_connection(lambda: self._read_board(generation, flt, on_deal, stale, offsets))
+            loaded = on_own_connection(lambda: self._read_board(generation, flt, on_deal, stale, offsets))
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self.post_message(self.Failed(user_message(exc) or f"could not load: {exc}"))
             return
@@ -187,7 +181,7 @@ class BoardScreen(Screen):
             return deals.lost_reasons(), [Owner(r.name, r.id) for r in people.list_reps()]
 
         try:
-            reasons, owners = run_in_connection(load)
+            reasons, owners = on_own_connection(load)
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(user_message(exc) or f"could not load: {exc}"))
             return
@@ -203,7 +197,7 @@ class BoardScreen(Screen):
     @work(thread=True, exit_on_error=False)
     def _load_cards(self, generation: int, stage_id: int, offset: int, flt: BoardFilter) -> None:
         try:
-            cards = run_in_connection(
+            cards = on_own_connection(
                 lambda: board_data.cards(stage_id, offset=offset, limit=WINDOW, flt=flt))
         except Exception as exc:  # noqa: BLE001
             self.post_message(self.Failed(user_message(exc) or f"could not load cards: {exc}"))
@@ -232,14 +226,18 @@ class BoardScreen(Screen):
                       generation: int, flt: BoardFilter, offsets: dict[int, int]) -> None:
         """The change, then the board as it now is, read on the same connection:
         one trip to a thread and one redraw per key."""
+
+        def write_then_read():
+            text, deal_id, change = work()
+            stale = {change.before_stage_id, change.after_stage_id}
+            try:
+                loaded = self._read_board(generation, flt, deal_id, stale, offsets)
+            except Exception:  # noqa: BLE001 - the change is made; reload the usual way
+                loaded = None
+            return text, deal_id, change, stale, loaded
+
         try:
-            with database_proxy.connection_context():
-                text, deal_id, change = work()
-                stale = {change.before_stage_id, change.after_stage_id}
-                try:
-                    loaded = self._read_board(generation, flt, deal_id, stale, offsets)
-                except Exception:  # noqa: BLE001 - the change is made; reload the usual way
-                    loaded = None
+            text, deal_id, change, stale, loaded = on_own_connection(write_then_read)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line
             self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}",
                                           write=True))
