@@ -91,11 +91,6 @@ class BoardView(Widget, can_focus=True):
             self.stage_id = stage_id
             self.offset = offset
 
-    class CursorMoved(Message):
-        def __init__(self, card: Card | None) -> None:
-            super().__init__()
-            self.card = card
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns: list[Column] = []
@@ -160,7 +155,6 @@ class BoardView(Widget, can_focus=True):
                 self.refresh(self._header_region(before.column))
             self.refresh(self._card_region(self.cursor.column, self.cursor.row))
             self.refresh(self._header_region(self.cursor.column))
-        self.post_message(self.CursorMoved(self.current_card))
 
     def set_cards(self, stage_id: int, offset: int, cards: list[Card]) -> None:
         window = self._cards.setdefault(stage_id, {})
@@ -170,8 +164,6 @@ class BoardView(Widget, can_focus=True):
         index = self._column_index(stage_id)
         if index is not None:
             self.refresh(self._column_region(index))
-        if index == self.cursor.column:
-            self.post_message(self.CursorMoved(self.current_card))
 
     # --- what is where -----------------------------------------------------
 
@@ -267,7 +259,6 @@ class BoardView(Widget, can_focus=True):
             if before.column != self.cursor.column:
                 self.refresh(self._header_region(before.column))
                 self.refresh(self._header_region(self.cursor.column))
-        self.post_message(self.CursorMoved(self.current_card))
 
     def action_column(self, delta: int) -> None:
         if not self.columns:
