@@ -104,7 +104,7 @@ def test_password_is_not_shown():
 def test_database_made_by_the_first_schema_upgrades_without_losing_rows(backend_url):
     old = open_database(backend_url, run_migrations=False)
     migration_runner(old).up("0001_initial")
-    assert pending_migrations(old) == ["0002_query_indexes"]
+    assert pending_migrations(old) == ["0002_query_indexes", "0003_longer_titles"]
     stage = Stage.select().order_by(Stage.position).first()
     now = dt.datetime(2026, 1, 5, 12, 0)
     deal = Deal.create(pipeline=stage.pipeline, stage=stage, title="Kept across upgrades",
@@ -118,6 +118,9 @@ def test_database_made_by_the_first_schema_upgrades_without_losing_rows(backend_
     kept = Deal.get(Deal.title == "Kept across upgrades")
     assert (kept.value, kept.currency, kept.version) == (12345, "EUR", 1)
     assert StageChange.select().where(StageChange.deal == kept).count() == 1
+    long_title = "T" * 500  # 0003: PostgreSQL held titles to 200 characters
+    Deal.update(title=long_title).where(Deal.id == kept.id).execute()
+    assert Deal.get_by_id(kept.id).title == long_title
     index_names = {index.name for index in upgraded.get_indexes("deal")}
     assert {"deal_board", "deal_stage_totals", "deal_forecast"} <= index_names
     upgraded.close()
@@ -132,6 +135,7 @@ def test_migrate_command_line_tool_runs_on_an_old_database(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "applied 0002_query_indexes" in result.stdout
+    assert "applied 0003_longer_titles" in result.stdout
 
 
 def _plan(db, query) -> str:

@@ -17,7 +17,7 @@ from pipetui.core import clock
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.lookup import default_pipeline, stages
 from pipetui.core.money import Money, validate_currency
-from pipetui.core.text import clean_line, parse_probability
+from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability
 from pipetui.store import (
     LOST,
     OPEN,
@@ -104,7 +104,7 @@ def create_deal(
     actor: Rep | None = None,
 ) -> Deal:
     """Open a new deal, in the first stage unless ``stage`` is given."""
-    title = clean_line(title, "title")
+    title = clean_line(title, "title", max_length=TITLE_MAX_LENGTH)
     if value.amount < 0:
         raise InvalidInput("value must not be negative")
     currency = validate_currency(value.currency)
@@ -152,7 +152,7 @@ def edit_deal(
     """Change the given fields; stage and status change through move/win/lose/reopen."""
     changes: dict[str, Any] = {}
     if title is not _UNSET:
-        changes["title"] = clean_line(title, "title")
+        changes["title"] = clean_line(title, "title", max_length=TITLE_MAX_LENGTH)
     if value is not _UNSET:
         if value.amount < 0:
             raise InvalidInput("value must not be negative")
@@ -338,7 +338,7 @@ def _parse_form(title: str, value: str, currency: str, stage: str | None, owner:
     from pipetui.core.money import parse_money
 
     return _Form(
-        title=clean_line(title, "title"),
+        title=clean_line(title, "title", max_length=TITLE_MAX_LENGTH),
         money=parse_money(value, currency),
         stage=resolve_stage(stage) if stage else None,
         owner=resolve_rep(owner) if owner and owner.strip() else None,

@@ -6,6 +6,10 @@ import unicodedata
 
 from pipetui.core.errors import InvalidInput
 
+# Titles imported from other CRMs run long (Salesforce allows 120, HubSpot
+# more); the screens cut them to fit, so the limit only guards the database.
+TITLE_MAX_LENGTH = 500
+
 
 def clean_line(value: str, what: str, *, max_length: int = 200, required: bool = True) -> str | None:
     """Strip ``value`` and reject control characters and over-long text.

@@ -111,7 +111,7 @@ class LostReason(BaseModel):
 class Deal(BaseModel):
     pipeline = ForeignKeyField(Pipeline, backref="deals", index=False)
     stage = ForeignKeyField(Stage, backref="deals")
-    title = CharField(max_length=200)
+    title = CharField(max_length=500)
     value = BigIntegerField(default=0)  # minor units
     currency = CharField(max_length=3)
     probability = SmallIntegerField(null=True)  # overrides the stage default

@@ -23,7 +23,7 @@ from pipetui.core.connection import on_own_connection
 from pipetui.core.dates import parse_date
 from pipetui.core.errors import ConflictError, InvalidInput, user_message
 from pipetui.core.money import format_money, parse_money
-from pipetui.core.text import clean_line, parse_probability
+from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability
 from pipetui.tui.board import printable
 
 # Field id -> label, and the check run on every keystroke (None: no check).
@@ -42,7 +42,7 @@ FIELDS: list[tuple[str, str]] = [
 def _check(name: str, text: str, currency: str) -> None:
     """Raise InvalidInput when ``text`` is not a valid ``name``; no database needed."""
     if name == "title":
-        clean_line(text, "title")
+        clean_line(text, "title", max_length=TITLE_MAX_LENGTH)
     elif name == "value":
         parse_money(text, currency)
     elif name == "expected_close" and text.strip():
