@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from rich.cells import cell_len
 
 from pipetui.core import clock, deals, lookup, people
 from pipetui.core.money import Money
@@ -227,14 +228,17 @@ HOSTILE = [
     "[link=https://example.com]click[/link]",
     "Emoji deal 🚀🔥 launch",
     "漢字のディール 大型案件",
-    "W" * 200,
+    "W" * 500,
 ]
 
 
 async def test_hostile_titles_show_literally_and_do_not_misalign(sqlite_db):
     with clock.frozen(NOW):
-        for index, title in enumerate(HOSTILE):
+        for index, title in enumerate(HOSTILE[:-1]):
             deals.create_deal(title, Money((len(HOSTILE) - index) * 1000_00, "USD"))
+    with clock.frozen(NOW - dt.timedelta(days=90)):  # rotting: drawn with its glyph
+        deals.create_deal(HOSTILE[-1], Money(1000_00, "USD"))
+    with clock.frozen(NOW):
         app = PipetuiApp(db=sqlite_db, location="test.db")
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -243,10 +247,13 @@ async def test_hostile_titles_show_literally_and_do_not_misalign(sqlite_db):
             assert "[bold]x[/" in text
             assert "[link=https://example.c" in text and "…" in text  # cut to the column
             assert "🚀" in text and "漢字" in text
-            widths = {board.render_line(y).cell_length for y in range(board.size.height)}
+            # Measured from the text drawn, not from the width the strip declares.
+            widths = {sum(cell_len(segment.text) for segment in board.render_line(y))
+                      for y in range(board.size.height)}
             assert widths == {board.size.width}  # every line exactly as wide as the board
             await pilot.press("j", "j", "j", "j")
-            assert board.current_card.title == "W" * 200
+            assert board.current_card.title == "W" * 500 and board.current_card.rotting
+            assert "⚠ WWW" in screen_text(app)
 
 
 # --- the deal editor -------------------------------------------------------

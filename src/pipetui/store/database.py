@@ -187,9 +187,9 @@ def pending_migrations(db: Database) -> list[str]:
 
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; safe when several processes open at once."""
-    runner = migration_runner(db)
     if not pending_migrations(db):
         return []
+    runner = migration_runner(db)
     if is_postgres(db):
         with db.atomic():
             lock_key = zlib.crc32(b"pipetui.migrate")

@@ -26,7 +26,7 @@ from pipetui.core.money import format_compact
 HEADER_LINES = 4  # name and count, total, weighted, rule
 CARD_LINES = 4  # three lines of text and a gap
 MIN_COLUMN_WIDTH = 22
-WINDOW = 100  # cards per window the screen loads at a time
+WINDOW = 25  # cards per window the screen loads at a time: a tall screen shows 12
 ROT_GLYPH = "⚠"
 
 
@@ -284,8 +284,9 @@ class BoardView(Widget, can_focus=True):
     # --- drawing -----------------------------------------------------------
 
     def on_resize(self) -> None:
-        self._clamp()
-        self.refresh()
+        # Textual repaints a resized widget itself; only a scroll needs more.
+        if self._clamp():
+            self.refresh()
 
     def render_line(self, y: int) -> Strip:
         segments: list[Segment] = []
@@ -295,8 +296,8 @@ class BoardView(Widget, can_focus=True):
             _, width = self._column_span(offset)
             segments.extend(self._column_line(first + offset, column, y, width - 1))
             segments.append(Segment("│", self._style("board--rule")))
-        strip = Strip(segments)
-        return strip.extend_cell_length(self.size.width, self.rich_style).crop(0, self.size.width)
+        # Every part is fitted to its column and the columns fill the width.
+        return Strip(segments, self.size.width)
 
     def _style(self, component: str) -> Style:
         # Looking a component style up costs more than drawing a line; the

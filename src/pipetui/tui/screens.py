@@ -14,10 +14,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pipetui.core import board as board_data
@@ -27,7 +27,7 @@ from pipetui.core.connection import on_own_connection
 from pipetui.core.errors import user_message
 from pipetui.core.undo import Change, UndoLog
 from pipetui.tui.board import WINDOW, BoardView, printable
-from pipetui.tui.editor import DealEditor
+from pipetui.tui.keybar import KeyBar
 
 
 @dataclass(frozen=True)
@@ -120,13 +120,24 @@ class BoardScreen(Screen):
         yield Input(placeholder="filter by title, organization or owner (Enter keeps, Esc clears)",
                     id="filter")
         yield Static(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.query_one(BoardView).focus()
         self._load_choices()
-        self.reload()
+        self._load_first_board()
+
+    def _load_first_board(self) -> None:
+        """Read the board before the first frame rather than in a worker: the
+        read takes a few milliseconds, and an empty board drawn first and the
+        full one after would cost a frame and make the screen jump."""
+        self._generation += 1
+        try:
+            loaded = self._read_board(self._generation, self.filter, None, None, {})
+        except Exception as exc:  # noqa: BLE001 - shown in the status line
+            self._show_status(user_message(exc) or f"could not load: {exc}", error=True)
+            return
+        self.on_board_screen_columns_loaded(loaded)
 
     @property
     def board(self) -> BoardView:
@@ -317,12 +328,17 @@ class BoardScreen(Screen):
         self.reload(on_deal=deal_id)
 
     def action_edit(self) -> None:
+        # Imported here: the editor's widgets would add to the time to open.
+        from pipetui.tui.editor import DealEditor
+
         card = self.board.current_card
         if card is not None:
             self._open_editor(DealEditor(card.id, currency=self._currency, actor=self.actor,
                                          **self._choices()))
 
     def action_new(self) -> None:
+        from pipetui.tui.editor import DealEditor
+
         column = self.board.current_column
         stage = column.name if column is not None else None
         self._open_editor(DealEditor(None, stage=stage, currency=self._currency, actor=self.actor,
@@ -332,7 +348,7 @@ class BoardScreen(Screen):
         return {"stages": [c.name for c in self.board.columns],
                 "reps": [o.label for o in self.owners]}
 
-    def _open_editor(self, editor: DealEditor) -> None:
+    def _open_editor(self, editor) -> None:
         creating = editor.deal_id is None
 
         def closed(saved: tuple[int, int, int] | None) -> None:
@@ -470,7 +486,7 @@ class BoardScreen(Screen):
             if parts:
                 line.append("   ")
             line.append(printable(text), style="bold red" if error else "")
-        self.query_one("#status", Static).update(line)
+        self.query_one("#status", Static).update(line, layout=False)  # always one line
 
 
 class LoseDialog(ModalScreen[str | None]):
@@ -544,8 +560,9 @@ class HelpScreen(ModalScreen[None]):
             rows.append(f"{shown:<22}", style="bold")
             rows.append(f"{binding.tooltip or binding.description}\n")
         with Vertical(id="dialog"):
-            yield Label("Keys", id="dialog-title")
-            yield Static(rows, id="keys")
+            yield Label("Keys (arrows scroll)", id="dialog-title")
+            with VerticalScroll(id="keys-scroll"):
+                yield Static(rows, id="keys")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,63 @@
+"""The line of keys at the bottom of a screen.
+
+Textual's Footer mounts one widget per key and recomposes them whenever the
+bindings change; on the board that was a quarter of the time to the first
+frame. This bar is one widget drawing one line from the same bindings, with
+the keys as remapped in the config file.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+
+class KeyBar(Widget):
+    """The shown bindings of the focused chain, then the command palette key."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyBar > .keybar--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyBar > .keybar--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    """
+
+    COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, lambda _: self.refresh())
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("keybar--key")
+        text_style = self.get_component_rich_style("keybar--description")
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        seen: set[str] = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.show or not active.enabled or binding.action in seen:
+                continue
+            seen.add(binding.action)  # a binding with two keys is shown once
+            line.append(f" {self.app.get_key_display(binding)} ", key_style)
+            line.append(f"{binding.description} ", text_style)
+        palette = self.app.COMMAND_PALETTE_BINDING if self.app.ENABLE_COMMAND_PALETTE else None
+        if palette:
+            hint = Text.assemble((f" {palette.replace('ctrl+', '^')} ", key_style), ("Palette ", text_style))
+            gap = self.size.width - line.cell_len - hint.cell_len
+            if gap >= 1:
+                line.append(" " * gap)
+                line.append_text(hint)
+        return line
