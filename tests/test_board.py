@@ -46,7 +46,11 @@ def board_of(app) -> BoardView:
 
 
 def status_of(app) -> str:
-    return str(app.screen.query_one("#status").render())
+    """The status line's text, once it is certain nothing covers it."""
+    status = app.screen.query_one("#status")
+    shown, _ = app.screen.get_widget_at(status.region.x + 1, status.region.y)
+    assert shown is status, f"the status line is hidden under {shown}"
+    return str(status.render())
 
 
 def screen_text(app) -> str:

@@ -17,7 +17,6 @@ class KeyBar(Widget):
 
     DEFAULT_CSS = """
     KeyBar {
-        dock: bottom;
         height: 1;
         color: $footer-foreground;
         background: $footer-background;

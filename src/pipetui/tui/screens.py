@@ -117,10 +117,12 @@ class BoardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield BoardView(id="board")
-        yield Input(placeholder="filter by title, organization or owner (Enter keeps, Esc clears)",
-                    id="filter")
-        yield Static(id="status")
-        yield KeyBar()
+        # One docked group: widgets docked to the same edge would overlap.
+        with Vertical(id="bottom"):
+            yield Input(placeholder="filter by title, organization or owner (Enter keeps, Esc clears)",
+                        id="filter")
+            yield Static(id="status")
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(BoardView).focus()
