@@ -424,6 +424,11 @@ def test_quota_set_for_a_rep_and_for_the_team(populated):
         team = Quota.get(Quota.rep.is_null())
         assert (team.period_kind, team.period_start, team.amount, team.currency) == \
             ("quarter", dt.date(2026, 10, 1), 15_000_000, "EUR")
+    listed = ok(run(url, "quota", "list")).stdout.splitlines()
+    assert [line.split() for line in listed] == [
+        ["2026-Q4", "Team", "150,000", "EUR"],  # by the start of the period
+        ["2026-11", "Maya", "Patel", "60,000", "USD"],
+    ]
 
 
 # --- demo --------------------------------------------------------------------

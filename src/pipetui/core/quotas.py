@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from peewee import JOIN
+
 from pipetui.core.dates import Period
 from pipetui.core.errors import InvalidInput
 from pipetui.core.money import Money, validate_currency
@@ -31,7 +33,7 @@ def set_quota(rep: Rep | None, period: Period, amount: Money) -> Quota:
 
 
 def list_quotas(period: Period | None = None) -> list[Quota]:
-    query = Quota.select(Quota, Rep).join(Rep, join_type="LEFT OUTER").order_by(
+    query = Quota.select(Quota, Rep).join(Rep, join_type=JOIN.LEFT_OUTER).order_by(
         Quota.period_start, Quota.period_kind, Rep.name
     )
     if period is not None:
