@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import platformdirs
@@ -31,6 +32,9 @@ class Settings:
     me: str | None = None
     currency: str = "USD"
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    # What one unit of a currency is worth in ``currency``, for figures that
+    # add deals of several currencies (metrics, quotas).
+    rates: dict[str, Decimal] = field(default_factory=dict)
     path: Path | None = None
 
 
@@ -77,7 +81,29 @@ def load_settings(path: Path | None = None) -> Settings:
         isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
     ):
         raise ConfigError(f'{path}: [keys] maps binding ids to keys, e.g. "board.column_left" = "a"')
-    return Settings(db=data.get("db"), me=data.get("me"), currency=currency, keys=keys, path=path)
+    rates = _parse_rates(data.get("rates", {}), path)
+    return Settings(db=data.get("db"), me=data.get("me"), currency=currency, keys=keys,
+                    rates=rates, path=path)
+
+
+def _parse_rates(table: object, path: Path) -> dict[str, Decimal]:
+    example = '[rates] gives what one unit is worth in your currency, e.g. EUR = 1.08'
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {example}")
+    rates = {}
+    for code, rate in table.items():
+        try:
+            code = validate_currency(code)
+        except PipetuiError as exc:
+            raise ConfigError(f"{path}: [rates]: {exc}") from None
+        try:
+            value = Decimal(str(rate)) if isinstance(rate, (int, float, str)) and not isinstance(rate, bool) else None
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or value <= 0:
+            raise ConfigError(f"{path}: [rates] {code} = {rate!r} is not a positive number; {example}")
+        rates[code] = value
+    return rates
 
 
 def resolve_location(cli_db: str | None, settings: Settings, *, demo: bool = False) -> tuple[Location, bool]:

@@ -126,8 +126,7 @@ def _parse_period(text: str, today: dt.date) -> Period:
     if word in ("quarter", "this-quarter"):
         return quarter_period(today)
     if word in ("week", "this-week"):
-        start = today - dt.timedelta(days=today.weekday())
-        return Period(start, start + dt.timedelta(days=6), "week")
+        return week_period(today)
     if match := re.fullmatch(r"(\d{4})-q([1-4])", word):
         return quarter_period(dt.date(int(match[1]), int(match[2]) * 3 - 2, 1))
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})", word):
@@ -139,3 +138,21 @@ def _parse_period(text: str, today: dt.date) -> Period:
         f"not a period: {text.strip()!r} (e.g. 2026-11, 2026-Q4, this-month, "
         "this-quarter, this-week or 2026-10-01..2026-12-31)"
     )
+
+
+def shift_period(period: Period, steps: int) -> Period:
+    """The period ``steps`` before (negative) or after this one, of the same
+    kind: the previous month, the next quarter, or a range of the same length."""
+    if period.kind == "month":
+        return month_period(add_months(period.start, steps))
+    if period.kind == "quarter":
+        return quarter_period(add_months(period.start, 3 * steps))
+    length = (period.end - period.start).days + 1
+    start = period.start + dt.timedelta(days=length * steps)
+    return Period(start, start + dt.timedelta(days=length - 1), period.kind)
+
+
+def week_period(day: dt.date) -> Period:
+    """Monday to Sunday around ``day``."""
+    start = day - dt.timedelta(days=day.weekday())
+    return Period(start, start + dt.timedelta(days=6), "week")

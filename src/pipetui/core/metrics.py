@@ -1,0 +1,550 @@
+"""The numbers of a pipeline's health, its funnel, quotas and forecast.
+
+Every definition is written here once; the TUI and the CLI call
+:func:`report`. Aggregates run in the database (GROUP BY over indexed
+columns); Python only adds up the few rows that come back, one per stage,
+rep or currency.
+
+Money: figures that add deals together are in one currency, ``currency``.
+A deal in another currency is converted with ``rates`` (what one unit of it
+is worth in ``currency``, from the config file); without a rate it is left
+out of money figures and counted in ``left_out``, never added as if it were
+the same currency. Counts, win rate and cycle length use every deal.
+
+The period is a calendar month, quarter, week or any range of days; the
+scope is one rep or the team (every deal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from peewee import JOIN, SQL, fn
+
+from pipetui.core import clock
+from pipetui.core.dates import Period, shift_period, week_period
+from pipetui.core.money import minor_digits
+from pipetui.store import LOST, OPEN, WON, Deal, Quota, Rep, Stage
+from pipetui.store import database_proxy as db
+from pipetui.store.database import is_postgres
+
+LIVE = Deal.deleted_at.is_null()
+MIN_ENTERED_TO_JUDGE = 10  # a stage with fewer entries says nothing about conversion
+SIMULATION_DRAWS = 10_000
+SIMULATION_SEED = 20261127
+EXACT_DEALS = 2_000  # deals simulated one by one; the many small rest as their sum
+
+
+# --- money in one currency -----------------------------------------------
+
+
+@dataclass
+class Converter:
+    """Turns per-currency sums into one currency; remembers what it could not."""
+
+    currency: str
+    rates: dict[str, Decimal] = field(default_factory=dict)
+    left_out: Counter = field(default_factory=Counter)  # currency -> deals not counted
+
+    def convert(self, amount: int, currency: str) -> int | None:
+        if currency == self.currency:
+            return amount
+        rate = self.rates.get(currency)
+        if rate is None:
+            return None
+        major = Decimal(amount) / (10 ** minor_digits(currency)) * rate
+        return int((major * (10 ** minor_digits(self.currency))).to_integral_value())
+
+    def total(self, sums: dict[str, int], counts: dict[str, int]) -> int:
+        """Sum of ``sums`` (currency -> minor units) in our currency; the
+        deals of a currency without a rate go to ``left_out``."""
+        result = 0
+        for currency, amount in sums.items():
+            converted = self.convert(amount, currency)
+            if converted is None:
+                self.left_out[currency] += counts.get(currency, 0)
+            else:
+                result += converted
+        return result
+
+
+# --- results ---------------------------------------------------------------
+
+
+@dataclass
+class Health:
+    """The health of the pipeline in a period (see each field)."""
+
+    open_deals: int  # open at the end of the period (now, for a current period)
+    open_value: int
+    weighted_value: int  # value x probability (the deal's own, else its stage's)
+    won_deals: int  # closed as won in the period
+    lost_deals: int
+    won_value: int
+    win_rate: float | None  # won / (won + lost) of the deals closed in the period
+    average_won: int | None  # won value / won deals (those with a known currency)
+    cycle_days: float | None  # average days from creation to won, of the deals won
+    velocity: float | None  # open deals x average won x win rate / cycle days, per day
+
+
+@dataclass
+class FunnelStage:
+    stage_id: int
+    name: str
+    entered: int  # deals that entered the stage in the period
+    advanced: int  # of those, reached a later stage or were won
+    won: int  # of those, won (by now)
+    average_days: float | None  # average stay of the stays that ended in the period
+    rotting: int  # open deals in the stage now, untouched longer than its rotting days
+
+    @property
+    def conversion(self) -> float | None:
+        return self.advanced / self.entered if self.entered else None
+
+    @property
+    def win_share(self) -> float | None:
+        return self.won / self.entered if self.entered else None
+
+
+@dataclass
+class QuotaLine:
+    """Won, forecast and quota of one rep, or of the team (rep_id None)."""
+
+    rep_id: int | None
+    name: str
+    quota: int | None
+    won: int
+    weighted_open: int  # weighted value of open deals expected to close in the period
+    open_value: int  # value of those deals, unweighted
+
+    @property
+    def forecast(self) -> int:
+        """Won so far plus the weighted value expected to close in the period."""
+        return self.won + self.weighted_open
+
+    @property
+    def attainment(self) -> float | None:
+        """Won value / quota."""
+        return self.won / self.quota if self.quota else None
+
+    @property
+    def forecast_share(self) -> float | None:
+        return self.forecast / self.quota if self.quota else None
+
+    @property
+    def coverage(self) -> float | None:
+        """Open value expected to close in the period / (quota - won); none
+        without a quota or once it is reached."""
+        if not self.quota or self.won >= self.quota:
+            return None
+        return self.open_value / (self.quota - self.won)
+
+
+@dataclass
+class Simulation:
+    """Monte Carlo of the won value at the end of the period."""
+
+    draws: int
+    deals: int  # open deals expected to close in the period
+    chance: float | None  # P(won >= quota); None without a quota
+    p10: int
+    p50: int
+    p90: int
+
+
+@dataclass
+class ClosingDeal:
+    deal_id: int
+    title: str
+    owner: str | None
+    stage: str
+    value: int
+    currency: str
+    expected_close: dt.date
+    probability: int
+
+
+@dataclass
+class Weakest:
+    stage: str
+    next_stage: str
+    conversion: float
+    entered: int
+
+
+@dataclass
+class Report:
+    period: Period
+    scope: str  # "team" or the rep's name
+    rep_id: int | None
+    currency: str
+    health: Health
+    previous: Health  # the same figures for the period before
+    funnel: list[FunnelStage]
+    quotas: list[QuotaLine]  # the team first when the scope is the team
+    simulation: Simulation
+    closing_this_week: list[ClosingDeal]
+    closing_week: Period
+    weakest: Weakest | None
+    left_out: dict[str, int]  # currency -> deals left out of money figures
+
+    @property
+    def target(self) -> QuotaLine:
+        """The quota line of the scope."""
+        return self.quotas[0]
+
+
+# --- the report ------------------------------------------------------------
+
+
+def report(period: Period, *, rep: Rep | None = None, currency: str = "USD",
+           rates: dict[str, Decimal] | None = None, today: dt.date | None = None) -> Report:
+    """Every figure of the metrics screen and ``pipetui report``, for the
+    team (``rep`` None) or one rep."""
+    today = today or clock.today()
+    money = Converter(currency, dict(rates or {}))
+    rep_id = rep.id if rep is not None else None
+    current = health(period, rep_id, money)
+    before = health(shift_period(period, -1), rep_id, Converter(currency, money.rates))
+    funnel_rows = funnel(period, rep_id)
+    quota_lines = quotas(period, rep_id, money)
+    target = quota_lines[0]
+    week = week_period(today)
+    return Report(
+        period=period,
+        scope=rep.name if rep is not None else "team",
+        rep_id=rep_id,
+        currency=currency,
+        health=current,
+        previous=before,
+        funnel=funnel_rows,
+        quotas=quota_lines,
+        simulation=simulate(period, rep_id, money, won=target.won, quota=target.quota),
+        closing_this_week=closing(week, rep_id),
+        closing_week=week,
+        weakest=weakest_stage(funnel_rows),
+        left_out=dict(money.left_out),
+    )
+
+
+def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The period as [start, end) datetimes."""
+    start = dt.datetime.combine(period.start, dt.time.min)
+    return start, dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min)
+
+
+def _scoped(query, rep_id: int | None):
+    return query.where(Deal.owner == rep_id) if rep_id is not None else query
+
+
+def _days(later: str, earlier: str) -> str:
+    """SQL for the days (fractional) between two timestamp expressions."""
+    if is_postgres(db):
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+def _weighted_sum():
+    """value x probability in percent units: the deal's own, else its stage's."""
+    return fn.SUM(Deal.value * fn.COALESCE(Deal.probability, Stage.probability))
+
+
+def health(period: Period, rep_id: int | None, money: Converter) -> Health:
+    """Open deals at the period's end, and the deals closed in the period.
+
+    A period that has not ended is looked at as of now. For a past period,
+    a deal counts as open at its end when it had been created and not yet
+    closed (its last close: a deal closed, reopened and closed again counts
+    by the last).
+    """
+    start, end = _bounds(period)
+    now = clock.now()
+    if end > now:
+        open_filter = Deal.status == OPEN
+    else:
+        open_filter = (Deal.created_at < end) & (Deal.closed_at.is_null() | (Deal.closed_at >= end))
+    open_query = _scoped(
+        Deal.select(Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.value), _weighted_sum())
+        .join(Stage, on=(Stage.id == Deal.stage))
+        .where(open_filter, LIVE)
+        .group_by(Deal.currency),
+        rep_id,
+    )
+    counts, values, weighted = {}, {}, {}
+    for code, count, value, percent_value in open_query.tuples():
+        counts[code], values[code], weighted[code] = count, int(value or 0), int(percent_value or 0) // 100
+    open_deals = sum(counts.values())
+    open_value = money.total(values, counts)
+    weighted_value = Converter(money.currency, money.rates).total(weighted, counts)
+
+    cycle = SQL(_days("closed_at", "created_at"))
+    closed_query = _scoped(
+        Deal.select(Deal.status, Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.value), fn.SUM(cycle))
+        .where(Deal.status.in_([WON, LOST]), Deal.closed_at >= start, Deal.closed_at < end, LIVE)
+        .group_by(Deal.status, Deal.currency),
+        rep_id,
+    )
+    won_counts, won_values, lost, cycle_total = {}, {}, 0, 0.0
+    for status, code, count, value, days in closed_query.tuples():
+        if status == WON:
+            won_counts[code], won_values[code] = count, int(value or 0)
+            cycle_total += float(days or 0)
+        else:
+            lost += count
+    won = sum(won_counts.values())
+    won_value = money.total(won_values, won_counts)
+    known = sum(n for code, n in won_counts.items() if money.convert(0, code) is not None)
+    average_won = round(won_value / known) if known else None
+    win_rate = won / (won + lost) if won + lost else None
+    cycle_days = cycle_total / won if won else None
+    velocity = None
+    if average_won is not None and win_rate is not None and cycle_days is not None:
+        # A deal won the day it was made would divide by nothing: a cycle is a day at least.
+        velocity = open_deals * average_won * win_rate / max(cycle_days, 1.0)
+    return Health(open_deals, open_value, weighted_value, won, lost, won_value, win_rate,
+                  average_won, cycle_days, velocity)
+
+
+def funnel(period: Period, rep_id: int | None) -> list[FunnelStage]:
+    """Per stage, from the stage history: the deals that entered it in the
+    period, how many of those went on to a later stage or were won, and how
+    many were won; the average stay (days) of the stays that ended in the
+    period; the open deals rotting in it now.
+
+    Entering is arriving from elsewhere (a new deal, a move); a reopen in
+    the same stage is not. A deal that enters twice counts once, from its
+    first entry in the period.
+    """
+    start, end = _bounds(period)
+    p = db.param  # ? on SQLite, %s on PostgreSQL
+    owner = f" AND d.owner_id = {p}" if rep_id is not None else ""
+    scope = (rep_id,) if rep_id is not None else ()
+    entries_sql = f"""
+        SELECT e.stage_id, COUNT(*),
+               SUM(CASE WHEN EXISTS (
+                       SELECT 1 FROM stage_change l JOIN stage ls ON ls.id = l.to_stage_id
+                       WHERE l.deal_id = e.deal_id AND l.changed_at >= e.entered
+                         AND (ls.position > es.position OR l.to_status = '{WON}')
+                   ) THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.status = '{WON}' THEN 1 ELSE 0 END)
+        FROM (
+            SELECT sc.to_stage_id AS stage_id, sc.deal_id AS deal_id, MIN(sc.changed_at) AS entered
+            FROM stage_change sc
+            WHERE sc.changed_at >= {p} AND sc.changed_at < {p}
+              AND (sc.from_stage_id IS NULL OR sc.from_stage_id <> sc.to_stage_id)
+            GROUP BY sc.to_stage_id, sc.deal_id
+        ) e
+        JOIN stage es ON es.id = e.stage_id
+        JOIN deal d ON d.id = e.deal_id
+        WHERE d.deleted_at IS NULL{owner}
+        GROUP BY e.stage_id
+    """
+    entered = {row[0]: row[1:] for row in db.execute_sql(entries_sql, (start, end, *scope))}
+
+    stays_sql = f"""
+        SELECT s.to_stage_id, AVG({_days('s.left_at', 's.changed_at')})
+        FROM (
+            SELECT sc.deal_id, sc.to_stage_id, sc.to_status, sc.changed_at,
+                   LEAD(sc.changed_at) OVER (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id) AS left_at
+            FROM stage_change sc
+            WHERE sc.deal_id IN (SELECT deal_id FROM stage_change
+                                 WHERE changed_at >= {p} AND changed_at < {p})
+        ) s
+        JOIN deal d ON d.id = s.deal_id
+        WHERE s.to_status = '{OPEN}' AND s.left_at >= {p} AND s.left_at < {p}
+          AND d.deleted_at IS NULL{owner}
+        GROUP BY s.to_stage_id
+    """
+    stays = dict(db.execute_sql(stays_sql, (start, end, start, end, *scope)))
+
+    now = clock.now()
+    result = []
+    for stage in _stages():
+        counts = entered.get(stage.id, (0, 0, 0))
+        rotting = 0
+        if stage.rotting_days is not None:
+            # As on the board: rotting once more than ``rotting_days`` whole days passed.
+            cutoff = now - dt.timedelta(days=stage.rotting_days + 1)
+            rotting = _scoped(
+                Deal.select().where(Deal.status == OPEN, Deal.stage == stage.id, LIVE,
+                                    Deal.last_activity_at <= cutoff), rep_id).count()
+        days = stays.get(stage.id)
+        result.append(FunnelStage(stage.id, stage.name, int(counts[0]), int(counts[1] or 0),
+                                  int(counts[2] or 0), float(days) if days is not None else None, rotting))
+    return result
+
+
+def _stages() -> list[Stage]:
+    from pipetui.core.lookup import stages
+
+    return stages()
+
+
+def weakest_stage(rows: list[FunnelStage]) -> Weakest | None:
+    """The stage whose deals least often go on, among the stages that at
+    least ``MIN_ENTERED_TO_JUDGE`` deals entered in the period."""
+    judged = [(i, row) for i, row in enumerate(rows) if row.entered >= MIN_ENTERED_TO_JUDGE]
+    if not judged:
+        return None
+    index, row = min(judged, key=lambda item: (item[1].conversion, item[0]))
+    following = rows[index + 1].name if index + 1 < len(rows) else "Won"
+    return Weakest(row.name, following, row.conversion, row.entered)
+
+
+# --- quotas and the forecast ----------------------------------------------
+
+
+def quota_amount(period: Period, rep_id: int | None, money: Converter) -> int | None:
+    """The quota for the period: a month's own quota, else a third of its
+    quarter's; a quarter's own, else the sum of its months'. Weeks and other
+    ranges have none. The team (``rep_id`` None): its own quota when set,
+    else the sum of the reps'. A quota in a currency without a rate is
+    unknown rather than wrong."""
+    if period.kind not in ("month", "quarter"):
+        return None
+    rows = _quota_rows(period, rep_id)
+    if rows is None and rep_id is None:
+        rows = _quota_rows(period, None, every_rep=True)
+    if rows is None:
+        return None
+    amounts = [money.convert(amount, code) for code, amount in rows.items()]
+    return None if None in amounts else sum(amounts)
+
+
+def _quota_rows(period: Period, rep_id: int | None, *, every_rep: bool = False) -> dict[str, int] | None:
+    """The quotas that make up the period, summed by currency, or None."""
+    who = Quota.rep.is_null(False) if every_rep else (
+        Quota.rep.is_null() if rep_id is None else Quota.rep == rep_id)
+
+    def fetch(kind: str, first: dt.date, last: dt.date):
+        return list(Quota.select(Quota.amount, Quota.currency)
+                    .where(who, Quota.period_kind == kind, Quota.period_start >= first,
+                           Quota.period_start <= last).tuples())
+
+    rows = fetch(period.kind, period.start, period.start)
+    divisor = 1
+    if not rows and period.kind == "quarter":
+        rows = fetch("month", period.start, period.end)
+    elif not rows and period.kind == "month":
+        quarter_start = period.start.replace(month=(period.start.month - 1) // 3 * 3 + 1)
+        rows, divisor = fetch("quarter", quarter_start, quarter_start), 3
+    if not rows:
+        return None
+    sums: dict[str, int] = {}
+    for amount, code in rows:
+        sums[code] = sums.get(code, 0) + amount // divisor
+    return sums
+
+
+def quotas(period: Period, rep_id: int | None, money: Converter) -> list[QuotaLine]:
+    """The scope's line first; for the team, then one line per rep with a
+    quota or deals won or expected in the period. (The deals left out for
+    want of a rate are counted by :func:`health`, not again here.)"""
+    silent = Converter(money.currency, money.rates)
+    start, end = _bounds(period)
+    won: dict[int | None, dict[str, int]] = {}
+    for owner, code, value in _scoped(
+        Deal.select(Deal.owner, Deal.currency, fn.SUM(Deal.value))
+        .where(Deal.status == WON, Deal.closed_at >= start, Deal.closed_at < end, LIVE)
+        .group_by(Deal.owner, Deal.currency), rep_id,
+    ).tuples():
+        won.setdefault(owner, {})[code] = int(value or 0)
+    expected: dict[int | None, dict[str, int]] = {}
+    expected_weighted: dict[int | None, dict[str, int]] = {}
+    for owner, code, value, percent_value in _scoped(
+        Deal.select(Deal.owner, Deal.currency, fn.SUM(Deal.value), _weighted_sum())
+        .join(Stage, on=(Stage.id == Deal.stage))
+        .where(Deal.status == OPEN, Deal.expected_close >= period.start,
+               Deal.expected_close <= period.end, LIVE)
+        .group_by(Deal.owner, Deal.currency), rep_id,
+    ).tuples():
+        expected.setdefault(owner, {})[code] = int(value or 0)
+        expected_weighted.setdefault(owner, {})[code] = int(percent_value or 0) // 100
+
+    def line(owners: list[int | None], line_rep: int | None, name: str) -> QuotaLine:
+        def total(table: dict) -> int:
+            return sum(silent.total(table.get(owner, {}), {}) for owner in owners)
+
+        return QuotaLine(line_rep, name, quota_amount(period, line_rep, silent), total(won),
+                         total(expected_weighted), total(expected))
+
+    if rep_id is not None:
+        return [line([rep_id], rep_id, Rep.get_by_id(rep_id).name)]
+    lines = [line(sorted(set(won) | set(expected), key=lambda o: (o is None, o or 0)), None, "Team")]
+    for rep in Rep.select().order_by(Rep.name):
+        candidate = line([rep.id], rep.id, rep.name)
+        if candidate.quota is not None or rep.id in won or rep.id in expected:
+            lines.append(candidate)
+    return lines
+
+
+def simulate(period: Period, rep_id: int | None, money: Converter, *, won: int,
+             quota: int | None, draws: int = SIMULATION_DRAWS, seed: int = SIMULATION_SEED) -> Simulation:
+    """The chance to reach quota, by Monte Carlo: in each of ``draws`` draws
+    every open deal expected to close in the period is won with its
+    probability; the won value is what is won already plus those deals.
+
+    The ``EXACT_DEALS`` largest deals are drawn one by one, vectorised with
+    numpy; the rest, when there are more, are many small independent deals
+    whose sum is drawn from the normal law with their mean and variance.
+    """
+    import numpy as np
+
+    query = _scoped(
+        Deal.select(Deal.value, Deal.currency, fn.COALESCE(Deal.probability, Stage.probability))
+        .join(Stage, on=(Stage.id == Deal.stage))
+        .where(Deal.status == OPEN, Deal.expected_close >= period.start,
+               Deal.expected_close <= period.end, LIVE),
+        rep_id,
+    )
+    values, chances = [], []
+    for value, code, probability in query.tuples():
+        converted = money.convert(value, code)
+        if converted is not None and converted > 0 and probability:
+            values.append(converted)
+            chances.append(probability / 100)
+    rng = np.random.default_rng(seed)
+    totals = np.full(draws, float(won))
+    if values:
+        value_array, chance_array = np.array(values, dtype=float), np.array(chances)
+        order = np.argsort(-value_array)
+        exact, rest = order[:EXACT_DEALS], order[EXACT_DEALS:]
+        for first in range(0, len(exact), 256):
+            chunk = exact[first:first + 256]
+            wins = rng.random((draws, len(chunk))) < chance_array[chunk]
+            totals += wins @ value_array[chunk]
+        if len(rest):
+            mean = float(np.sum(value_array[rest] * chance_array[rest]))
+            variance = float(np.sum(value_array[rest] ** 2 * chance_array[rest] * (1 - chance_array[rest])))
+            totals += np.maximum(rng.normal(mean, variance ** 0.5, draws), 0.0)
+    p10, p50, p90 = (int(round(x)) for x in np.percentile(totals, [10, 50, 90]))
+    chance = float(np.mean(totals >= quota)) if quota else None
+    return Simulation(draws, len(values), chance, p10, p50, p90)
+
+
+def closing(week: Period, rep_id: int | None, limit: int = 100) -> list[ClosingDeal]:
+    """Open deals expected to close in ``week``, largest first."""
+    query = _scoped(
+        Deal.select(Deal.id, Deal.title, Rep.name, Stage.name, Deal.value, Deal.currency,
+                    Deal.expected_close, fn.COALESCE(Deal.probability, Stage.probability))
+        .join(Stage, on=(Stage.id == Deal.stage))
+        .switch(Deal).join(Rep, join_type=JOIN.LEFT_OUTER, on=(Rep.id == Deal.owner))
+        .where(Deal.status == OPEN, Deal.expected_close >= week.start,
+               Deal.expected_close <= week.end, LIVE)
+        .order_by(Deal.value.desc(), Deal.id)
+        .limit(limit),
+        rep_id,
+    )
+    return [ClosingDeal(*row) for row in query.tuples()]
+
+
+def previous_change(current: float | None, previous: float | None) -> float | None:
+    """Relative change against the previous period; none when either is
+    unknown or the previous one is zero."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return (current - previous) / abs(previous)
+

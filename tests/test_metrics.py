@@ -1,0 +1,222 @@
+"""Metrics against answers worked out by hand on a dozen deals with known histories.
+
+Every step happens at 10:00, so stays and cycles are whole days. The
+figures in the asserts were computed on paper from the story below, not by
+calling the code under test a second way.
+
+    A  Ann  10,000 USD  created Oct 2 Prospecting, Contacted Nov 3, won Nov 10   (cycle 39 d)
+    B  Ann  20,000 USD  created Nov 2 Prospecting, Contacted Nov 4, Qualified Nov 6, won Nov 12 (10 d)
+    C  Bob   5,000 USD  created Nov 5 Prospecting, lost Nov 9
+    D  Bob   8,000 USD  created Nov 1 Prospecting, Contacted Nov 3, back to Prospecting Nov 5, lost Nov 20
+    E  Ann  30,000 USD  created Sep 1 Qualified, lost Nov 15, reopened Nov 18; closes Nov 28 (30 %)
+    F  Bob  40,000 EUR  created Nov 3 Proposal, won Nov 25 (22 d)
+    G  Ann  50,000 USD  created Nov 10 Negotiation, 80 % of its own; closes Nov 26
+    H  Bob  12,000 USD  created Nov 20 Prospecting; closes Dec 15
+    I  Ann   7,000 USD  created Oct 1, won Oct 20 (19 d)
+    J  Bob   9,000 USD  created Oct 5, lost Oct 25
+    Quota: Ann 40,000 USD for 2026-11; Bob none; no team quota.
+    Today: Friday 2026-11-27, 09:00.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pipetui.core import clock, deals, lookup, metrics, people, quotas
+from pipetui.core.dates import month_period, parse_period
+from pipetui.core.money import Money
+from pipetui.store import Deal
+
+NOW = dt.datetime(2026, 11, 27, 9, 0)
+NOVEMBER = month_period(dt.date(2026, 11, 1))
+
+
+def at(month: int, day: int):
+    return clock.frozen(dt.datetime(2026, month, day, 10, 0))
+
+
+@pytest.fixture
+def story(db):
+    stage = {s.name: s for s in lookup.stages()}
+    with at(9, 1):
+        ann = people.add_rep("Ann Lee")
+        bob = people.add_rep("Bob Roy")
+        e = deals.create_deal("E", Money(30_000_00, "USD"), stage=stage["Qualified"], owner=ann,
+                              expected_close=dt.date(2026, 11, 28))
+    with at(10, 1):
+        i = deals.create_deal("I", Money(7_000_00, "USD"), owner=ann)
+    with at(10, 2):
+        a = deals.create_deal("A", Money(10_000_00, "USD"), owner=ann)
+    with at(10, 5):
+        j = deals.create_deal("J", Money(9_000_00, "USD"), owner=bob)
+    with at(10, 20):
+        deals.win_deal(i.id)
+    with at(10, 25):
+        deals.lose_deal(j.id, "Price")
+    with at(11, 1):
+        d = deals.create_deal("D", Money(8_000_00, "USD"), owner=bob)
+    with at(11, 2):
+        b = deals.create_deal("B", Money(20_000_00, "USD"), owner=ann)
+    with at(11, 3):
+        deals.move_deal(a.id, stage["Contacted"])
+        deals.move_deal(d.id, stage["Contacted"])
+        f = deals.create_deal("F", Money(40_000_00, "EUR"), stage=stage["Proposal"], owner=bob)
+    with at(11, 4):
+        deals.move_deal(b.id, stage["Contacted"])
+    with at(11, 5):
+        c = deals.create_deal("C", Money(5_000_00, "USD"), owner=bob)
+        deals.move_deal(d.id, stage["Prospecting"])  # backwards
+    with at(11, 6):
+        deals.move_deal(b.id, stage["Qualified"])
+    with at(11, 9):
+        deals.lose_deal(c.id, "Price")
+    with at(11, 10):
+        deals.win_deal(a.id)
+        g = deals.create_deal("G", Money(50_000_00, "USD"), stage=stage["Negotiation"], owner=ann,
+                              probability=80, expected_close=dt.date(2026, 11, 26))
+    with at(11, 12):
+        deals.win_deal(b.id)
+    with at(11, 15):
+        deals.lose_deal(e.id, "Timing")
+    with at(11, 18):
+        deals.reopen_deal(e.id)
+    with at(11, 20):
+        deals.lose_deal(d.id, "Price")
+        h = deals.create_deal("H", Money(12_000_00, "USD"), owner=bob, expected_close=dt.date(2026, 12, 15))
+    with at(11, 25):
+        deals.win_deal(f.id)
+    quotas.set_quota(ann, NOVEMBER, Money(40_000_00, "USD"))
+    with clock.frozen(NOW):
+        yield {"ann": ann, "bob": bob, "stage": stage, "e": e, "g": g, "h": h}
+
+
+def test_health_of_the_team_in_november(story):
+    r = metrics.report(NOVEMBER, currency="USD")
+    h = r.health
+    assert (h.open_deals, h.open_value, h.weighted_value) == (3, 92_000_00, 50_200_00)
+    assert (h.won_deals, h.lost_deals) == (3, 2)  # E's loss was undone by its reopening
+    assert h.win_rate == pytest.approx(3 / 5)
+    assert h.won_value == 30_000_00  # F is in EUR, with no rate: left out, not added as dollars
+    assert r.left_out == {"EUR": 1}
+    assert h.average_won == 15_000_00
+    assert h.cycle_days == pytest.approx((39 + 10 + 22) / 3)
+    assert h.velocity == pytest.approx(3 * 15_000_00 * 0.6 / ((39 + 10 + 22) / 3))
+
+
+def test_a_rate_brings_the_other_currency_in(story):
+    h = metrics.report(NOVEMBER, currency="USD", rates={"EUR": Decimal("1.10")}).health
+    assert h.won_value == 74_000_00
+    assert h.average_won == round(74_000_00 / 3)
+
+
+def test_the_previous_period_is_looked_at_as_of_its_end(story):
+    before = metrics.report(NOVEMBER, currency="USD").previous
+    # On Nov 1 at 00:00, A and E were open; I was won and J lost in October.
+    assert (before.open_deals, before.open_value) == (2, 40_000_00)
+    assert (before.won_deals, before.lost_deals, before.won_value) == (1, 1, 7_000_00)
+    assert before.win_rate == 0.5 and before.cycle_days == pytest.approx(19)
+
+
+def test_funnel_counts_entries_conversions_and_stays(story):
+    rows = {row.name: row for row in metrics.report(NOVEMBER, currency="USD").funnel}
+    assert [(name, r.entered, r.advanced, r.won) for name, r in rows.items()] == [
+        ("Prospecting", 4, 2, 1),  # B, C, D (entered twice, counted once), H; B and D went on
+        ("Contacted", 3, 2, 2),  # A (won), B (on to Qualified), D (moved back)
+        ("Qualified", 1, 1, 1),  # B; E's reopening there is not an entry
+        ("Meeting", 0, 0, 0),
+        ("Proposal", 1, 1, 1),  # F
+        ("Negotiation", 1, 0, 0),  # G
+        ("Closing", 0, 0, 0),
+    ]
+    assert rows["Prospecting"].conversion == 0.5 and rows["Meeting"].conversion is None
+    assert rows["Prospecting"].average_days == pytest.approx((32 + 2 + 4 + 2 + 15) / 5)
+    assert rows["Contacted"].average_days == pytest.approx((7 + 2 + 2) / 3)
+    assert rows["Qualified"].average_days == pytest.approx((6 + 75) / 2)
+    assert rows["Proposal"].average_days == pytest.approx(22)
+    assert rows["Negotiation"].average_days is None  # G is still there
+
+
+def test_rotting_deals_per_stage(story):
+    rows = {row.name: row.rotting for row in metrics.report(NOVEMBER, currency="USD").funnel}
+    # Untouched by Nov 27 09:00: H 6 days in Prospecting (rots after 14), E 8 in
+    # Qualified (21), G 16 in Negotiation (10): only G rots.
+    assert rows == {"Prospecting": 0, "Contacted": 0, "Qualified": 0, "Meeting": 0,
+                    "Proposal": 0, "Negotiation": 1, "Closing": 0}
+
+
+def test_weakest_stage_needs_enough_deals(story, monkeypatch):
+    assert metrics.report(NOVEMBER, currency="USD").weakest is None  # nobody entered 10
+    monkeypatch.setattr(metrics, "MIN_ENTERED_TO_JUDGE", 1)
+    weakest = metrics.report(NOVEMBER, currency="USD").weakest
+    assert (weakest.stage, weakest.next_stage, weakest.conversion) == ("Negotiation", "Closing", 0.0)
+
+
+def test_quotas_forecast_and_coverage(story):
+    r = metrics.report(NOVEMBER, currency="USD")
+    team, *reps = r.quotas
+    assert (team.name, team.quota, team.won) == ("Team", 40_000_00, 30_000_00)  # the reps' sum
+    assert (team.weighted_open, team.open_value) == (9_000_00 + 40_000_00, 80_000_00)  # E and G
+    assert team.forecast == 79_000_00
+    assert team.coverage == pytest.approx(80_000_00 / 10_000_00)
+    assert team.attainment == pytest.approx(0.75)
+    lines = {line.name: line for line in reps}
+    assert lines["Ann Lee"].quota == 40_000_00 and lines["Ann Lee"].won == 30_000_00
+    bob = lines["Bob Roy"]
+    assert bob.quota is None and bob.attainment is None and bob.coverage is None
+
+
+def test_a_team_quota_of_its_own_wins_over_the_sum(story):
+    quotas.set_quota(None, NOVEMBER, Money(100_000_00, "USD"))
+    assert metrics.report(NOVEMBER, currency="USD").target.quota == 100_000_00
+
+
+def test_a_month_without_its_own_quota_takes_a_third_of_the_quarter(story):
+    quotas.set_quota(story["bob"], parse_period("2026-Q4"), Money(30_000_00, "USD"))
+    lines = {line.name: line for line in metrics.report(NOVEMBER, currency="USD").quotas}
+    assert lines["Bob Roy"].quota == 10_000_00
+
+
+def test_chance_to_reach_quota_and_percentiles(story):
+    sim = metrics.report(NOVEMBER, currency="USD").simulation
+    # Won 30k; E (30k, 30 %) and G (50k, 80 %) may close. Quota 40k is reached
+    # unless both are lost: 1 - 0.7 x 0.2 = 0.86. Outcomes 30k (14 %), 60k (6 %),
+    # 80k (56 %), 110k (24 %): the 10th, 50th and 90th percentiles are 30k, 80k, 110k.
+    assert sim.draws == 10_000 and sim.deals == 2
+    assert sim.chance == pytest.approx(0.86, abs=0.02)
+    assert (sim.p10, sim.p50, sim.p90) == (30_000_00, 80_000_00, 110_000_00)
+    again = metrics.report(NOVEMBER, currency="USD").simulation
+    assert again.chance == sim.chance  # seeded
+
+
+def test_deals_closing_this_week(story):
+    r = metrics.report(NOVEMBER, currency="USD")
+    assert (r.closing_week.start, r.closing_week.end) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+    assert [(d.title, d.value, d.probability) for d in r.closing_this_week] == [
+        ("G", 50_000_00, 80), ("E", 30_000_00, 30)]
+
+
+def test_one_rep(story):
+    r = metrics.report(NOVEMBER, rep=story["ann"], currency="USD")
+    assert r.scope == "Ann Lee" and len(r.quotas) == 1
+    assert (r.health.open_deals, r.health.won_deals, r.health.lost_deals) == (2, 2, 0)
+    assert r.health.win_rate == 1.0
+    bob = metrics.report(NOVEMBER, rep=story["bob"], currency="USD")
+    assert bob.simulation.chance is None  # no quota: no chance to give
+    assert bob.health.win_rate == pytest.approx(1 / 3)  # F won, C and D lost
+
+
+def test_no_closed_deals_gives_no_rates_rather_than_zero(story):
+    december = metrics.report(parse_period("2026-12"), currency="USD").health
+    assert (december.won_deals, december.lost_deals) == (0, 0)
+    assert december.win_rate is None and december.average_won is None
+    assert december.cycle_days is None and december.velocity is None
+
+
+def test_deleted_deals_are_left_out(story):
+    deals.delete_deal(story["g"].id)
+    h = metrics.report(NOVEMBER, currency="USD").health
+    assert h.open_deals == 2
+    assert Deal.get_by_id(story["g"].id).deleted_at is not None
