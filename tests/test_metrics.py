@@ -220,3 +220,55 @@ def test_deleted_deals_are_left_out(story):
     h = metrics.report(NOVEMBER, currency="USD").health
     assert h.open_deals == 2
     assert Deal.get_by_id(story["g"].id).deleted_at is not None
+
+
+# --- pipetui report ------------------------------------------------------------
+
+
+def test_report_command_prints_the_answers_and_every_section(story, backend_url):
+    from test_cli import ok, run
+
+    out = ok(run(backend_url, "report", "--period", "2026-11")).stdout
+    lines = out.splitlines()
+    assert lines[0] == "Pipeline report: team, 2026-11 (2026-11-01..2026-11-30), money in USD"
+    assert lines[2] == "Team: 198% of 2026-11 quota forecast, 86% chance to reach it"  # 79k of 40k
+    assert lines[3] == "2 deals (80,000 USD) expected to close this week"
+    assert lines[4].startswith("Weakest stage: too few deals to judge")
+    assert ["Win", "rate", "60%", "50%", "+20%"] in [line.split() for line in lines]
+    assert any(line.split()[:7] == ["Prospecting", "4", "2", "50%", "1", "11.0", "0"] for line in lines)
+    assert "deals 1 in EUR" in out
+
+
+def test_report_json_holds_every_figure(story, backend_url):
+    import json
+
+    from test_cli import ok, run
+
+    data = json.loads(ok(run(backend_url, "report", "-p", "2026-11", "--rep", "Ann", "--json")).stdout)
+    assert data["scope"] == "Ann Lee" and data["currency"] == "USD"
+    assert data["period"] == {"label": "2026-11", "kind": "month", "start": "2026-11-01", "end": "2026-11-30"}
+    assert data["health"]["open_deals"] == 2 and data["health"]["won_value"] == 30_000_00
+    assert data["health"]["win_rate"] == 1.0 and data["previous"]["win_rate"] == 1.0
+    assert data["change"]["win_rate"] == 0.0
+    assert data["quotas"] == [{
+        "rep": "Ann Lee", "quota": 40_000_00, "won": 30_000_00, "weighted_open": 49_000_00,
+        "open_value": 80_000_00, "forecast": 79_000_00, "attainment": 0.75,
+        "forecast_share": 79 / 40, "coverage": 8.0,
+    }]
+    assert data["closing_this_week"]["count"] == 2
+    assert [d["title"] for d in data["closing_this_week"]["deals"]] == ["G", "E"]
+    assert set(data["simulation"]) == {"draws", "deals", "chance", "p10", "p50", "p90"}
+    assert data["weakest"] is None and data["left_out"] == {}
+    assert len(data["answers"]) == 3
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--period", "2026-13"], "no such month"),
+    (["--period", "soon"], "not a period"),
+    (["--rep", "Nobody"], "no rep 'Nobody'"),
+    (["--rep", "Ann", "--team"], "not both"),
+])
+def test_report_refuses_bad_input_in_one_line(story, backend_url, args, message):
+    from test_cli import assert_one_line_failure, run
+
+    assert message in assert_one_line_failure(run(backend_url, "report", *args), 2)

@@ -352,6 +352,9 @@ class _Generator:
     def __init__(self, count: int, seed: int, progress) -> None:
         self.count = count
         self.rng = random.Random(seed)
+        # Quotas come after the deals, whose rows may be drawn in a child
+        # process from its own copy of ``rng``: they need a stream of their own.
+        self.quota_rng = random.Random(f"{seed}:quotas")
         self.progress = progress or (lambda done, total: None)
         self.now = clock.now().replace(microsecond=0)
         self.today = clock.today()
@@ -448,15 +451,17 @@ class _Generator:
         return list(self.org_names), contacts_by_org
 
     def _quotas(self, reps: list[int], won_by_rep_month: dict[tuple[int, str], int]) -> None:
-        """Quotas a little above what each rep has been winning, so attainment varies."""
+        """Quotas a little above what each rep won in the last three whole
+        months (the demo pipeline grows over its year), so that some reps
+        reach this period's quota and some do not."""
         first_month = add_months(self.today.replace(day=1), -12)
         months = [add_months(first_month, i) for i in range(16)]  # a year back, three ahead
-        history = [m.strftime("%Y-%m") for m in months[:12]]
+        history = [m.strftime("%Y-%m") for m in months[9:12]]
         rows = []
         team_by_quarter: dict[dt.date, int] = defaultdict(int)
         for rep_id in reps:
-            average = sum(won_by_rep_month.get((rep_id, m), 0) for m in history) / 12
-            monthly = max(1_000_000, int(round(average * self.rng.uniform(1.0, 1.3), -5)))
+            average = sum(won_by_rep_month.get((rep_id, m), 0) for m in history) / len(history)
+            monthly = max(1_000_000, int(round(average * self.quota_rng.uniform(1.0, 1.3), -5)))
             by_quarter: dict[dt.date, int] = defaultdict(int)
             for month in months:
                 rows.append((rep_id, "month", month_period(month).start.isoformat(), monthly, "USD"))

@@ -26,7 +26,7 @@ from peewee import JOIN, SQL, fn
 
 from pipetui.core import clock
 from pipetui.core.dates import Period, shift_period, week_period
-from pipetui.core.money import minor_digits
+from pipetui.core.money import format_money, minor_digits
 from pipetui.store import LOST, OPEN, WON, Deal, Quota, Rep, Stage
 from pipetui.store import database_proxy as db
 from pipetui.store.database import is_postgres
@@ -186,8 +186,9 @@ class Report:
     funnel: list[FunnelStage]
     quotas: list[QuotaLine]  # the team first when the scope is the team
     simulation: Simulation
-    closing_this_week: list[ClosingDeal]
+    closing_this_week: list[ClosingDeal]  # the largest, at most CLOSING_LISTED
     closing_week: Period
+    closing_totals: dict[str, tuple[int, int]]  # currency -> (deals, value), all of them
     weakest: Weakest | None
     left_out: dict[str, int]  # currency -> deals left out of money figures
 
@@ -225,6 +226,7 @@ def report(period: Period, *, rep: Rep | None = None, currency: str = "USD",
         simulation=simulate(period, rep_id, money, won=target.won, quota=target.quota),
         closing_this_week=closing(week, rep_id),
         closing_week=week,
+        closing_totals=closing_totals(week, rep_id),
         weakest=weakest_stage(funnel_rows),
         left_out=dict(money.left_out),
     )
@@ -525,6 +527,18 @@ def simulate(period: Period, rep_id: int | None, money: Converter, *, won: int,
     return Simulation(draws, len(values), chance, p10, p50, p90)
 
 
+def closing_totals(week: Period, rep_id: int | None) -> dict[str, tuple[int, int]]:
+    """Open deals expected to close in ``week``: count and value per currency."""
+    query = _scoped(
+        Deal.select(Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.value))
+        .where(Deal.status == OPEN, Deal.expected_close >= week.start,
+               Deal.expected_close <= week.end, LIVE)
+        .group_by(Deal.currency),
+        rep_id,
+    )
+    return {code: (count, int(value or 0)) for code, count, value in query.tuples()}
+
+
 def closing(week: Period, rep_id: int | None, limit: int = 100) -> list[ClosingDeal]:
     """Open deals expected to close in ``week``, largest first."""
     query = _scoped(
@@ -548,3 +562,93 @@ def previous_change(current: float | None, previous: float | None) -> float | No
         return None
     return (current - previous) / abs(previous)
 
+
+
+# --- the report in words and as data ----------------------------------------
+
+
+def percent(share: float | None) -> str:
+    """``0.861`` -> ``86%``; an undefined share (nothing to divide) is ``n/a``."""
+    return "n/a" if share is None else f"{share * 100:.0f}%"
+
+
+def answers(r: Report) -> list[str]:
+    """The three questions, answered in a sentence each: will we reach quota,
+    what closes this week, which stage is weakest."""
+    target = r.target
+    who = "Team" if r.rep_id is None else r.scope
+    if target.quota is None:
+        quota = (f"{who}: no quota for {r.period.label}; "
+                 f"forecast {format_money(target.forecast, r.currency, cents=False)}")
+    elif target.won >= target.quota:
+        quota = f"{who}: {r.period.label} quota reached ({percent(target.attainment)} won)"
+    else:
+        quota = (f"{who}: {percent(target.forecast_share)} of {r.period.label} quota forecast, "
+                 f"{percent(r.simulation.chance)} chance to reach it")
+    count = sum(n for n, _ in r.closing_totals.values())
+    amounts = " + ".join(format_money(v, c, cents=False) for c, (_, v) in sorted(r.closing_totals.items()))
+    closing_line = (f"{count:,} deal{'s' if count != 1 else ''} ({amounts}) expected to close this week"
+                    if count else "No deal expected to close this week")
+    if r.weakest is None:
+        weakest = (f"Weakest stage: too few deals to judge (no stage entered by "
+                   f"{MIN_ENTERED_TO_JUDGE} or more in {r.period.label})")
+    else:
+        weakest = (f"Weakest: {r.weakest.stage} to {r.weakest.next_stage} converts "
+                   f"{percent(r.weakest.conversion)} ({r.weakest.entered:,} deals entered)")
+    return [quota, closing_line, weakest]
+
+
+def as_json(r: Report) -> dict:
+    """Every figure of the report as plain data (keys documented in the
+    README: scripts depend on them). Money is in minor units of ``currency``;
+    shares are fractions (0.25), or null when undefined."""
+
+    def health_json(h: Health) -> dict:
+        return {
+            "open_deals": h.open_deals, "open_value": h.open_value, "weighted_value": h.weighted_value,
+            "won_deals": h.won_deals, "lost_deals": h.lost_deals, "won_value": h.won_value,
+            "win_rate": h.win_rate, "average_won": h.average_won, "cycle_days": h.cycle_days,
+            "velocity_per_day": h.velocity,
+        }
+
+    current, before = health_json(r.health), health_json(r.previous)
+    return {
+        "period": {"label": r.period.label, "kind": r.period.kind,
+                   "start": r.period.start.isoformat(), "end": r.period.end.isoformat()},
+        "scope": r.scope,
+        "currency": r.currency,
+        "answers": answers(r),
+        "health": current,
+        "previous": before,
+        "change": {key: previous_change(current[key], before[key]) for key in current},
+        "funnel": [
+            {"stage": f.name, "entered": f.entered, "advanced": f.advanced, "won": f.won,
+             "conversion": f.conversion, "win_share": f.win_share, "average_days": f.average_days,
+             "rotting": f.rotting}
+            for f in r.funnel
+        ],
+        "quotas": [
+            {"rep": q.name if q.rep_id is not None else None, "quota": q.quota, "won": q.won,
+             "weighted_open": q.weighted_open, "open_value": q.open_value, "forecast": q.forecast,
+             "attainment": q.attainment, "forecast_share": q.forecast_share, "coverage": q.coverage}
+            for q in r.quotas
+        ],
+        "simulation": {"draws": r.simulation.draws, "deals": r.simulation.deals,
+                       "chance": r.simulation.chance, "p10": r.simulation.p10,
+                       "p50": r.simulation.p50, "p90": r.simulation.p90},
+        "closing_this_week": {
+            "start": r.closing_week.start.isoformat(), "end": r.closing_week.end.isoformat(),
+            "count": sum(n for n, _ in r.closing_totals.values()),
+            "value": {code: value for code, (_, value) in sorted(r.closing_totals.items())},
+            "deals": [
+                {"id": d.deal_id, "title": d.title, "owner": d.owner, "stage": d.stage,
+                 "value": d.value, "currency": d.currency,
+                 "expected_close": d.expected_close.isoformat(), "probability": d.probability}
+                for d in r.closing_this_week
+            ],
+        },
+        "weakest": None if r.weakest is None else {
+            "stage": r.weakest.stage, "next_stage": r.weakest.next_stage,
+            "conversion": r.weakest.conversion, "entered": r.weakest.entered},
+        "left_out": r.left_out,
+    }
