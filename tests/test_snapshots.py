@@ -54,3 +54,8 @@ def test_editor(snap_compare, demo_app, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help(snap_compare, demo_app, size):
     assert snapshot(snap_compare, demo_app, size, "question_mark")
+
+
+@pytest.mark.parametrize("size", [*SIZES, (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_metrics(snap_compare, demo_app, size):
+    assert snapshot(snap_compare, demo_app, size, "m")

@@ -52,6 +52,7 @@ class BoardScreen(Screen):
         Binding("ctrl+r", "redo", "Redo", tooltip="Redo what was undone", id="board.redo", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter by title, organization or owner", id="board.filter"),
         Binding("o", "owner", "Owner", show=False, tooltip="Show all deals, mine or one rep's", id="board.owner"),
+        Binding("m", "metrics", "Metrics", tooltip="Quota, forecast, funnel and health", id="board.metrics"),
         Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="board.help"),
         Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter", id="board.clear_filter", show=False),
     ]
@@ -469,6 +470,13 @@ class BoardScreen(Screen):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
+
+    def action_metrics(self) -> None:
+        from pipetui.tui.metrics import MetricsScreen  # plotext costs time at start-up
+
+        settings = getattr(self.app, "settings", None)
+        rates = settings.rates if settings is not None else {}
+        self.app.push_screen(MetricsScreen(currency=self._currency, rates=rates))
 
     # --- status line -------------------------------------------------------
 

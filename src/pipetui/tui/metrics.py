@@ -1,0 +1,234 @@
+"""The metrics screen: will we reach quota, what closes this week, which
+stage is weakest; the funnel and the quota bars drawn with plotext.
+
+Every figure comes from :func:`pipetui.core.metrics.report`, computed in a
+thread worker; the keys keep working while it runs, and only the answer to
+the latest request is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from pipetui.core import clock, metrics, people
+from pipetui.core.connection import on_own_connection
+from pipetui.core.dates import Period, quarter_period, shift_period
+from pipetui.core.errors import user_message
+from pipetui.core.metrics import Report, percent, previous_change
+from pipetui.core.money import format_compact, minor_digits
+from pipetui.tui.board import printable
+from pipetui.tui.keybar import KeyBar
+
+
+@dataclass(frozen=True)
+class Scope:
+    label: str
+    rep_id: int | None  # None: the team
+
+
+TEAM = Scope("Team", None)
+# The quota bars' parts, as plotext colours; the caption under the charts
+# names them (a legend inside the chart would cover the team's bar).
+BAR_COLORS = {"green": "won", "orange": "forecast", "gray": "to quota"}
+
+
+class MetricsScreen(Screen):
+    """Health, funnel, quotas and forecast for a period and a scope."""
+
+    BINDINGS = [
+        Binding("b,escape", "back", "Board", tooltip="Back to the board", id="metrics.back"),
+        Binding("left_square_bracket", "period(-1)", "Previous", tooltip="The period before",
+                id="metrics.previous"),
+        Binding("right_square_bracket", "period(1)", "Next", tooltip="The period after",
+                id="metrics.next"),
+        Binding("r", "scope", "Rep/team", tooltip="Cycle through the team and each rep",
+                id="metrics.scope"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, generation: int, report: Report | None, scopes: list[Scope],
+                     error: str | None = None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.report = report
+            self.scopes = scopes
+            self.error = error
+
+    def __init__(self, *, currency: str = "USD", rates=None, period: Period | None = None) -> None:
+        super().__init__()
+        self.currency = currency
+        self.rates = rates or {}
+        self.period = period or quarter_period(clock.today())
+        self.scopes: list[Scope] = [TEAM]
+        self.scope = TEAM
+        self._generation = 0
+        self.report: Report | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="metrics-title")
+        yield Static(id="answers")
+        with Horizontal(id="charts"):
+            yield PlotextPlot(id="funnel")
+            yield PlotextPlot(id="quota-bars")
+        yield Static(self._caption(), id="caption")
+        yield Static(id="health")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @staticmethod
+    def _caption() -> Text:
+        caption = Text("Quota bars: ", style="dim")
+        for color, meaning in BAR_COLORS.items():
+            caption.append("■ ", style={"gray": "grey50", "orange": "dark_orange"}.get(color, color))
+            caption.append(f"{meaning}  ", style="dim")
+        return caption
+
+    # --- loading -----------------------------------------------------------
+
+    def load(self) -> None:
+        self._generation += 1
+        self._show_title(loading=True)
+        self._compute(self._generation, self.period, self.scope.rep_id)
+
+    @work(thread=True, exclusive=True, group="metrics", exit_on_error=False)
+    def _compute(self, generation: int, period: Period, rep_id: int | None) -> None:
+        def run():
+            reps = people.list_reps()
+            rep = next((r for r in reps if r.id == rep_id), None)
+            found = metrics.report(period, rep=rep, currency=self.currency, rates=self.rates)
+            return found, [TEAM, *(Scope(r.name, r.id) for r in reps)]
+
+        try:
+            found, scopes = on_own_connection(run)
+        except Exception as exc:  # noqa: BLE001 - shown on the screen
+            self.post_message(self.Loaded(generation, None, self.scopes,
+                                          user_message(exc) or f"could not compute: {exc}"))
+            return
+        self.post_message(self.Loaded(generation, found, scopes))
+
+    def on_metrics_screen_loaded(self, message: Loaded) -> None:
+        if message.generation != self._generation:
+            return  # the period or scope changed meanwhile
+        self.scopes = message.scopes
+        if message.error is not None:
+            self._show_title(error=message.error)
+            return
+        self.report = message.report
+        self._show_title()
+        self._show_answers()
+        self._draw_funnel()
+        self._draw_quotas()
+        self._show_health()
+
+    # --- keys --------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_period(self, steps: int) -> None:
+        self.period = shift_period(self.period, steps)
+        self.load()
+
+    def action_scope(self) -> None:
+        index = next((i for i, s in enumerate(self.scopes) if s.rep_id == self.scope.rep_id), 0)
+        self.scope = self.scopes[(index + 1) % len(self.scopes)]
+        self.load()
+
+    # --- drawing -----------------------------------------------------------
+
+    def _show_title(self, *, loading: bool = False, error: str | None = None) -> None:
+        p = self.period
+        line = Text.assemble(
+            ("Metrics ", "bold"), (printable(self.scope.label), "bold"),
+            f"  {p.label} ({p.start}..{p.end}), money in {self.currency}",
+        )
+        if loading:
+            line.append("  computing…", style="dim italic")
+        if error:
+            line.append(f"  {printable(error)}", style="bold red")
+        self.query_one("#metrics-title", Static).update(line)
+
+    def _show_answers(self) -> None:
+        quota, closing, weakest = metrics.answers(self.report)
+        text = Text()
+        text.append(printable(quota) + "\n", style="bold")
+        text.append(printable(closing) + "\n")
+        text.append(printable(weakest))
+        self.query_one("#answers", Static).update(text)
+
+    def _draw_funnel(self) -> None:
+        widget = self.query_one("#funnel", PlotextPlot)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        rows = list(reversed(self.report.funnel))  # plotext draws the first bar at the bottom
+        labels = [f"{printable(r.name)[:11]} {percent(r.conversion)}" for r in rows]
+        plt.bar(labels, [r.entered for r in rows], orientation="horizontal", width=0.6)
+        plt.title("Funnel: deals in, % on")
+        widget.refresh()
+
+    def _draw_quotas(self) -> None:
+        widget = self.query_one("#quota-bars", PlotextPlot)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        unit = 10 ** (3 + minor_digits(self.currency))
+        lines = list(reversed(self.report.quotas[:6]))  # the team on top
+        labels = [f"{printable(q.name.split()[0])[:8]} {percent(q.forecast_share)}" for q in lines]
+        # One bar per line: won, then the rest of the forecast, then what is
+        # missing to the quota, so that the bar ends at the quota or beyond it.
+        won = [q.won / unit for q in lines]
+        expected = [q.weighted_open / unit for q in lines]
+        missing = [max((q.quota or 0) - q.forecast, 0) / unit for q in lines]
+        plt.stacked_bar(labels, [won, expected, missing], orientation="horizontal", width=0.6,
+                        color=list(BAR_COLORS))
+        plt.title(f"Quota, k {self.currency}: % forecast")
+        widget.refresh()
+
+    def _show_health(self) -> None:
+        r = self.report
+        h, before = r.health, r.previous
+
+        def money(amount):
+            return "n/a" if amount is None else format_compact(round(amount), r.currency)
+
+        def cell(name: str, now, previous, shown) -> Text:
+            delta = previous_change(now, previous)
+            text = Text(f"{name} ", style="dim")
+            text.append(shown(now), style="bold")
+            if delta is not None:
+                text.append(f" {delta * 100:+.0f}%", style="green" if delta >= 0 else "red")
+            return text
+
+        cells = [
+            cell("Open deals", h.open_deals, before.open_deals, lambda n: f"{n:,}"),
+            cell("Open value", h.open_value, before.open_value, money),
+            cell("Weighted", h.weighted_value, before.weighted_value, money),
+            cell("Won", h.won_value, before.won_value, money),
+            cell("Win rate", h.win_rate, before.win_rate, percent),
+            cell("Avg won deal", h.average_won, before.average_won, money),
+            cell("Cycle", h.cycle_days, before.cycle_days,
+                 lambda d: "n/a" if d is None else f"{d:.0f} days"),
+            cell("Velocity", h.velocity, before.velocity, lambda v: f"{money(v)}/day"),
+        ]
+        text = Text(f"Health against {shift_period(r.period, -1).label}:  ", style="dim")
+        for index, piece in enumerate(cells):
+            if index:
+                text.append("  ·  ", style="dim")
+            text.append_text(piece)
+        if r.left_out:
+            left = ", ".join(f"{n:,} in {code}" for code, n in sorted(r.left_out.items()))
+            text.append(f"\nLeft out (no rate to {r.currency}): deals {left}", style="dim italic")
+        self.query_one("#health", Static).update(text)

@@ -1,0 +1,69 @@
+"""The metrics screen, driven by keys, on the hand-made story of test_metrics."""
+
+from __future__ import annotations
+
+from test_metrics import NOW, story  # noqa: F401 - the fixture
+
+from pipetui.core import clock
+from pipetui.tui.app import PipetuiApp
+from pipetui.tui.metrics import MetricsScreen
+from pipetui.tui.screens import BoardScreen
+
+
+async def settle(pilot) -> None:
+    for _ in range(6):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def shown(app, widget_id: str) -> str:
+    return str(app.screen.query_one(widget_id).render())
+
+
+async def test_m_opens_the_metrics_and_keys_change_period_and_scope(story, db):  # noqa: F811
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=db, location="test.db")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            assert isinstance(app.screen, MetricsScreen)
+            assert "Team" in shown(app, "#metrics-title") and "2026-Q4" in shown(app, "#metrics-title")
+            answers = shown(app, "#answers").splitlines()
+            # Q4: won 37k (I in October, A and B in November); E, G and H (December)
+            # weigh 9k + 40k + 1.2k; the quarter's quota is Ann's November one, 40k:
+            # 87.2k / 40k = 218 %.
+            assert answers[0].startswith("Team: 218% of 2026-Q4 quota forecast, ")
+            assert answers[1] == "2 deals (80,000 USD) expected to close this week"
+            assert "Open deals 3" in shown(app, "#health")
+            await pilot.press("right_square_bracket")
+            await settle(pilot)
+            assert "2027-Q1" in shown(app, "#metrics-title")
+            await pilot.press("left_square_bracket", "left_square_bracket")
+            await settle(pilot)
+            assert "2026-Q3" in shown(app, "#metrics-title")
+            assert shown(app, "#answers").startswith("Team: no quota for 2026-Q3")
+            await pilot.press("r")
+            await settle(pilot)
+            assert "Ann Lee" in shown(app, "#metrics-title")
+            assert shown(app, "#answers").startswith("Ann Lee: ")
+            await pilot.press("r", "r")  # Bob Roy, then the team again
+            await settle(pilot)
+            assert "Team" in shown(app, "#metrics-title")
+            await pilot.press("b")
+            await settle(pilot)
+            assert isinstance(app.screen, BoardScreen)
+
+
+async def test_only_the_latest_request_is_shown(story, db):  # noqa: F811
+    """Keys pressed faster than the figures come keep working; the screen
+    ends on the period asked for last."""
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=db, location="test.db")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("m", *["right_square_bracket"] * 5)
+            await settle(pilot)
+            assert "2028-Q1" in shown(app, "#metrics-title")
+            assert "computing" not in shown(app, "#metrics-title")
+            assert shown(app, "#answers").startswith("Team: no quota for 2028-Q1")
