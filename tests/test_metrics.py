@@ -272,3 +272,12 @@ def test_report_refuses_bad_input_in_one_line(story, backend_url, args, message)
     from test_cli import assert_one_line_failure, run
 
     assert message in assert_one_line_failure(run(backend_url, "report", *args), 2)
+
+
+def test_conversion_respects_each_currency_minor_units():
+    money = metrics.Converter("USD", {"JPY": Decimal("0.0067"), "EUR": Decimal("1.08")})
+    assert money.convert(1000, "JPY") == 670  # ¥1,000 has no minor unit; $6.70 is 670 cents
+    assert money.convert(10_00, "EUR") == 10_80
+    assert money.convert(5, "GBP") is None
+    assert money.total({"USD": 100, "GBP": 900, "EUR": 100}, {"GBP": 3}) == 100 + 108
+    assert money.left_out == {"GBP": 3}

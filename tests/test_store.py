@@ -234,3 +234,28 @@ def test_processes_opening_a_new_database_at_once_migrate_it_once(backend_url):
     for out, err, code_ in results:
         assert code_ == 0, err
         assert out.split() == ["1", "7"]
+
+
+@pytest.mark.parametrize("table, problem", [
+    ("EUR = 0", "is not a positive number"),
+    ("EUR = -1.1", "is not a positive number"),
+    ('EUR = "lots"', "is not a positive number"),
+    ("EUR = true", "is not a positive number"),
+    ("EUR = nan", "is not a positive number"),
+    ("euros = 1.1", "[rates]"),
+])
+def test_bad_exchange_rates_are_refused_with_the_reason(tmp_path, table, problem):
+    path = tmp_path / "config.toml"
+    path.write_text(f"[rates]\n{table}\n")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    assert problem in str(refused.value)
+
+
+def test_exchange_rates_are_read_exactly(tmp_path):
+    from decimal import Decimal
+
+    path = tmp_path / "config.toml"
+    path.write_text('currency = "usd"\n[rates]\neur = 1.08\nGBP = "1.27"\nJPY = 0.0067\n')
+    assert load_settings(path).rates == {"EUR": Decimal("1.08"), "GBP": Decimal("1.27"),
+                                         "JPY": Decimal("0.0067")}
