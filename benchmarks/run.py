@@ -146,6 +146,38 @@ def bench_queries(size: int, repeat: int) -> list[str]:
     return failures
 
 
+def bench_metrics(sizes: list[int], repeat: int) -> list[str]:
+    """The metrics screen's figures for this quarter and the team, at each
+    size; the baseline is the same report on the smallest database, so the
+    ratio shows how the cost grows with the deals (no target is set)."""
+    from pipetui.core import metrics
+    from pipetui.store import database_proxy
+
+    period = quarter_period(AS_OF.date())
+    money = metrics.Converter("USD", {})
+    parts = {
+        "whole report": lambda: metrics.report(period, currency="USD"),
+        "  health (one period)": lambda: metrics.health(period, None, money),
+        "  funnel": lambda: metrics.funnel(period, None),
+        "  quotas": lambda: metrics.quotas(period, None, money),
+        "  chance (10,000 draws)": lambda: metrics.simulate(period, None, money, won=0, quota=1),
+    }
+    results: dict[int, dict[str, float]] = {}
+    with clock.frozen(AS_OF):
+        for size in sizes:
+            open_database(demo_database(size))
+            results[size] = {name: median_ms(fn, max(3, repeat // 4)) for name, fn in parts.items()}
+            database_proxy.close()
+    base = sizes[0]
+    print(f"\nmetrics, 2026-Q4, team: ms (ratio to {base:,} deals)")
+    print(f"  {'part':<30}" + "".join(f"{size:>18,}" for size in sizes))
+    for name in parts:
+        cells = "".join(f"{results[size][name]:>10.1f} ({results[size][name] / results[base][name]:>4.1f}x)"
+                        for size in sizes)
+        print(f"  {name:<30}{cells}")
+    return []
+
+
 def bench_demo(size: int) -> list[str]:
     """Generating the demo: pipetui's generator against the target of 10 s for 100k."""
     import tempfile
@@ -243,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=21, help="timed runs per query (default: %(default)s)")
     parser.add_argument("--skip-demo", action="store_true", help="do not time demo generation")
     parser.add_argument("--skip-app", action="store_true", help="do not time the app")
+    parser.add_argument("--skip-metrics", action="store_true", help="do not time the metrics")
     parser.add_argument("--only-app", action="store_true", help="time only the app")
     parser.add_argument("--app-runs", type=int, default=3, help="runs per app scenario (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -255,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         failures += bench_demo(100_000)
     for size in sizes:
         failures += bench_queries(size, args.repeat)
+    if sizes and not args.skip_metrics:
+        failures += bench_metrics(sizes, args.repeat)
     if not args.skip_app:
         failures += bench_app(args.app_runs)
     if failures:
