@@ -151,8 +151,8 @@ class MetricsScreen(Screen):
     def _show_title(self, *, loading: bool = False, error: str | None = None) -> None:
         p = self.period
         line = Text.assemble(
-            ("Metrics ", "bold"), (printable(self.scope.label), "bold"),
-            f"  {p.label} ({p.start}..{p.end}), money in {self.currency}",
+            ("Metrics · ", "bold"), (printable(self.scope.label), "bold"),
+            f" · {p.label} ({p.start}..{p.end}) · money in {self.currency}",
         )
         if loading:
             line.append("  computing…", style="dim italic")
