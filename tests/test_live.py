@@ -1,0 +1,57 @@
+"""Noticing other processes' commits: the store's watcher, on both backends."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pipetui.core import deals
+from pipetui.core.connection import on_own_connection
+from pipetui.core.money import Money
+from pipetui.store.changes import ChangeWatcher
+
+
+def cli(url: str, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "pipetui", "--db", url, *args],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_commit_in_another_process_is_noticed_once(db, backend_url):
+    watcher = ChangeWatcher(db)
+    try:
+        assert not watcher.changed()
+        cli(backend_url, "add", "From elsewhere", "--value", "100")
+        assert watcher.wait(5)
+        assert not watcher.changed()  # once per batch of commits
+        cli(backend_url, "win", "From elsewhere")
+        assert watcher.wait(5)
+    finally:
+        watcher.close()
+
+
+def test_reads_are_not_changes(db, backend_url):
+    deals.create_deal("Quiet", Money(100, "USD"))
+    watcher = ChangeWatcher(db)
+    try:
+        cli(backend_url, "deals")
+        cli(backend_url, "report")
+        assert not watcher.wait(0.5)
+    finally:
+        watcher.close()
+
+
+def test_a_worker_threads_commit_counts_too(db):
+    """The app's own writes run on worker connections; the screens reload on
+    them like on anyone's (and draw only what differs)."""
+    import threading
+
+    watcher = ChangeWatcher(db)
+    try:
+        thread = threading.Thread(
+            target=lambda: on_own_connection(lambda: deals.create_deal("Mine", Money(100, "USD"))))
+        thread.start()
+        thread.join()
+        assert watcher.wait(5)
+    finally:
+        watcher.close()
