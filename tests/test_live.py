@@ -55,3 +55,35 @@ def test_a_worker_threads_commit_counts_too(db):
         assert watcher.wait(5)
     finally:
         watcher.close()
+
+
+# --- the screens follow ------------------------------------------------------
+
+
+async def wait_until(pilot, condition, seconds: float = 3.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the screen did not follow the change"
+        await pilot.pause(0.05)
+
+
+async def test_the_board_follows_another_process_and_keeps_the_cursor(db, backend_url):
+    from pipetui.tui.app import PipetuiApp
+    from pipetui.tui.board import BoardView
+
+    deals.create_deal("Small", Money(1_000_00, "USD"))
+    deals.create_deal("Medium", Money(5_000_00, "USD"))
+    app = PipetuiApp(db=db, location="test")
+    async with app.run_test(size=(100, 30)) as pilot:
+        board = app.screen.query_one(BoardView)
+        await wait_until(pilot, lambda: board.current_card is not None)
+        await pilot.press("j")
+        await wait_until(pilot, lambda: board.current_card.title == "Small")
+        cli(backend_url, "add", "Huge", "--value", "90000")  # sorts above the cursor
+        await wait_until(pilot, lambda: board.columns[0].count == 3)
+        assert board.current_card.title == "Small" and board.cursor.row == 2
+        cli(backend_url, "move", "Small", "Contacted")
+        await wait_until(pilot, lambda: board.columns[1].count == 1)
+        assert board.columns[0].count == 2

@@ -15,3 +15,11 @@ def on_own_connection(work: Callable[[], T]) -> T:
     so that short-lived worker threads leave no connection behind."""
     with database_proxy.connection_context():
         return work()
+
+
+def watch_changes():
+    """A watcher of the open database: ``changed()`` is True once after
+    other connections committed. See :mod:`pipetui.store.changes`."""
+    from pipetui.store.changes import ChangeWatcher
+
+    return ChangeWatcher(database_proxy.obj)

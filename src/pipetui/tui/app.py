@@ -15,6 +15,7 @@ from textual.binding import Binding
 
 from pipetui.config import load_state, save_state
 from pipetui.tui.commands import GoToDeal
+from pipetui.tui.live import LiveApp
 from pipetui.tui.screens import BoardScreen
 
 
@@ -40,7 +41,7 @@ def _freeze_startup_objects() -> None:
         _frozen = True
 
 
-class PipetuiApp(App):
+class PipetuiApp(LiveApp):
     """A keyboard-driven sales pipeline."""
 
     CSS_PATH = str(styles_path() / "app.tcss")
@@ -73,6 +74,7 @@ class PipetuiApp(App):
             self.set_keymap(keymap)
         currency = self.settings.currency if self.settings is not None else "USD"
         self.push_screen(BoardScreen(actor=self.actor, keymap=keymap, currency=currency))
+        self.watch_database()
 
     def _remember_theme(self, theme) -> None:
         try:

@@ -123,6 +123,8 @@ class BoardView(Widget, can_focus=True):
         totals changed, and the cards the cursor left and reached.
         """
         old_headers = {c.stage_id: c for c in self.columns}
+        reloaded_all = stale is None and bool(self.columns)
+        shown_before = self._shown_cards() if reloaded_all else {}
         stale_ids = {c.stage_id for c in columns} if stale is None else set(stale)
         before = self.cursor
         old_first = self._first_column
@@ -139,7 +141,13 @@ class BoardView(Widget, can_focus=True):
         if place is not None and (index := self._column_index(place[0])) is not None:
             self.cursor = Cursor(index, place[1])
         scrolled = self._clamp()
-        if stale is None or self._first_column != old_first or scrolled:
+        if reloaded_all:
+            # Everything was read again (someone else committed): redraw only
+            # the columns whose visible cards differ.
+            shown_now = self._shown_cards()
+            stale_ids = {stage_id for stage_id, cards in shown_now.items()
+                         if shown_before.get(stage_id) != cards}
+        if (stale is None and not reloaded_all) or self._first_column != old_first or scrolled:
             self.refresh()
         else:
             for index, column in enumerate(columns):
@@ -155,6 +163,15 @@ class BoardView(Widget, can_focus=True):
                 self.refresh(self._header_region(before.column))
             self.refresh(self._card_region(self.cursor.column, self.cursor.row))
             self.refresh(self._header_region(self.cursor.column))
+
+    def _shown_cards(self) -> dict[int, list[Card | None]]:
+        """The cards now on screen, per visible column."""
+        shown = {}
+        for column in self.columns[self._first_column:self._first_column + self._visible_columns]:
+            top = self._scroll.get(column.stage_id, 0)
+            window = self._cards.get(column.stage_id, {})
+            shown[column.stage_id] = [window.get(row) for row in range(top, top + self._visible_cards)]
+        return shown
 
     def set_cards(self, stage_id: int, offset: int, cards: list[Card]) -> None:
         window = self._cards.setdefault(stage_id, {})

@@ -72,6 +72,8 @@ class MetricsScreen(Screen):
         self.scopes: list[Scope] = [TEAM]
         self.scope = TEAM
         self._generation = 0
+        self._computing = False
+        self._again = False  # data changed during a computation
         self.report: Report | None = None
 
     def compose(self) -> ComposeResult:
@@ -97,10 +99,21 @@ class MetricsScreen(Screen):
 
     # --- loading -----------------------------------------------------------
 
-    def load(self) -> None:
+    def load(self, *, quietly: bool = False) -> None:
         self._generation += 1
-        self._show_title(loading=True)
+        self._computing, self._again = True, False
+        if not quietly:
+            self._show_title(loading=True)
         self._compute(self._generation, self.period, self.scope.rep_id)
+
+    def on_data_changed(self) -> None:
+        """Someone committed: compute again, without a loading sign. While a
+        computation runs, one more follows it (rather than starting over on
+        every commit, which on a busy pipeline would never finish)."""
+        if self._computing:
+            self._again = True
+        else:
+            self.load(quietly=True)
 
     @work(thread=True, exclusive=True, group="metrics", exit_on_error=False)
     def _compute(self, generation: int, period: Period, rep_id: int | None) -> None:
@@ -121,6 +134,9 @@ class MetricsScreen(Screen):
     def on_metrics_screen_loaded(self, message: Loaded) -> None:
         if message.generation != self._generation:
             return  # the period or scope changed meanwhile
+        self._computing = False
+        if self._again:
+            self.load(quietly=True)
         self.scopes = message.scopes
         if message.error is not None:
             self._show_title(error=message.error)

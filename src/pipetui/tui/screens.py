@@ -204,6 +204,11 @@ class BoardScreen(Screen):
     def on_board_screen_choices_loaded(self, message: ChoicesLoaded) -> None:
         self.reasons, self.owners = message.reasons, message.owners
 
+    def on_data_changed(self) -> None:
+        """Someone committed: read the board again; the cursor stays on its deal."""
+        if not self._busy:  # a write of ours reloads the board itself
+            self.reload()
+
     @on(BoardView.WindowNeeded)
     def _window_needed(self, message: BoardView.WindowNeeded) -> None:
         self._load_cards(self._generation, message.stage_id, message.offset, self.filter)

@@ -1,0 +1,44 @@
+"""Live screens: the app looks for other processes' commits a few times a
+second (a cheap check, see :mod:`pipetui.store.changes`) and tells every
+screen, which reloads what it shows and redraws only what differs."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.message import Message
+
+from pipetui.core.connection import watch_changes
+
+POLL_SECONDS = 0.25  # how often to look for other processes' commits
+
+
+class DataChanged(Message):
+    """Someone committed (another process, or one of our workers): every
+    screen reloads what it shows, and draws only what differs."""
+
+
+class LiveApp(App):
+    """An app that tells its screens when the database changed."""
+
+    _watcher = None
+
+    def watch_database(self) -> None:
+        try:
+            self._watcher = watch_changes()
+        except Exception as exc:  # noqa: BLE001 - the app works without it
+            self.notify(f"live updates are off: {exc}", severity="warning", markup=False)
+            return
+        self.set_interval(POLL_SECONDS, self._poll_changes)
+
+    def _poll_changes(self) -> None:
+        try:
+            changed = self._watcher.changed()
+        except Exception:  # noqa: BLE001 - a locked or vanished file: try again next time
+            return
+        if changed:
+            for screen in self.screen_stack:
+                screen.post_message(DataChanged())
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
