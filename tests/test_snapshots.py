@@ -59,3 +59,19 @@ def test_help(snap_compare, demo_app, size):
 @pytest.mark.parametrize("size", [*SIZES, (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_metrics(snap_compare, demo_app, size):
     assert snapshot(snap_compare, demo_app, size, "m")
+
+
+@pytest.mark.parametrize("size", [(40, 12), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_monitor(snap_compare, sqlite_db, size, monkeypatch):
+    import time
+
+    from pipetui.core.dates import quarter_period
+    from pipetui.tui.monitor import MonitorApp
+
+    monkeypatch.setenv("TZ", "UTC")  # the latest changes show local times
+    time.tzset()
+
+    with clock.frozen(NOW):
+        demo.generate(300, seed=1)
+        app = MonitorApp(period=quarter_period(NOW.date()), currency="USD")
+    assert snapshot(snap_compare, app, size)

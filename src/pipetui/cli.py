@@ -404,6 +404,35 @@ def report(period: str, rep_name: str | None, team: bool, as_json: bool) -> None
 CLOSING_SHOWN = 10
 
 
+@cli.command()
+@common_options
+@click.option("--period", "-p", default="this-quarter", show_default=True,
+              help="2026-11, 2026-Q4, this-month, this-quarter, this-week or FROM..TO.")
+@click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep (default: you, when you are a rep).")
+@click.option("--team", is_flag=True, help="The whole team.")
+def monitor(period: str, rep_name: str | None, team: bool) -> None:
+    """A compact live view for a tmux pane: quota, this week, latest changes."""
+    from pipetui.core import lookup
+    from pipetui.core.dates import parse_period
+    from pipetui.core.errors import InvalidInput
+
+    if rep_name and team:
+        raise InvalidInput("give --rep or --team, not both")
+    state = session()
+    state.open()
+    chosen = parse_period(period)
+    if rep_name:
+        rep = lookup.resolve_rep(rep_name)
+    elif team:
+        rep = None
+    else:
+        rep = state.actor()  # you, when your login or `me` names a rep; else the team
+    from pipetui.tui.monitor import run_monitor
+
+    run_monitor(period=chosen, rep=rep, currency=state.settings.currency, rates=state.settings.rates)
+
+
+
 def report_lines(r) -> list[str]:
     """The report as text for a terminal or a mail."""
     from pipetui.core.metrics import percent, previous_change

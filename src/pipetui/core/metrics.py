@@ -652,3 +652,79 @@ def as_json(r: Report) -> dict:
             "conversion": r.weakest.conversion, "entered": r.weakest.entered},
         "left_out": r.left_out,
     }
+
+
+# --- the monitor's figures ----------------------------------------------------
+
+
+@dataclass
+class RecentChange:
+    changed_at: dt.datetime
+    who: str | None
+    deal_id: int
+    title: str
+    from_stage: str | None
+    to_stage: str
+    to_status: str
+    from_status: str | None
+
+
+@dataclass
+class Summary:
+    """What the monitor shows: the cheap part of the report (no funnel, no
+    previous period) and the latest changes."""
+
+    period: Period
+    scope: str
+    rep_id: int | None
+    currency: str
+    quotas: list[QuotaLine]
+    simulation: Simulation
+    closing_this_week: list[ClosingDeal]
+    closing_totals: dict[str, tuple[int, int]]
+    recent: list[RecentChange]
+
+
+def summary(period: Period, *, rep: Rep | None = None, currency: str = "USD",
+            rates: dict[str, Decimal] | None = None, today: dt.date | None = None,
+            closing_limit: int = 5, recent_limit: int = 8) -> Summary:
+    today = today or clock.today()
+    money = Converter(currency, dict(rates or {}))
+    rep_id = rep.id if rep is not None else None
+    lines = quotas(period, rep_id, money)
+    week = week_period(today)
+    return Summary(
+        period=period,
+        scope=rep.name if rep is not None else "team",
+        rep_id=rep_id,
+        currency=currency,
+        quotas=lines,
+        simulation=simulate(period, rep_id, money, won=lines[0].won, quota=lines[0].quota),
+        closing_this_week=closing(week, rep_id, limit=closing_limit),
+        closing_totals=closing_totals(week, rep_id),
+        recent=recent_changes(rep_id, limit=recent_limit),
+    )
+
+
+def recent_changes(rep_id: int | None = None, *, limit: int = 8) -> list[RecentChange]:
+    """The latest stage and status changes (who moved what), newest first;
+    for a rep, those of their deals."""
+    from pipetui.store import StageChange
+
+    to_stage = Stage.alias("to_stage")
+    from_stage = Stage.alias("from_stage")
+    actor = Rep.alias("actor")
+    query = (
+        StageChange.select(StageChange.changed_at, actor.name, Deal.id, Deal.title, from_stage.name,
+                           to_stage.name, StageChange.to_status, StageChange.from_status)
+        .join(Deal, on=(Deal.id == StageChange.deal))
+        .switch(StageChange).join(to_stage, on=(to_stage.id == StageChange.to_stage))
+        .switch(StageChange).join(from_stage, JOIN.LEFT_OUTER, on=(from_stage.id == StageChange.from_stage))
+        .switch(StageChange).join(actor, JOIN.LEFT_OUTER, on=(actor.id == StageChange.changed_by))
+        .where(LIVE)
+        .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
+        .limit(limit)
+    )
+    if rep_id is not None:
+        query = query.where(Deal.owner == rep_id)
+    return [RecentChange(*row) for row in query.tuples()]

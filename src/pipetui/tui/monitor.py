@@ -1,0 +1,191 @@
+"""``pipetui monitor``: a compact live view for a tmux pane, down to 40x12.
+
+Quota bars (won, forecast, the quota marked), the chance to reach quota,
+the deals expected to close this week and the latest changes. It computes
+again only when the database changed (see :mod:`pipetui.tui.live`), and each
+part is redrawn only when its text changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Static
+
+from pipetui.core import metrics
+from pipetui.core.connection import on_own_connection
+from pipetui.core.dates import Period
+from pipetui.core.errors import user_message
+from pipetui.core.metrics import QuotaLine, Summary, percent
+from pipetui.core.money import format_compact
+from pipetui.tui.app import _freeze_startup_objects, styles_path
+from pipetui.tui.board import fit, printable
+from pipetui.tui.live import LiveApp
+
+WON_GLYPH, FORECAST_GLYPH, QUOTA_GLYPH = "█", "▒", "│"
+
+
+def quota_bar(line: QuotaLine, width: int) -> Text:
+    """Won (█), the rest of the forecast (▒) and the quota (│) on one scale,
+    so the bar reads without colour too."""
+    width = max(width, 1)
+    scale = max(line.forecast, line.quota or 0, 1)
+    won = round(line.won / scale * width)
+    forecast = max(round(line.forecast / scale * width), won)
+    cells = [WON_GLYPH] * won + [FORECAST_GLYPH] * (forecast - won) + [" "] * (width - forecast)
+    styles = ["green"] * won + ["yellow"] * (forecast - won) + [""] * (width - forecast)
+    if line.quota:
+        mark = min(round(line.quota / scale * width), width) - 1
+        cells[max(mark, 0)], styles[max(mark, 0)] = QUOTA_GLYPH, "bold red"
+    bar = Text()
+    for cell, style in zip(cells, styles):
+        bar.append(cell, style)
+    return bar
+
+
+class MonitorApp(LiveApp):
+    """The monitor: no keys but ``q``; it follows the database by itself."""
+
+    CSS_PATH = str(styles_path() / "app.tcss")
+    TITLE = "pipetui monitor"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("q", "quit", "Quit", id="monitor.quit")]
+
+    class Computed(Message):
+        def __init__(self, found: Summary | None, error: str | None = None) -> None:
+            super().__init__()
+            self.found = found
+            self.error = error
+
+    def __init__(self, *, period: Period, rep=None, currency: str = "USD", rates=None) -> None:
+        super().__init__()
+        _freeze_startup_objects()
+        self.period = period
+        self.rep = rep
+        self.currency = currency
+        self.rates = rates or {}
+        self.found: Summary | None = None
+        self._computing = False
+        self._again = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="mon-title")
+        yield Static(id="mon-quota")
+        yield Static(id="mon-closing")
+        yield Static(id="mon-recent")
+
+    def on_mount(self) -> None:
+        self._compute()
+        self.watch_database()
+
+    def on_data_changed(self) -> None:
+        if self._computing:
+            self._again = True
+        else:
+            self._compute()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _compute(self) -> None:
+        self._computing, self._again = True, False
+        self._worker()
+
+    @work(thread=True, exclusive=True, group="monitor", exit_on_error=False)
+    def _worker(self) -> None:
+        try:
+            found = on_own_connection(lambda: metrics.summary(
+                self.period, rep=self.rep, currency=self.currency, rates=self.rates))
+        except Exception as exc:  # noqa: BLE001 - shown in the title line
+            self.post_message(self.Computed(None, user_message(exc) or f"could not compute: {exc}"))
+            return
+        self.post_message(self.Computed(found))
+
+    def on_monitor_app_computed(self, message: Computed) -> None:
+        self._computing = False
+        if message.error is not None:
+            self._set("#mon-title", Text(printable(message.error), style="bold red"))
+        else:
+            self.found = message.found
+            self._draw()
+        if self._again:
+            self._compute()
+
+    # --- drawing -----------------------------------------------------------
+
+    def _set(self, selector: str, text: Text) -> None:
+        """Update a part only when its text changed: nothing else is redrawn."""
+        widget = self.query_one(selector, Static)
+        if getattr(widget, "_shown", None) != text.markup:
+            widget._shown = text.markup
+            widget.update(text)
+
+    def _draw(self) -> None:
+        found = self.found
+        if found is None:
+            return
+        width, height = self.size.width, self.size.height
+        target = found.quotas[0]
+        title = Text(fit(f"{'Team' if found.rep_id is None else found.scope} {found.period.label}",
+                         max(width - 14, 8)), style="bold")
+        chance = found.simulation.chance
+        title.append(f" {percent(chance):>4} chance" if chance is not None else "  no quota")
+        self._set("#mon-title", title)
+
+        money = self.currency
+        reps = found.quotas[1:] if found.rep_id is None else []
+        # Rows, top to bottom: title, the scope's bar and figures, reps' bars,
+        # this week's deals, the latest changes; a short pane drops from the end.
+        rep_rows = min(len(reps), max(0, (height - 7) // 3))
+        left = height - 1 - 2 - rep_rows
+        closing_rows = min(len(found.closing_this_week), max(0, (left - 2) // 2))
+        recent_rows = max(0, left - 2 - closing_rows)
+
+        label_width = 8
+        quota = Text()
+        for index, line in enumerate([target, *reps[:rep_rows]]):
+            name = "Team" if line.rep_id is None else line.name.split()[0]
+            quota.append(fit(printable(name), label_width - 1) + " ", style="bold" if index == 0 else "")
+            quota.append_text(quota_bar(line, width - label_width))
+            if index == 0:
+                figures = (f"won {format_compact(line.won, money)} · fc {format_compact(line.forecast, money)}"
+                           f" · quota {format_compact(line.quota, money) if line.quota else '-'}")
+                quota.append("\n" + fit(figures, width), style="dim")
+            if index < rep_rows:
+                quota.append("\n")
+        self._set("#mon-quota", quota)
+
+        count = sum(n for n, _ in found.closing_totals.values())
+        amounts = " + ".join(format_compact(v, c) for c, (_, v) in sorted(found.closing_totals.items()))
+        closing = Text(fit(f"This week: {count} to close" + (f", {amounts}" if count else ""), width),
+                       style="bold")
+        for deal in found.closing_this_week[:closing_rows]:
+            value = format_compact(deal.value, deal.currency)
+            closing.append("\n" + fit(f"{deal.expected_close:%a} {value:>7} {printable(deal.title)}", width))
+        self._set("#mon-closing", closing)
+
+        recent = Text("Latest" if recent_rows else "", style="bold")
+        for change in found.recent[:recent_rows]:
+            if change.to_status != "open":
+                what = change.to_status
+            elif change.from_status not in (None, "open"):
+                what = f"reopened in {change.to_stage}"
+            elif change.from_stage is None:
+                what = f"new in {change.to_stage}"
+            else:
+                what = f"to {change.to_stage}"
+            who = change.who.split()[0] if change.who else "-"
+            at = change.changed_at.replace(tzinfo=dt.timezone.utc).astimezone()  # stored in UTC
+            recent.append("\n" + fit(printable(f"{at:%H:%M} {who} {what}: {change.title}"),
+                                      width))
+        self._set("#mon-recent", recent)
+
+
+def run_monitor(*, period: Period, rep, currency: str, rates) -> None:
+    MonitorApp(period=period, rep=rep, currency=currency, rates=rates).run()
+
