@@ -168,9 +168,9 @@ def edit_deal(
     ):
         if given is not _UNSET:
             changes[name] = given
-    now = clock.now()
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
+        now = clock.now()  # after the read: later than the change it builds on
         if not changes:
             return deal
         return _save(deal, changes, now)
@@ -179,9 +179,9 @@ def edit_deal(
 def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None,
               actor: Rep | None = None) -> Deal:
     """Move an open deal to another stage of its pipeline."""
-    now = clock.now()
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
+        now = clock.now()  # after the read: later than the change it builds on
         _check_stage(stage, deal.pipeline_id)
         if deal.status != OPEN:
             raise InvalidInput(f"deal #{deal.id} is {deal.status}; reopen it before moving it")
@@ -207,9 +207,9 @@ def step_deal(deal_id: int, steps: int, *, expected_version: int | None = None,
 
 def win_deal(deal_id: int, *, expected_version: int | None = None, actor: Rep | None = None) -> Deal:
     """Mark an open deal won; it stays in its last stage for the history."""
-    now = clock.now()
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
+        now = clock.now()  # after the read: later than the change it builds on
         if deal.status != OPEN:
             raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
         deal = _save(deal, {"status": WON, "closed_at": now, "lost_reason": None,
@@ -223,10 +223,10 @@ def lose_deal(deal_id: int, reason: str, *, expected_version: int | None = None,
     """Mark an open deal lost. ``reason`` is required: a listed reason
     (matched case-insensitively, unique prefix allowed) or free text."""
     reason = clean_line(reason or "", "lost reason", max_length=500)
-    now = clock.now()
     with db.atomic():
         reason = _canonical_lost_reason(reason)
         deal = _locked_deal(deal_id, expected_version)
+        now = clock.now()  # after the read: later than the change it builds on
         if deal.status != OPEN:
             raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
         deal = _save(deal, {"status": LOST, "closed_at": now, "lost_reason": reason,
@@ -256,9 +256,9 @@ def _canonical_lost_reason(reason: str) -> str:
 def reopen_deal(deal_id: int, stage: Stage | None = None, *, expected_version: int | None = None,
                 actor: Rep | None = None) -> Deal:
     """Reopen a won or lost deal, in its last stage unless ``stage`` is given."""
-    now = clock.now()
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
+        now = clock.now()  # after the read: later than the change it builds on
         if deal.status == OPEN:
             raise InvalidInput(f"deal #{deal.id} is already open")
         if stage is not None:
@@ -276,9 +276,9 @@ def reopen_deal(deal_id: int, stage: Stage | None = None, *, expected_version: i
 
 def delete_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
     """Soft delete: the deal leaves every list and figure but keeps its rows."""
-    now = clock.now()
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
+        now = clock.now()  # after the read: later than the change it builds on
         return _save(deal, {"deleted_at": now}, now)
 
 
