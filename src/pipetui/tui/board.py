@@ -158,6 +158,8 @@ class BoardView(Widget, can_focus=True):
                 elif old_headers.get(column.stage_id) != column:
                     self.refresh(self._column_region(index).intersection(
                         Region(0, 0, self.size.width, HEADER_LINES)))
+            if reloaded_all and before == self.cursor:
+                return  # read again and nothing moved: not a byte to send
             if before.column < len(columns):
                 self.refresh(self._card_region(before.column, before.row))
                 self.refresh(self._header_region(before.column))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textual.app import App
 from textual.message import Message
+from textual.screen import Screen
 
 from pipetui.core.connection import watch_changes
 
@@ -15,6 +16,18 @@ POLL_SECONDS = 0.25  # how often to look for other processes' commits
 class DataChanged(Message):
     """Someone committed (another process, or one of our workers): every
     screen reloads what it shows, and draws only what differs."""
+
+
+class LiveScreen(Screen):
+    """A screen that reloads on :class:`DataChanged`, also when it comes back
+    to the front after changes made while it was behind another."""
+
+    behind_on_data = False
+
+    def on_screen_resume(self) -> None:
+        if self.behind_on_data:
+            self.behind_on_data = False
+            self.post_message(DataChanged())
 
 
 class LiveApp(App):
@@ -36,8 +49,13 @@ class LiveApp(App):
         except Exception:  # noqa: BLE001 - a locked or vanished file: try again next time
             return
         if changed:
-            for screen in self.screen_stack:
-                screen.post_message(DataChanged())
+            # Only the screen in front is told now: a message to a screen
+            # behind it makes Textual lay out the whole terminal again. The
+            # others catch up when they come back to the front.
+            self.screen.post_message(DataChanged())
+            for screen in self.screen_stack[:-1]:
+                if isinstance(screen, LiveScreen):
+                    screen.behind_on_data = True
 
     def on_unmount(self) -> None:
         if self._watcher is not None:

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
@@ -28,6 +27,7 @@ from pipetui.core.metrics import Report, percent, previous_change
 from pipetui.core.money import format_compact, minor_digits
 from pipetui.tui.board import printable
 from pipetui.tui.keybar import KeyBar
+from pipetui.tui.live import LiveScreen
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ TEAM = Scope("Team", None)
 BAR_COLORS = {"green": "won", "orange": "forecast", "gray": "to quota"}
 
 
-class MetricsScreen(Screen):
+class MetricsScreen(LiveScreen):
     """Health, funnel, quotas and forecast for a period and a scope."""
 
     BINDINGS = [

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -28,6 +28,7 @@ from pipetui.core.errors import user_message
 from pipetui.core.undo import Change, UndoLog
 from pipetui.tui.board import WINDOW, BoardView, printable
 from pipetui.tui.keybar import KeyBar
+from pipetui.tui.live import LiveScreen
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Owner:
     rep_id: int | None
 
 
-class BoardScreen(Screen):
+class BoardScreen(LiveScreen):
     """The pipeline as a kanban board."""
 
     BINDINGS = [
@@ -115,6 +116,7 @@ class BoardScreen(Screen):
         self._busy = False
         self._typing_filter = False
         self._message: tuple[str, bool] = ("", False)
+        self._status_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield BoardView(id="board")
@@ -501,7 +503,9 @@ class BoardScreen(Screen):
             if parts:
                 line.append("   ")
             line.append(printable(text), style="bold red" if error else "")
-        self.query_one("#status", Static).update(line, layout=False)  # always one line
+        if line != self._status_shown:  # a reload that changed nothing sends nothing
+            self._status_shown = line
+            self.query_one("#status", Static).update(line, layout=False)  # always one line
 
 
 class LoseDialog(ModalScreen[str | None]):
