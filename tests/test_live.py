@@ -87,3 +87,52 @@ async def test_the_board_follows_another_process_and_keeps_the_cursor(db, backen
         cli(backend_url, "move", "Small", "Contacted")
         await wait_until(pilot, lambda: board.columns[1].count == 1)
         assert board.columns[0].count == 2
+
+
+async def test_a_change_that_changes_nothing_on_screen_sends_nothing(db):
+    from textual._compositor import CompositorUpdate
+
+    from pipetui.tui.app import PipetuiApp
+    from pipetui.tui.board import BoardView
+    from pipetui.tui.live import DataChanged
+
+    deals.create_deal("Steady", Money(1_000_00, "USD"))
+    app = PipetuiApp(db=db, location="test")
+    frames = []
+    display = app._display
+
+    def counting(screen, renderable):
+        if isinstance(renderable, CompositorUpdate):
+            frames.append(renderable)
+        display(screen, renderable)
+
+    app._display = counting
+    async with app.run_test(size=(100, 30)) as pilot:
+        board = app.screen.query_one(BoardView)
+        await wait_until(pilot, lambda: board.current_card is not None)
+        await pilot.pause(0.3)
+        before = len(frames)
+        app.screen.post_message(DataChanged())
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        assert len(frames) == before
+
+
+async def test_a_board_behind_a_dialog_catches_up_when_it_returns(db, backend_url):
+    from pipetui.tui.app import PipetuiApp
+    from pipetui.tui.board import BoardView
+    from pipetui.tui.screens import BoardScreen, HelpScreen
+
+    deals.create_deal("First", Money(1_000_00, "USD"))
+    app = PipetuiApp(db=db, location="test")
+    async with app.run_test(size=(100, 30)) as pilot:
+        board = app.screen.query_one(BoardView)
+        await wait_until(pilot, lambda: board.current_card is not None)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        cli(backend_url, "add", "While you read the help", "--value", "10")
+        await pilot.pause(0.8)  # noticed while the help is in front
+        assert board.columns[0].count == 1
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen))
+        await wait_until(pilot, lambda: board.columns[0].count == 2)
