@@ -7,12 +7,14 @@ import tempfile
 from pathlib import Path
 
 from pipetui.store import open_database
-from pipetui.tui.app import PipetuiApp, styles_path
+from pipetui.tui.app import PipetuiApp
 from pipetui.tui.board import BoardView
+from pipetui.tui.styles import styles_path
 
 styles = styles_path()
 assert "site-packages" in str(styles), f"styles were not taken from the wheel: {styles}"
-assert (styles / "app.tcss").is_file(), f"no app.tcss in {styles}"
+for name in ("app.tcss", "dialogs.tcss", "editor.tcss", "metrics.tcss"):
+    assert (styles / name).is_file(), f"no {name} in {styles}"
 
 
 async def main() -> None:
@@ -29,6 +31,13 @@ async def main() -> None:
             board = app.screen.query_one(BoardView)
             assert board.current_card is not None, "the board shows no card"
             assert board.styles.background is not None
+            # The editor and the metrics screen read their own sheets when opened.
+            for keys, screen_name in ((["enter"], "DealEditor"), (["escape", "m"], "MetricsScreen")):
+                await pilot.press(*keys)
+                for _ in range(6):
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+                assert type(app.screen).__name__ == screen_name, app.screen
     print(f"wheel smoke test: ok (styles from {styles})")
 
 

@@ -16,15 +16,8 @@ from textual.binding import Binding
 from pipetui.config import load_state, save_state
 from pipetui.tui.commands import GoToDeal
 from pipetui.tui.live import LiveApp
+from pipetui.tui.styles import sheet
 from pipetui.tui.screens import BoardScreen
-
-
-def styles_path() -> Path:
-    """``styles/`` ships inside the package; a source checkout keeps it at the top."""
-    packaged = Path(__file__).resolve().parent.parent / "styles"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "styles"
 
 
 _frozen = False
@@ -44,7 +37,7 @@ def _freeze_startup_objects() -> None:
 class PipetuiApp(LiveApp):
     """A keyboard-driven sales pipeline."""
 
-    CSS_PATH = str(styles_path() / "app.tcss")
+    CSS_PATH = sheet("app.tcss")
     TITLE = "pipetui"
     COMMANDS = App.COMMANDS | {GoToDeal}
 

@@ -25,6 +25,7 @@ from pipetui.core.errors import ConflictError, InvalidInput, user_message
 from pipetui.core.money import format_money, parse_money
 from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability
 from pipetui.tui.board import printable
+from pipetui.tui.styles import sheet
 
 # Field id -> label, and the check run on every keystroke (None: no check).
 FIELDS: list[tuple[str, str]] = [
@@ -133,6 +134,8 @@ def _notes(deal_id: int) -> Text:
 
 class DealEditor(ModalScreen[tuple[int, int, int] | None]):
     """Edit a deal (or make a new one); returns (deal id, stage id, version) when saved."""
+
+    CSS_PATH = sheet("editor.tcss")  # read when first opened, not at start-up
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="editor.save"),

@@ -28,6 +28,7 @@ from pipetui.core.money import format_compact, minor_digits
 from pipetui.tui.board import printable
 from pipetui.tui.keybar import KeyBar
 from pipetui.tui.live import LiveScreen
+from pipetui.tui.styles import sheet
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ BAR_COLORS = {"green": "won", "orange": "forecast", "gray": "to quota"}
 
 class MetricsScreen(LiveScreen):
     """Health, funnel, quotas and forecast for a period and a scope."""
+
+    CSS_PATH = sheet("metrics.tcss")
 
     BINDINGS = [
         Binding("b,escape", "back", "Board", tooltip="Back to the board", id="metrics.back"),

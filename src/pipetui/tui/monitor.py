@@ -23,9 +23,10 @@ from pipetui.core.dates import Period
 from pipetui.core.errors import user_message
 from pipetui.core.metrics import QuotaLine, Summary, percent
 from pipetui.core.money import format_compact
-from pipetui.tui.app import _freeze_startup_objects, styles_path
+from pipetui.tui.app import _freeze_startup_objects
 from pipetui.tui.board import fit, printable
 from pipetui.tui.live import LiveApp
+from pipetui.tui.styles import sheet
 
 WON_GLYPH, FORECAST_GLYPH, QUOTA_GLYPH = "█", "▒", "│"
 
@@ -51,7 +52,7 @@ def quota_bar(line: QuotaLine, width: int) -> Text:
 class MonitorApp(LiveApp):
     """The monitor: no keys but ``q``; it follows the database by itself."""
 
-    CSS_PATH = str(styles_path() / "app.tcss")
+    CSS_PATH = sheet("app.tcss")
     TITLE = "pipetui monitor"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("q", "quit", "Quit", id="monitor.quit")]

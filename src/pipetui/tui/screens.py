@@ -29,6 +29,7 @@ from pipetui.core.undo import Change, UndoLog
 from pipetui.tui.board import WINDOW, BoardView, printable
 from pipetui.tui.keybar import KeyBar
 from pipetui.tui.live import LiveScreen
+from pipetui.tui.styles import sheet
 
 
 @dataclass(frozen=True)
@@ -511,6 +512,8 @@ class BoardScreen(LiveScreen):
 class LoseDialog(ModalScreen[str | None]):
     """Pick why a deal was lost, or type a reason."""
 
+    CSS_PATH = sheet("dialogs.tcss")  # read when first shown, not at start-up
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="lose.cancel")]
 
     def __init__(self, title: str, reasons: list[str]) -> None:
@@ -541,6 +544,8 @@ class LoseDialog(ModalScreen[str | None]):
 class OwnerDialog(ModalScreen[Owner | None]):
     """Show everybody's deals, mine, or one rep's."""
 
+    CSS_PATH = sheet("dialogs.tcss")  # read when first shown, not at start-up
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="owner.cancel")]
 
     def __init__(self, choices: list[Owner]) -> None:
@@ -563,6 +568,8 @@ class OwnerDialog(ModalScreen[Owner | None]):
 
 class HelpScreen(ModalScreen[None]):
     """Every key of the board, from the bindings themselves."""
+
+    CSS_PATH = sheet("dialogs.tcss")  # read when first shown, not at start-up
 
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "Close", id="help.close"),
