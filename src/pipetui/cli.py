@@ -111,6 +111,12 @@ class FriendlyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (``pipetui deals | head``): stop quietly,
+            # and keep Python from complaining when it flushes at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(141)
         except Exception as exc:
             if os.environ.get("PIPETUI_DEBUG"):
                 raise
@@ -399,6 +405,39 @@ def report(period: str, rep_name: str | None, team: bool, as_json: bool) -> None
         return
     for line in report_lines(result):
         click.echo(line)
+
+
+@cli.command()
+@common_options
+@click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep's (default: yours, when you are a rep).")
+@click.option("--all", "everyone", is_flag=True, help="Everyone's.")
+@click.option("--json", "as_json", is_flag=True, help="One object per activity.")
+def today(rep_name: str | None, everyone: bool, as_json: bool) -> None:
+    """Today's and overdue activities, oldest first."""
+    from pipetui.core import clock, lookup, triage
+    from pipetui.core.errors import InvalidInput
+
+    if rep_name and everyone:
+        raise InvalidInput("give --rep or --all, not both")
+    state = session()
+    state.open()
+    rep = lookup.resolve_rep(rep_name) if rep_name else (None if everyone else state.actor())
+    items = triage.agenda(rep.id if rep is not None else None)
+    if as_json:
+        click.echo(json.dumps([
+            {"id": a.activity_id, "kind": a.kind, "subject": a.subject, "due_date": a.due_date.isoformat(),
+             "due_time": a.due_time.strftime("%H:%M") if a.due_time else None, "overdue_days": a.overdue_days,
+             "deal_id": a.deal_id, "deal": a.deal_title, "owner": a.owner}
+            for a in items], indent=2, ensure_ascii=False))
+        return
+    if not items:
+        click.echo(f"Nothing due today ({clock.today()}).")
+        return
+    for a in items:
+        when = "today" if a.overdue_days == 0 else f"{a.overdue_days}d late"
+        at = a.due_time.strftime("%H:%M") if a.due_time else "     "
+        deal = f"#{a.deal_id} {a.deal_title}" if a.deal_id else "-"
+        click.echo(f"{when:>9} {at} {a.kind:<7} {a.subject[:40]:<40} {a.owner or '-':<16} {deal}")
 
 
 CLOSING_SHOWN = 10

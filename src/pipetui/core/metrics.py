@@ -346,21 +346,7 @@ def funnel(period: Period, rep_id: int | None) -> list[FunnelStage]:
     """
     entered = {row[0]: row[1:] for row in db.execute_sql(entries_sql, (start, end, *scope))}
 
-    stays_sql = f"""
-        SELECT s.to_stage_id, AVG({_days('s.left_at', 's.changed_at')})
-        FROM (
-            SELECT sc.deal_id, sc.to_stage_id, sc.to_status, sc.changed_at,
-                   LEAD(sc.changed_at) OVER (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id) AS left_at
-            FROM stage_change sc
-            WHERE sc.deal_id IN (SELECT deal_id FROM stage_change
-                                 WHERE changed_at >= {p} AND changed_at < {p})
-        ) s
-        JOIN deal d ON d.id = s.deal_id
-        WHERE s.to_status = '{OPEN}' AND s.left_at >= {p} AND s.left_at < {p}
-          AND d.deleted_at IS NULL{owner}
-        GROUP BY s.to_stage_id
-    """
-    stays = dict(db.execute_sql(stays_sql, (start, end, start, end, *scope)))
+    stays = average_stays(period, rep_id)
 
     now = clock.now()
     result = []
@@ -377,6 +363,31 @@ def funnel(period: Period, rep_id: int | None) -> list[FunnelStage]:
         result.append(FunnelStage(stage.id, stage.name, int(counts[0]), int(counts[1] or 0),
                                   int(counts[2] or 0), float(days) if days is not None else None, rotting))
     return result
+
+
+def average_stays(period: Period, rep_id: int | None = None) -> dict[int, float]:
+    """Per stage, the average days a deal stayed in it, over the stays that
+    ended in the period (a stay ends with a move, a win or a loss)."""
+    start, end = _bounds(period)
+    p = db.param
+    owner = f" AND d.owner_id = {p}" if rep_id is not None else ""
+    scope = (rep_id,) if rep_id is not None else ()
+    sql = f"""
+        SELECT s.to_stage_id, AVG({_days('s.left_at', 's.changed_at')})
+        FROM (
+            SELECT sc.deal_id, sc.to_stage_id, sc.to_status, sc.changed_at,
+                   LEAD(sc.changed_at) OVER (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id) AS left_at
+            FROM stage_change sc
+            WHERE sc.deal_id IN (SELECT deal_id FROM stage_change
+                                 WHERE changed_at >= {p} AND changed_at < {p})
+        ) s
+        JOIN deal d ON d.id = s.deal_id
+        WHERE s.to_status = '{OPEN}' AND s.left_at >= {p} AND s.left_at < {p}
+          AND d.deleted_at IS NULL{owner}
+        GROUP BY s.to_stage_id
+    """
+    return {stage: float(days) for stage, days in db.execute_sql(sql, (start, end, start, end, *scope))
+            if days is not None}
 
 
 def _stages() -> list[Stage]:
