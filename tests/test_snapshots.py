@@ -75,3 +75,8 @@ def test_monitor(snap_compare, sqlite_db, size, monkeypatch):
         demo.generate(300, seed=1)
         app = MonitorApp(period=quarter_period(NOW.date()), currency="USD")
     assert snapshot(snap_compare, app, size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_triage(snap_compare, demo_app, size):
+    assert snapshot(snap_compare, demo_app, size, "t")

@@ -159,7 +159,7 @@ def cli(ctx: click.Context, demo: bool) -> None:
         run_app(state)
 
 
-def run_app(state: Session) -> None:
+def run_app(state: Session, start: str = "board") -> None:
     from pipetui.core import demo as demo_data
 
     db = state.open()
@@ -169,7 +169,14 @@ def run_app(state: Session) -> None:
     from pipetui.tui.app import PipetuiApp
 
     PipetuiApp(db=db, location=state.location.display(), actor=state.actor(),
-               settings=state.settings, state_file=state_path()).run()
+               settings=state.settings, state_file=state_path(), start=start).run()
+
+
+@cli.command()
+@common_options
+def triage() -> None:
+    """Open the app on the triage queue: the deals that need attention now."""
+    run_app(session(), start="triage")
 
 
 # --- demo ------------------------------------------------------------------

@@ -120,3 +120,21 @@ def schedule_on_deal(deal_id: int, line: str, *, owner: Rep | None = None) -> Ac
     kind, subject, due_date, due_time = parse_activity_line(line)
     return add_activity(kind, subject, deal=get_deal(deal_id), due_date=due_date,
                         due_time=due_time, owner=owner)
+
+
+def snooze_activity(activity_id: int, days: int) -> Activity:
+    """Put an open activity off by ``days``, counted from today when it is
+    overdue (snoozing a week-old call by a day means tomorrow)."""
+    if days <= 0:
+        raise InvalidInput("snooze by at least one day")
+    with db.atomic():
+        activity = Activity.get_or_none(Activity.id == activity_id)
+        if activity is None:
+            raise InvalidInput(f"no activity #{activity_id}")
+        if activity.done:
+            raise InvalidInput(f"activity #{activity_id} is already done")
+        today = clock.today()
+        base = max(activity.due_date or today, today)
+        activity.due_date = base + dt.timedelta(days=days)
+        activity.save()
+    return activity

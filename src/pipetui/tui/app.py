@@ -46,7 +46,7 @@ class PipetuiApp(LiveApp):
     ]
 
     def __init__(self, *, db: Database, location: str, actor=None, settings=None,
-                 state_file: Path | None = None) -> None:
+                 state_file: Path | None = None, start: str = "board") -> None:
         super().__init__()
         _freeze_startup_objects()
         self.db = db
@@ -55,6 +55,7 @@ class PipetuiApp(LiveApp):
         self.settings = settings
         self.state_file = state_file  # where the theme is remembered; None: nowhere
         self.sub_title = location
+        self.start = start  # "board", or "triage" for `pipetui triage`
 
     def on_mount(self) -> None:
         if self.state_file is not None:
@@ -66,7 +67,12 @@ class PipetuiApp(LiveApp):
         if keymap:
             self.set_keymap(keymap)
         currency = self.settings.currency if self.settings is not None else "USD"
-        self.push_screen(BoardScreen(actor=self.actor, keymap=keymap, currency=currency))
+        if self.start == "triage":
+            from pipetui.tui.triage import TriageScreen
+
+            self.push_screen(TriageScreen(actor=self.actor, currency=currency, as_root=True))
+        else:
+            self.push_screen(BoardScreen(actor=self.actor, keymap=keymap, currency=currency))
         self.watch_database()
 
     def _remember_theme(self, theme) -> None:

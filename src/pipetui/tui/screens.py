@@ -54,6 +54,7 @@ class BoardScreen(LiveScreen):
         Binding("ctrl+r", "redo", "Redo", tooltip="Redo what was undone", id="board.redo", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter by title, organization or owner", id="board.filter"),
         Binding("o", "owner", "Owner", show=False, tooltip="Show all deals, mine or one rep's", id="board.owner"),
+        Binding("t", "triage", "Triage", tooltip="The deals that need attention now", id="board.triage"),
         Binding("m", "metrics", "Metrics", tooltip="Quota, forecast, funnel and health", id="board.metrics"),
         Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="board.help"),
         Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter", id="board.clear_filter", show=False),
@@ -478,6 +479,11 @@ class BoardScreen(LiveScreen):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
+
+    def action_triage(self) -> None:
+        from pipetui.tui.triage import TriageScreen
+
+        self.app.push_screen(TriageScreen(actor=self.actor, currency=self._currency, reasons=self.reasons))
 
     def action_metrics(self) -> None:
         from pipetui.tui.metrics import MetricsScreen  # plotext costs time at start-up

@@ -1,0 +1,435 @@
+"""The triage screen: today's activities at the top, then the queue of open
+deals that need attention, each saying why; one key per action on the
+selected deal, and the queue moves on.
+
+The queue and its reasons come from :mod:`pipetui.core.triage`; every
+action is a core call in a thread worker, after which the queue is read
+again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from pipetui.core import activities, deals, triage
+from pipetui.core.connection import on_own_connection
+from pipetui.core.dates import parse_date
+from pipetui.core.errors import user_message
+from pipetui.core.money import format_compact
+from pipetui.core.undo import Change, UndoLog
+from pipetui.tui.board import fit, printable
+from pipetui.tui.keybar import KeyBar
+from pipetui.tui.live import LiveScreen
+from pipetui.tui.styles import sheet
+
+AGENDA_SHOWN = 4
+SNOOZES = [("+1 day", 1), ("+3 days", 3), ("+1 week", 7)]
+
+
+class TriageScreen(LiveScreen):
+    """Clear the day's queue from the keyboard."""
+
+    CSS_PATH = sheet("triage.tcss")
+
+    BINDINGS = [
+        Binding("j,down", "cursor(1)", "Down", show=False, id="triage.down"),
+        Binding("k,up", "cursor(-1)", "Up", show=False, id="triage.up"),
+        Binding("d", "done", "Done", tooltip="Mark the due activity done", id="triage.done"),
+        Binding("s", "snooze", "Snooze", tooltip="Put the due activity off", id="triage.snooze"),
+        Binding("a", "schedule", "Next step", tooltip="Schedule the next activity in one line",
+                id="triage.schedule"),
+        Binding("L", "move(1)", "Next stage", show=False, tooltip="Move the deal to the next stage",
+                id="triage.move_on"),
+        Binding("H", "move(-1)", "Back", show=False, tooltip="Move the deal back a stage",
+                id="triage.move_back"),
+        Binding("w", "win", "Win", tooltip="Mark the deal won", id="triage.win"),
+        Binding("x", "lose", "Lose", tooltip="Mark the deal lost, with a reason", id="triage.lose"),
+        Binding("c", "close_date", "Close date", tooltip="Change the expected close date",
+                id="triage.close_date"),
+        Binding("enter", "edit", "Edit", show=False, tooltip="Open the deal editor", id="triage.edit"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last stage or status change", id="triage.undo"),
+        Binding("b,escape", "back", "Board", tooltip="Back to the board", id="triage.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, queue: list[triage.TriageItem], agenda: list[triage.AgendaItem],
+                     error: str | None = None) -> None:
+            super().__init__()
+            self.queue = queue
+            self.agenda = agenda
+            self.error = error
+
+    class Done(Message):
+        def __init__(self, text: str, error: bool = False, change: Change | None = None) -> None:
+            super().__init__()
+            self.text = text
+            self.error = error
+            self.change = change
+
+    def __init__(self, *, actor=None, currency: str = "USD", reasons: list[str] | None = None,
+                 as_root: bool = False) -> None:
+        super().__init__()
+        self.actor = actor
+        self.currency = currency
+        self.lost_reasons = reasons or []
+        self.as_root = as_root  # opened by `pipetui triage`: b shows the board
+        self.queue: list[triage.TriageItem] = []
+        self.undo_log = UndoLog()
+        self._busy = False
+        self._prompt: Callable[[str], None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="triage-title")
+        yield Static(id="agenda")
+        yield OptionList(id="queue")
+        yield Input(id="triage-input")
+        yield Static(id="triage-status")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#triage-input", Input).display = False
+        self.query_one("#queue", OptionList).focus()
+        self.reload()
+        if not self.lost_reasons:
+            self._load_reasons()
+
+    # --- reading -----------------------------------------------------------
+
+    def reload(self) -> None:
+        self._read(self.actor.id if self.actor is not None else None)
+
+    @work(thread=True, exclusive=True, group="triage-read", exit_on_error=False)
+    def _read(self, rep_id: int | None) -> None:
+        try:
+            found, agenda = on_own_connection(lambda: (triage.queue(rep_id), triage.agenda(rep_id)))
+        except Exception as exc:  # noqa: BLE001 - shown in the status line
+            self.post_message(self.Loaded([], [], user_message(exc) or f"could not load: {exc}"))
+            return
+        self.post_message(self.Loaded(found, agenda))
+
+    @work(thread=True, group="triage-reasons", exit_on_error=False)
+    def _load_reasons(self) -> None:
+        try:
+            self.lost_reasons = on_own_connection(deals.lost_reasons)
+        except Exception:  # noqa: BLE001 - the dialog then takes typed reasons only
+            pass
+
+    def on_data_changed(self) -> None:
+        if not self._busy:
+            self.reload()
+
+    def on_triage_screen_loaded(self, message: Loaded) -> None:
+        if message.error:
+            self._status(message.error, error=True)
+            return
+        listing = self.query_one("#queue", OptionList)
+        keep = listing.highlighted or 0
+        self.queue = message.queue
+        width = max(listing.scrollable_content_region.width - 3, 20)  # padding and scrollbar
+        listing.set_options([Option(self._row(item, width), id=str(item.deal_id)) for item in self.queue])
+        if self.queue:
+            listing.highlighted = min(keep, len(self.queue) - 1)  # the queue moves on
+        who = self.actor.name if self.actor is not None else "everyone"
+        count = len(self.queue)
+        title = Text.assemble(("Triage · ", "bold"), (printable(who), "bold"),
+                              f" · {count} deal{'s' * (count != 1)} need{'s' * (count == 1)} attention")
+        self.query_one("#triage-title", Static).update(title)
+        self._show_agenda(message.agenda)
+
+    def _show_agenda(self, agenda: list[triage.AgendaItem]) -> None:
+        width = max(self.query_one("#agenda", Static).content_region.width, 20)
+        text = Text("Today: ", style="bold")
+        if not agenda:
+            text.append("nothing due", style="dim")
+        for index, item in enumerate(agenda[:AGENDA_SHOWN]):
+            when = "today" if item.overdue_days == 0 else f"{item.overdue_days}d late"
+            at = f" {item.due_time:%H:%M}" if item.due_time else ""
+            text.append("\n" if index else "")
+            lead = f"{when}{at} "
+            what = f"{item.kind} {item.subject}" + (f" · {item.deal_title}" if item.deal_title else "")
+            room = width - (7 if index == 0 else 0) - len(lead)
+            text.append(lead, style="bold red" if item.overdue_days else "bold")
+            text.append(fit(what, max(room, 1)))
+        if len(agenda) > AGENDA_SHOWN:
+            text.append(f"\n… and {len(agenda) - AGENDA_SHOWN} more (pipetui today)", style="dim")
+        self.query_one("#agenda", Static).update(text)
+
+    @staticmethod
+    def _row(item: triage.TriageItem, width: int) -> Text:
+        """Two lines, each cut to the width: the deal, then why it is here."""
+        title = fit(item.title, min(cell_len(printable(item.title)), max(width // 2, 10)))
+        facts = f"  {format_compact(item.value, item.currency)} · {item.stage} · {item.owner or '-'}"
+        row = Text(title, style="bold")
+        row.append(fit(facts, max(width - cell_len(title), 0)), style="dim")
+        row.append("\n" + fit("  " + " · ".join(item.reasons.values()), width), style="yellow")
+        return row
+
+    @property
+    def current(self) -> triage.TriageItem | None:
+        index = self.query_one("#queue", OptionList).highlighted
+        if index is None or not 0 <= index < len(self.queue):
+            return None
+        return self.queue[index]
+
+    # --- acting ------------------------------------------------------------
+
+    def _act(self, work: Callable[[], tuple[str, Change | None]]) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._run(work)
+
+    @work(thread=True, exit_on_error=False)
+    def _run(self, work: Callable[[], tuple[str, Change | None]]) -> None:
+        try:
+            text, change = on_own_connection(work)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line
+            self.post_message(self.Done(user_message(exc) or f"{type(exc).__name__}: {exc}", error=True))
+            return
+        self.post_message(self.Done(text, change=change))
+
+    def on_triage_screen_done(self, message: Done) -> None:
+        self._busy = False
+        if message.change is not None:
+            self.undo_log.record(message.change)
+        self._status(message.text, error=message.error)
+        self.reload()
+
+    def action_cursor(self, delta: int) -> None:
+        listing = self.query_one("#queue", OptionList)
+        if self.queue:
+            listing.highlighted = max(0, min((listing.highlighted or 0) + delta, len(self.queue) - 1))
+
+    def action_done(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        if item.next_activity is None:
+            self._status("No activity to mark done: schedule one with a", error=True)
+            return
+        activity = item.next_activity
+
+        def work():
+            activities.complete_activity(activity.activity_id)
+            return f"Done: {printable(activity.kind)} {printable(activity.subject)}", None
+
+        self._act(work)
+
+    def action_snooze(self) -> None:
+        item = self.current
+        if item is None or item.next_activity is None:
+            self._status("No activity to snooze", error=True)
+            return
+        activity = item.next_activity
+
+        def chosen(days: int | None) -> None:
+            if days:
+                self._act(lambda: (f"Snoozed to {activities.snooze_activity(activity.activity_id, days).due_date}",
+                                   None))
+
+        self.app.push_screen(SnoozeDialog(), chosen)
+
+    def action_schedule(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        actor = self.actor
+
+        def schedule(line: str) -> None:
+            self._act(lambda: (f"Scheduled {activities.schedule_on_deal(item.deal_id, line, owner=actor).subject}"
+                               f" on {printable(item.title)}", None))
+
+        self._ask("next step, e.g. call tomorrow 10:00 pricing", schedule)
+
+    def action_close_date(self) -> None:
+        item = self.current
+        if item is None:
+            return
+
+        def change(text: str) -> None:
+            def work():
+                day = parse_date(text)
+                deals.edit_deal(item.deal_id, expected_version=item.version, expected_close=day)
+                return f"{printable(item.title)} now expected to close {day}", None
+
+            self._act(work)
+
+        self._ask("expected close, e.g. fri, +1w, 2026-12-15", change)
+
+    def action_move(self, steps: int) -> None:
+        item = self.current
+        if item is None:
+            return
+        actor = self.actor
+
+        def work():
+            before = deals.get_deal(item.deal_id)
+            moved = deals.step_deal(item.deal_id, steps, expected_version=item.version, actor=actor)
+            change = Change(f"move to {moved.stage.name}", item.deal_id, "move", before.stage_id,
+                            moved.stage_id, moved.version)
+            return f"Moved {printable(moved.title)} to {moved.stage.name}", change
+
+        self._act(work)
+
+    def action_win(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        actor = self.actor
+
+        def work():
+            won = deals.win_deal(item.deal_id, expected_version=item.version, actor=actor)
+            return f"Won {printable(won.title)}", Change("win", won.id, "win", won.stage_id, won.stage_id,
+                                                           won.version)
+
+        self._act(work)
+
+    def action_lose(self) -> None:
+        from pipetui.tui.screens import LoseDialog
+
+        item = self.current
+        if item is None:
+            return
+        actor = self.actor
+
+        def chosen(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def work():
+                lost = deals.lose_deal(item.deal_id, reason, expected_version=item.version, actor=actor)
+                return (f"Lost {printable(lost.title)} ({printable(lost.lost_reason)})",
+                        Change("lose", lost.id, "lose", lost.stage_id, lost.stage_id, lost.version,
+                               lost.lost_reason))
+
+            self._act(work)
+
+        self.app.push_screen(LoseDialog(item.title, self.lost_reasons), chosen)
+
+    def action_edit(self) -> None:
+        from pipetui.tui.editor import DealEditor
+
+        item = self.current
+        if item is not None:
+            self.app.push_screen(DealEditor(item.deal_id, currency=self.currency, actor=self.actor),
+                                 lambda saved: self.reload())
+
+    def action_undo(self) -> None:
+        if not self.undo_log.can_undo:
+            self._status("Nothing to undo (stage and status changes can be undone)")
+            return
+        log, actor = self.undo_log, self.actor
+
+        def work():
+            change, deal = log.undo(actor)
+            return f"Undid {change.label} of {printable(deal.title)}", None
+
+        self._act(work)
+
+    def action_back(self) -> None:
+        if self.as_root:
+            from pipetui.tui.screens import BoardScreen
+
+            self.app.switch_screen(BoardScreen(actor=self.actor, currency=self.currency))
+        else:
+            self.app.pop_screen()
+
+    # --- the one-line prompt ---------------------------------------------------
+
+    def _prompt_keys(self) -> dict[str, Callable[[], None]]:
+        settings = getattr(self.app, "settings", None)
+        keymap = settings.keys if settings is not None else {}
+        keys = {}
+        for binding_id, action in (("triage.schedule", self.action_schedule),
+                                   ("triage.close_date", self.action_close_date)):
+            default = next(b.key for b in self.BINDINGS if b.id == binding_id)
+            for key in keymap.get(binding_id, default).split(","):
+                keys[key.strip()] = action
+        return keys
+
+    def _ask(self, placeholder: str, then: Callable[[str], None]) -> None:
+        field = self.query_one("#triage-input", Input)
+        field.placeholder = placeholder
+        field.value = ""
+        field.display = True
+        field.focus()
+        self._prompt = then
+
+    @on(Input.Submitted, "#triage-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._answer(event.value)
+
+    def _answer(self, text: str) -> None:
+        then, self._prompt = self._prompt, None
+        self._close_prompt()
+        if then is not None and text.strip():
+            then(text.strip())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the prompt takes text, letters are text; Escape closes it.
+        return self._prompt is None or action == "back"
+
+    def on_key(self, event) -> None:
+        """The keys that open the prompt act here, not as bindings: bindings
+        run only after the keys typed behind them were dispatched, and those
+        keys belong to the prompt. While it is open, keys that arrive before
+        it has focus are its too."""
+        if self._prompt is None:
+            action = self._prompt_keys().get(event.key)
+            if action is not None:
+                event.stop()
+                action()
+            return
+        field = self.query_one("#triage-input", Input)
+        if event.key == "escape":
+            event.stop()
+            self._prompt = None
+            self._close_prompt()
+        elif event.key == "enter":
+            event.stop()
+            self._answer(field.value)
+        elif event.key == "backspace":
+            event.stop()
+            field.action_delete_left()
+        elif event.is_printable and event.character:
+            event.stop()
+            field.insert_text_at_cursor(event.character)
+
+    def _close_prompt(self) -> None:
+        field = self.query_one("#triage-input", Input)
+        field.display = False
+        self.query_one("#queue", OptionList).focus()
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        self.query_one("#triage-status", Static).update(
+            Text(printable(text), style="bold red" if error else ""))
+
+
+class SnoozeDialog(ModalScreen[int | None]):
+    """Put the due activity off by a day, three days or a week."""
+
+    CSS_PATH = sheet("dialogs.tcss")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="snooze.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Snooze until", id="dialog-title")
+            yield OptionList(*[Option(label, id=str(days)) for label, days in SNOOZES], id="snoozes")
+
+    @on(OptionList.OptionSelected, "#snoozes")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
