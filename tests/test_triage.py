@@ -25,7 +25,7 @@ def day(db):
         ann, bob = people.add_rep("Ann Lee"), people.add_rep("Bob Roy")
         p = deals.create_deal("P", Money(8_000_00, "USD"), stage=stage["Contacted"], owner=bob,
                               expected_close=dt.date(2026, 11, 20))
-        r = deals.create_deal("R", Money(3_000_00, "USD"), stage=stage["Negotiation"], owner=bob)
+        deals.create_deal("R", Money(3_000_00, "USD"), stage=stage["Negotiation"], owner=bob)
         q1 = deals.create_deal("Q1", Money(1_000_00, "USD"), stage=stage["Qualified"], owner=ann)
         w = deals.create_deal("W", Money(50_000_00, "USD"), owner=ann)
     with at(11, 2):

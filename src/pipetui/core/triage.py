@@ -150,7 +150,7 @@ def _next_activities(rep_id: int | None) -> dict[int, NextActivity]:
         Activity.select(Activity.id, Activity.deal, Activity.kind, Activity.subject, Activity.due_date,
                         Activity.due_time)
         .join(Deal, on=(Deal.id == Activity.deal))
-        .where(Activity.done == False, Deal.status == OPEN, LIVE)  # noqa: E712 - SQL
+        .where(Activity.done == False, Deal.status == OPEN, LIVE)
         .order_by(Activity.due_date.asc(nulls="LAST"), Activity.due_time.asc(nulls="LAST"), Activity.id),
         rep_id,
     )
@@ -183,7 +183,7 @@ def agenda(rep_id: int | None = None, *, today: dt.date | None = None) -> list[A
                         Deal.id, Deal.title, Rep.name)
         .join(Deal, JOIN.LEFT_OUTER, on=(Deal.id == Activity.deal))
         .switch(Activity).join(Rep, JOIN.LEFT_OUTER, on=(Rep.id == Activity.owner))
-        .where(Activity.done == False, Activity.due_date <= today,  # noqa: E712
+        .where(Activity.done == False, Activity.due_date <= today,
                Deal.id.is_null() | LIVE)
         .order_by(Activity.due_date, Activity.due_time.asc(nulls="LAST"), Activity.id)
     )

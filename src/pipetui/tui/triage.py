@@ -247,8 +247,11 @@ class TriageScreen(LiveScreen):
         actor = self.actor
 
         def schedule(line: str) -> None:
-            self._act(lambda: (f"Scheduled {activities.schedule_on_deal(item.deal_id, line, owner=actor).subject}"
-                               f" on {printable(item.title)}", None))
+            def work():
+                activity = activities.schedule_on_deal(item.deal_id, line, owner=actor)
+                return f"Scheduled {printable(activity.subject)} on {printable(item.title)}", None
+
+            self._act(work)
 
         self._ask("next step, e.g. call tomorrow 10:00 pricing", schedule)
 
