@@ -32,6 +32,8 @@ class Session:
     _actor: Any = field(default=None)
     _actor_resolved: bool = False
     location: Any = None
+    rule_problems: list[str] = field(default_factory=list)
+    quiet_rules: bool = False  # the app shows them itself
 
     @property
     def settings(self):
@@ -49,7 +51,21 @@ class Session:
             self.location, is_default = resolve_location(self.db_option, self.settings, demo=self.demo)
             self._db = open_database(self.location, create_dirs=is_default,
                                      run_migrations=run_migrations)
+            if run_migrations:
+                self.install_rules()
         return self._db
+
+    def install_rules(self) -> None:
+        """The config's automation rules, for every service this run calls;
+        a broken rule is reported (with its line) and left out."""
+        from pipetui.core import rules
+
+        problems = self.settings.rule_problems + [
+            f"{self.settings.path}: {p}" for p in rules.install(self.settings.rules)]
+        self.rule_problems = problems
+        if not self.quiet_rules:
+            for problem in problems:
+                click.echo(f"pipetui: warning: {problem} (the rule is left out)", err=True)
 
     def actor(self):
         """The rep this invocation acts as (``--as``, ``me`` in the config, login name)."""
@@ -162,6 +178,7 @@ def cli(ctx: click.Context, demo: bool) -> None:
 def run_app(state: Session, start: str = "board") -> None:
     from pipetui.core import demo as demo_data
 
+    state.quiet_rules = True
     db = state.open()
     if state.demo and not demo_data.existing_deals():
         demo_data.generate(300, seed=1)
@@ -169,7 +186,8 @@ def run_app(state: Session, start: str = "board") -> None:
     from pipetui.tui.app import PipetuiApp
 
     PipetuiApp(db=db, location=state.location.display(), actor=state.actor(),
-               settings=state.settings, state_file=state_path(), start=start).run()
+               settings=state.settings, state_file=state_path(), start=start,
+               warnings=state.rule_problems).run()
 
 
 @cli.command()

@@ -35,6 +35,9 @@ class Settings:
     # What one unit of a currency is worth in ``currency``, for figures that
     # add deals of several currencies (metrics, quotas).
     rates: dict[str, Decimal] = field(default_factory=dict)
+    # Automation rules ([[rules]]), and what was wrong with the ones left out.
+    rules: list = field(default_factory=list)
+    rule_problems: list[str] = field(default_factory=list)
     path: Path | None = None
 
 
@@ -63,7 +66,8 @@ def load_settings(path: Path | None = None) -> Settings:
     if not path.exists():
         return Settings(path=path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -82,8 +86,11 @@ def load_settings(path: Path | None = None) -> Settings:
     ):
         raise ConfigError(f'{path}: [keys] maps binding ids to keys, e.g. "board.column_left" = "a"')
     rates = _parse_rates(data.get("rates", {}), path)
+    from pipetui.core import rules
+
+    found, problems = rules.parse(data.get("rules"), text)
     return Settings(db=data.get("db"), me=data.get("me"), currency=currency, keys=keys,
-                    rates=rates, path=path)
+                    rates=rates, rules=found, rule_problems=[f"{path}: {p}" for p in problems], path=path)
 
 
 def _parse_rates(table: object, path: Path) -> dict[str, Decimal]:

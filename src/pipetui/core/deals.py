@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pipetui.core import clock
+from pipetui.core import clock, rules
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.lookup import default_pipeline, stages
 from pipetui.core.money import Money, validate_currency
@@ -132,7 +132,11 @@ def create_deal(
             last_activity_at=now,
             external_id=external_id,
         )
+        rules.check_entry(deal, stage.name)
         _record_change(deal, None, stage, None, OPEN, actor, now)
+        ruled = rules.after_entry(deal, stage.name, actor, now)
+        if ruled and probability is None:
+            Deal.update(**ruled).where(Deal.id == deal.id).execute()
     return Deal.get_by_id(deal.id)
 
 
@@ -187,8 +191,10 @@ def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None
             raise InvalidInput(f"deal #{deal.id} is {deal.status}; reopen it before moving it")
         if deal.stage_id == stage.id:
             raise InvalidInput(f"deal #{deal.id} is already in {stage.name}")
+        rules.check_entry(deal, stage.name)
         from_stage = deal.stage_id
-        deal = _save(deal, {"stage": stage, "stage_entered_at": now, "last_activity_at": now}, now)
+        ruled = rules.after_entry(deal, stage.name, actor, now)
+        deal = _save(deal, {"stage": stage, "stage_entered_at": now, "last_activity_at": now, **ruled}, now)
         _record_change(deal, from_stage, stage, OPEN, OPEN, actor, now)
     return deal
 
@@ -215,6 +221,7 @@ def win_deal(deal_id: int, *, expected_version: int | None = None, actor: Rep | 
         deal = _save(deal, {"status": WON, "closed_at": now, "lost_reason": None,
                             "last_activity_at": now}, now)
         _record_change(deal, deal.stage_id, deal.stage_id, OPEN, WON, actor, now)
+        rules.after_win(deal, actor, now)
     return deal
 
 

@@ -46,7 +46,8 @@ class PipetuiApp(LiveApp):
     ]
 
     def __init__(self, *, db: Database, location: str, actor=None, settings=None,
-                 state_file: Path | None = None, start: str = "board") -> None:
+                 state_file: Path | None = None, start: str = "board",
+                 warnings: list[str] | None = None) -> None:
         super().__init__()
         _freeze_startup_objects()
         self.db = db
@@ -56,6 +57,7 @@ class PipetuiApp(LiveApp):
         self.state_file = state_file  # where the theme is remembered; None: nowhere
         self.sub_title = location
         self.start = start  # "board", or "triage" for `pipetui triage`
+        self.warnings = warnings or []  # e.g. broken automation rules: shown, not fatal
 
     def on_mount(self) -> None:
         if self.state_file is not None:
@@ -74,6 +76,9 @@ class PipetuiApp(LiveApp):
         else:
             self.push_screen(BoardScreen(actor=self.actor, keymap=keymap, currency=currency))
         self.watch_database()
+        for warning in self.warnings:
+            self.notify(f"{warning}; the rule is left out", title="Config", severity="warning",
+                        timeout=15, markup=False)
 
     def _remember_theme(self, theme) -> None:
         try:
