@@ -281,3 +281,27 @@ def test_conversion_respects_each_currency_minor_units():
     assert money.convert(5, "GBP") is None
     assert money.total({"USD": 100, "GBP": 900, "EUR": 100}, {"GBP": 3}) == 100 + 108
     assert money.left_out == {"GBP": 3}
+
+
+def test_lost_reasons_by_stage(story):
+    # November: C and D were lost in Prospecting for "Price" (the listed "Price
+    # too high"); E's loss ("Timing") was undone by its reopening.
+    rows = metrics.report(NOVEMBER, currency="USD").lost_reasons
+    assert [(r.stage, r.reason, r.deals) for r in rows] == [("Prospecting", "Price too high", 2)]
+    october = metrics.report(parse_period("2026-10"), currency="USD").lost_reasons
+    assert [(r.stage, r.reason, r.deals) for r in october] == [("Prospecting", "Price too high", 1)]
+
+
+def test_the_list_of_lost_reasons_is_editable(story, backend_url):
+    from test_cli import assert_one_line_failure, ok, run
+
+    assert "Price too high" in ok(run(backend_url, "reasons")).stdout.splitlines()
+    assert ok(run(backend_url, "reasons", "add", "Went silent")).stdout.strip() == "Added lost reason Went silent"
+    assert "already" in assert_one_line_failure(run(backend_url, "reasons", "add", "went SILENT"), 2)
+    ok(run(backend_url, "reasons", "remove", "price TOO high"))
+    listed = ok(run(backend_url, "reasons", "list")).stdout.splitlines()
+    assert "Price too high" not in listed and "Went silent" in listed
+    assert "no lost reason" in assert_one_line_failure(run(backend_url, "reasons", "remove", "Nope"), 2)
+    assert deals.lost_reasons() == listed
+    ok(run(backend_url, "reasons", "add", "Price too high"))
+    assert deals.lost_reasons()[0] == "Price too high"  # offered again, in its old place

@@ -402,6 +402,50 @@ def stages() -> None:
         click.echo(f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}")
 
 
+# --- lost reasons --------------------------------------------------------------
+
+
+@cli.group(cls=FriendlyGroup, invoke_without_command=True)
+@click.pass_context
+def reasons(ctx: click.Context) -> None:
+    """The reasons offered when a deal is lost (free text is allowed too)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(reasons_list)
+
+
+@reasons.command(name="list")
+@common_options
+def reasons_list() -> None:
+    """List the lost reasons."""
+    from pipetui.core import deals
+
+    session().open()
+    for name in deals.lost_reasons():
+        click.echo(name)
+
+
+@reasons.command(name="add")
+@common_options
+@click.argument("name")
+def reasons_add(name: str) -> None:
+    """Offer a new lost reason."""
+    from pipetui.core import deals
+
+    session().open()
+    click.echo(f"Added lost reason {deals.add_lost_reason(name)}")
+
+
+@reasons.command(name="remove")
+@common_options
+@click.argument("name")
+def reasons_remove(name: str) -> None:
+    """Stop offering a lost reason (deals lost for it keep it)."""
+    from pipetui.core import deals
+
+    session().open()
+    click.echo(f"Removed lost reason {deals.remove_lost_reason(name)}")
+
+
 # --- metrics -------------------------------------------------------------------
 
 
@@ -554,6 +598,11 @@ def report_lines(r) -> list[str]:
     more = sum(n for n, _ in r.closing_totals.values()) - len(shown)
     if more > 0:
         lines.append(f"  … and {more:,} more (--json lists the largest {len(r.closing_this_week)})")
+    lines += ["", "Lost, by stage and reason:"]
+    if not r.lost_reasons:
+        lines.append("  none")
+    for row in r.lost_reasons:
+        lines.append(f"  {row.stage[:14]:<14} {row.deals:>6}  {row.reason}")
     if r.left_out:
         left = ", ".join(f"{n} in {code}" for code, n in sorted(r.left_out.items()))
         lines += ["", f"Left out of money figures (no rate to {r.currency} under [rates] in the "

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from peewee import fn
+
 from pipetui.core import clock, rules
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.lookup import default_pipeline, stages
@@ -246,6 +248,33 @@ def lost_reasons() -> list[str]:
     """The reasons offered when a deal is lost, in their order."""
     query = LostReason.select().where(LostReason.active == True).order_by(LostReason.id)  # noqa: E712
     return [r.name for r in query]
+
+
+def add_lost_reason(name: str) -> str:
+    """Offer ``name`` when a deal is lost (again, if it was removed)."""
+    name = clean_line(name, "lost reason", max_length=100)
+    with db.atomic():
+        existing = LostReason.get_or_none(fn.lower(LostReason.name) == name.lower())
+        if existing is not None:
+            if existing.active:
+                raise InvalidInput(f"{existing.name!r} is already a lost reason")
+            existing.active = True
+            existing.save()
+            return existing.name
+        LostReason.create(name=name)
+    return name
+
+
+def remove_lost_reason(name: str) -> str:
+    """Stop offering a reason; deals lost for it keep it."""
+    with db.atomic():
+        found = LostReason.get_or_none(fn.lower(LostReason.name) == name.strip().lower(),
+                                       LostReason.active == True)  # noqa: E712
+        if found is None:
+            raise InvalidInput(f"no lost reason {name.strip()!r}; the reasons are: {', '.join(lost_reasons())}")
+        found.active = False
+        found.save()
+    return found.name
 
 
 def _canonical_lost_reason(reason: str) -> str:

@@ -176,6 +176,13 @@ class Weakest:
 
 
 @dataclass
+class LostByStage:
+    stage: str
+    reason: str
+    deals: int
+
+
+@dataclass
 class Report:
     period: Period
     scope: str  # "team" or the rep's name
@@ -191,6 +198,7 @@ class Report:
     closing_totals: dict[str, tuple[int, int]]  # currency -> (deals, value), all of them
     weakest: Weakest | None
     left_out: dict[str, int]  # currency -> deals left out of money figures
+    lost_reasons: list[LostByStage] = field(default_factory=list)
 
     @property
     def target(self) -> QuotaLine:
@@ -229,6 +237,7 @@ def report(period: Period, *, rep: Rep | None = None, currency: str = "USD",
         closing_totals=closing_totals(week, rep_id),
         weakest=weakest_stage(funnel_rows),
         left_out=dict(money.left_out),
+        lost_reasons=lost_by_stage(period, rep_id),
     )
 
 
@@ -394,6 +403,21 @@ def _stages() -> list[Stage]:
     from pipetui.core.lookup import stages
 
     return stages()
+
+
+def lost_by_stage(period: Period, rep_id: int | None = None) -> list[LostByStage]:
+    """Why the deals lost in the period were lost, per stage they were lost
+    in (stage order, then most frequent first)."""
+    start, end = _bounds(period)
+    query = _scoped(
+        Deal.select(Stage.name, Deal.lost_reason, fn.COUNT(SQL("*")))
+        .join(Stage, on=(Stage.id == Deal.stage))
+        .where(Deal.status == LOST, Deal.closed_at >= start, Deal.closed_at < end, LIVE)
+        .group_by(Stage.position, Stage.name, Deal.lost_reason)
+        .order_by(Stage.position, fn.COUNT(SQL("*")).desc(), Deal.lost_reason),
+        rep_id,
+    )
+    return [LostByStage(stage, reason or "(none)", count) for stage, reason, count in query.tuples()]
 
 
 def weakest_stage(rows: list[FunnelStage]) -> Weakest | None:
@@ -662,6 +686,7 @@ def as_json(r: Report) -> dict:
             "stage": r.weakest.stage, "next_stage": r.weakest.next_stage,
             "conversion": r.weakest.conversion, "entered": r.weakest.entered},
         "left_out": r.left_out,
+        "lost_reasons": [{"stage": x.stage, "reason": x.reason, "deals": x.deals} for x in r.lost_reasons],
     }
 
 
