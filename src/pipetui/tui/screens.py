@@ -55,6 +55,8 @@ class BoardScreen(LiveScreen):
         Binding("slash", "filter", "Filter", tooltip="Filter by title, organization or owner", id="board.filter"),
         Binding("o", "owner", "Owner", show=False, tooltip="Show all deals, mine or one rep's", id="board.owner"),
         Binding("t", "triage", "Triage", tooltip="The deals that need attention now", id="board.triage"),
+        Binding("c", "customers", "Customers", show=False, tooltip="People and companies",
+                id="board.customers"),
         Binding("m", "metrics", "Metrics", tooltip="Quota, forecast, funnel and health", id="board.metrics"),
         Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="board.help"),
         Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter", id="board.clear_filter", show=False),
@@ -479,6 +481,11 @@ class BoardScreen(LiveScreen):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
+
+    def action_customers(self) -> None:
+        from pipetui.tui.customers import CustomersScreen
+
+        self.app.push_screen(CustomersScreen())
 
     def action_triage(self) -> None:
         from pipetui.tui.triage import TriageScreen
