@@ -10,7 +10,8 @@ import datetime as dt
 from pipetui.core import clock
 from pipetui.core.errors import InvalidInput
 from pipetui.core.text import clean_line, clean_text
-from pipetui.store import Activity, Contact, Deal, Note, Organization, Rep, database_proxy as db
+from pipetui.store import Activity, Contact, Deal, Note, Organization, Rep
+from pipetui.store import database_proxy as db
 from pipetui.store.models import ACTIVITY_KINDS as KINDS
 
 

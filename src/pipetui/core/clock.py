@@ -6,8 +6,8 @@ Timestamps are naive UTC datetimes; "today" is the local calendar date.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 _frozen: dt.datetime | None = None
 

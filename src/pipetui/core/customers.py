@@ -21,6 +21,8 @@ from pipetui.store import (
     Note,
     Organization,
     Stage,
+)
+from pipetui.store import (
     database_proxy as db,
 )
 from pipetui.store.database import text_contains

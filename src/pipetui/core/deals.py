@@ -31,6 +31,8 @@ from pipetui.store import (
     Rep,
     Stage,
     StageChange,
+)
+from pipetui.store import (
     database_proxy as db,
 )
 

@@ -34,6 +34,8 @@ from pipetui.store import (
     Quota,
     Rep,
     StageChange,
+)
+from pipetui.store import (
     database_proxy as db,
 )
 from pipetui.store.bulk import indexes_deferred, insert_rows, next_id, sync_id_sequence

@@ -9,7 +9,8 @@ from peewee import IntegrityError, fn
 from pipetui.core import clock
 from pipetui.core.errors import InvalidInput
 from pipetui.core.text import clean_line
-from pipetui.store import Contact, Organization, Rep, database_proxy as db
+from pipetui.store import Contact, Organization, Rep
+from pipetui.store import database_proxy as db
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOGIN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

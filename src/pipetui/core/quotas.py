@@ -7,7 +7,8 @@ from peewee import JOIN
 from pipetui.core.dates import Period
 from pipetui.core.errors import InvalidInput
 from pipetui.core.money import Money, validate_currency
-from pipetui.store import Quota, Rep, database_proxy as db
+from pipetui.store import Quota, Rep
+from pipetui.store import database_proxy as db
 
 
 def set_quota(rep: Rep | None, period: Period, amount: Money) -> Quota:

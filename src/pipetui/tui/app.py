@@ -16,9 +16,8 @@ from textual.binding import Binding
 from pipetui.config import load_state, save_state
 from pipetui.tui.commands import GoToDeal
 from pipetui.tui.live import LiveApp
-from pipetui.tui.styles import sheet
 from pipetui.tui.screens import BoardScreen
-
+from pipetui.tui.styles import sheet
 
 _frozen = False
 
