@@ -138,3 +138,25 @@ async def test_the_board_fires_the_rules_and_says_why_a_move_is_refused(db, tmp_
             assert "Proposal needs a value first" in str(app.screen.query_one("#status").render())
             assert Deal.get_by_id(empty.id).stage_id == stages["Meeting"].id
             assert any("line 16" in str(n.message) for n in app._notifications)
+
+
+def test_rotting_days_per_stage_from_the_config(db, tmp_path, monkeypatch):
+    from pipetui.config import load_settings
+    from pipetui.core import board, triage
+    from pipetui.core.board import BoardFilter
+
+    config = tmp_path / "config.toml"
+    config.write_text('[rotting_days]\nProspecting = 3\nNowhere = 5\nContacted = 0\n')
+    settings = load_settings(config)
+    assert settings.rotting_days == {"Prospecting": 3, "Nowhere": 5}
+    assert settings.rule_problems == [f"{config}: line 4: rotting days of 'Contacted' must be a whole "
+                                      "number from 1 to 365"]
+    with clock.frozen(NOW - dt.timedelta(days=5)):
+        stale = deals.create_deal("Five days quiet", Money(100, "USD"))
+    with clock.frozen(NOW):
+        prospecting = lookup.resolve_stage("Prospecting")
+        assert not board.cards(prospecting.id)[0].rotting  # the stage's own: 14 days
+        assert rules.install([], settings.rotting_days) == ["[rotting_days]: no stage 'Nowhere' in the pipeline"]
+        assert board.cards(prospecting.id)[0].rotting
+        assert board.columns(BoardFilter())[0].rotting_days == 3
+        assert "rotting" in triage.queue()[0].reasons and triage.queue()[0].deal_id == stale.id

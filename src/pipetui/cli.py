@@ -61,7 +61,8 @@ class Session:
         from pipetui.core import rules
 
         problems = self.settings.rule_problems + [
-            f"{self.settings.path}: {p}" for p in rules.install(self.settings.rules)]
+            f"{self.settings.path}: {p}"
+            for p in rules.install(self.settings.rules, self.settings.rotting_days)]
         self.rule_problems = problems
         if not self.quiet_rules:
             for problem in problems:

@@ -37,6 +37,7 @@ class Settings:
     rates: dict[str, Decimal] = field(default_factory=dict)
     # Automation rules ([[rules]]), and what was wrong with the ones left out.
     rules: list = field(default_factory=list)
+    rotting_days: dict[str, int] = field(default_factory=dict)  # stage name -> days
     rule_problems: list[str] = field(default_factory=list)
     path: Path | None = None
 
@@ -89,8 +90,10 @@ def load_settings(path: Path | None = None) -> Settings:
     from pipetui.core import rules
 
     found, problems = rules.parse(data.get("rules"), text)
+    rotting, rotting_problems = rules.parse_rotting(data.get("rotting_days"), text)
     return Settings(db=data.get("db"), me=data.get("me"), currency=currency, keys=keys,
-                    rates=rates, rules=found, rule_problems=[f"{path}: {p}" for p in problems], path=path)
+                    rates=rates, rules=found, rotting_days=rotting,
+                    rule_problems=[f"{path}: {p}" for p in problems + rotting_problems], path=path)
 
 
 def _parse_rates(table: object, path: Path) -> dict[str, Decimal]:

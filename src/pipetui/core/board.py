@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
-from pipetui.core import clock
+from pipetui.core import clock, rules
 from pipetui.core.lookup import stages
 from pipetui.core.pipeline import stage_totals
 from pipetui.store import OPEN, Activity, Deal, Organization, Rep, Stage
@@ -86,7 +86,8 @@ def columns(flt: BoardFilter = BoardFilter()) -> list[Column]:
     value of its open deals per currency (currencies are never added up)."""
     if flt.text.strip() == "":
         return [
-            Column(t.stage.id, t.stage.name, t.stage.probability, t.stage.rotting_days, t.count,
+            Column(t.stage.id, t.stage.name, t.stage.probability,
+                   rules.rotting_days(t.stage.id, t.stage.rotting_days), t.count,
                    t.value, t.weighted)
             for t in stage_totals(owner_id=flt.owner_id)
         ]
@@ -109,7 +110,8 @@ def columns(flt: BoardFilter = BoardFilter()) -> list[Column]:
         entry[1][currency] = int(total)
         entry[2][currency] = int(weighted) // 100
     return [
-        Column(s.id, s.name, s.probability, s.rotting_days, *found.get(s.id, [0, {}, {}]))
+        Column(s.id, s.name, s.probability, rules.rotting_days(s.id, s.rotting_days),
+               *found.get(s.id, [0, {}, {}]))
         for s in ordered
     ]
 
@@ -139,6 +141,7 @@ def cards(stage_id: int, *, offset: int = 0, limit: int = 50,
          due) in query.tuples():
         if isinstance(due, str):  # a subquery's value comes back untyped on SQLite
             due = dt.date.fromisoformat(due)
+        rot_days = rules.rotting_days(stage_id, rot_days)
         rotting = rot_days is not None and (now - touched).days > rot_days
         result.append(Card(deal_id, stage_id, title, org, owner, value, currency,
                            max(0, (now - entered).days), due, rotting, version))

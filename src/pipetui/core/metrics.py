@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from peewee import JOIN, SQL, fn
 
-from pipetui.core import clock
+from pipetui.core import clock, rules
 from pipetui.core.dates import Period, shift_period, week_period
 from pipetui.core.money import format_money, minor_digits
 from pipetui.store import LOST, OPEN, WON, Deal, Quota, Rep, Stage
@@ -362,9 +362,10 @@ def funnel(period: Period, rep_id: int | None) -> list[FunnelStage]:
     for stage in _stages():
         counts = entered.get(stage.id, (0, 0, 0))
         rotting = 0
-        if stage.rotting_days is not None:
+        rot_days = rules.rotting_days(stage.id, stage.rotting_days)
+        if rot_days is not None:
             # As on the board: rotting once more than ``rotting_days`` whole days passed.
-            cutoff = now - dt.timedelta(days=stage.rotting_days + 1)
+            cutoff = now - dt.timedelta(days=rot_days + 1)
             rotting = _scoped(
                 Deal.select().where(Deal.status == OPEN, Deal.stage == stage.id, LIVE,
                                     Deal.last_activity_at <= cutoff), rep_id).count()

@@ -46,6 +46,7 @@ class Rule:
 
 
 _installed: list[Rule] = []
+_rotting: dict[int, int] = {}  # stage id -> rotting days from the config
 
 
 def parse(table: object, text: str = "") -> tuple[list[Rule], list[str]]:
@@ -112,20 +113,53 @@ def _rule(entry: object, line: int) -> Rule:
     return Rule(on, stage, tuple(require), probability, parsed, due, line)
 
 
-def install(rules: list[Rule]) -> list[str]:
-    """Make ``rules`` the ones the services apply; rules naming a stage the
-    pipeline does not have are left out, with a message each."""
+def parse_rotting(table: object, text: str = "") -> tuple[dict[str, int], list[str]]:
+    """``[rotting_days]``: stage name -> days without activity before a deal
+    in it rots, overriding the stage's own."""
+    if table is None:
+        return {}, []
+    if not isinstance(table, dict):
+        return {}, ["[rotting_days] maps stage names to days, e.g. Proposal = 7"]
+    found, problems = {}, []
+    for name, days in table.items():
+        line = next((n for n, row in enumerate(text.splitlines(), start=1)
+                     if row.strip().split("=")[0].strip().strip('"') == name), 0)
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+            problems.append(f"line {line}: rotting days of {name!r} must be a whole number from 1 to 365")
+        else:
+            found[name] = days
+    return found, problems
+
+
+def install(rules: list[Rule], rotting: dict[str, int] | None = None,
+            rotting_lines: dict[str, int] | None = None) -> list[str]:
+    """Make ``rules`` (and the rotting days) the ones the services apply;
+    those naming a stage the pipeline does not have are left out, with a
+    message each."""
     from pipetui.core.lookup import stages
 
-    names = {s.name.casefold() for s in stages()}
+    by_name = {s.name.casefold(): s for s in stages()}
     kept, problems = [], []
     for rule in rules:
-        if rule.stage is not None and rule.stage.casefold() not in names:
+        if rule.stage is not None and rule.stage.casefold() not in by_name:
             problems.append(f"line {rule.line}: no stage {rule.stage!r} in the pipeline")
         else:
             kept.append(rule)
     _installed[:] = kept
+    _rotting.clear()
+    for name, days in (rotting or {}).items():
+        stage = by_name.get(name.casefold())
+        if stage is None:
+            problems.append(f"[rotting_days]: no stage {name!r} in the pipeline")
+        else:
+            _rotting[stage.id] = days
     return problems
+
+
+def rotting_days(stage_id: int, own: int | None) -> int | None:
+    """Days without activity before a deal in the stage rots: the config's,
+    else the stage's own."""
+    return _rotting.get(stage_id, own)
 
 
 def installed() -> list[Rule]:
@@ -180,3 +214,4 @@ def _create_activity(rule: Rule, deal, actor, now: dt.datetime) -> None:
 def install_nothing() -> None:
     """No rules at all (a front door without a config file, or a test)."""
     _installed.clear()
+    _rotting.clear()

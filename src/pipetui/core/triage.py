@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from pipetui.core import clock
+from pipetui.core import clock, rules
 from pipetui.core.dates import Period, week_period
 from pipetui.store import OPEN, Activity, Deal, Rep, Stage
 
@@ -109,14 +109,15 @@ def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int
     history = Period(today - dt.timedelta(days=HISTORY_DAYS), today, "range")
     usual = average_stays(history)
     for stage in Stage.select().order_by(Stage.position):
-        if stage.rotting_days is not None:
-            cutoff = now - dt.timedelta(days=stage.rotting_days + 1)
+        rot_days = rules.rotting_days(stage.id, stage.rotting_days)
+        if rot_days is not None:
+            cutoff = now - dt.timedelta(days=rot_days + 1)
             for deal_id, touched in _scoped(
                 Deal.select(Deal.id, Deal.last_activity_at)
                 .where(Deal.status == OPEN, LIVE, Deal.stage == stage.id, Deal.last_activity_at <= cutoff),
                 rep_id,
             ).tuples():
-                flag(deal_id, ROTTING, f"untouched {(now - touched).days} days (rots after {stage.rotting_days})")
+                flag(deal_id, ROTTING, f"untouched {(now - touched).days} days (rots after {rot_days})")
         average = usual.get(stage.id)
         if average:
             since = now - dt.timedelta(days=max(SLOW_FACTOR * average, 1.0))
