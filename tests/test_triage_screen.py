@@ -145,3 +145,55 @@ async def test_a_queue_of_ten_is_cleared_in_under_sixty_keys(db):
                 presses += len(keys)
                 assert presses < 60, f"{presses} keys and {len(app.screen.queue)} deals left"
             assert presses == 4 * 1 + 3 * 10 + 3 * 5  # 49
+
+
+async def test_u_undoes_done_snooze_schedule_and_close_date_too(day, db):  # noqa: F811
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("d")
+            await settle(pilot)
+            assert Activity.get(Activity.subject == "Ping").done
+            await pilot.press("u")
+            await settle(pilot)
+            assert not Activity.get(Activity.subject == "Ping").done
+            await pilot.press("s")
+            await settle(pilot)
+            await pilot.press("enter")  # +1 day
+            await settle(pilot)
+            assert Activity.get(Activity.subject == "Ping").due_date == dt.date(2026, 11, 28)
+            await pilot.press("u")
+            await settle(pilot)
+            assert Activity.get(Activity.subject == "Ping").due_date == dt.date(2026, 11, 25)
+            await pilot.press("a", *"email fri recap", "enter")
+            await settle(pilot)
+            assert Activity.get_or_none(Activity.subject == "recap") is not None
+            await pilot.press("u")
+            await settle(pilot)
+            assert Activity.get_or_none(Activity.subject == "recap") is None
+            target = app.screen.current.title
+            before = deal(target).expected_close
+            await pilot.press("c", *"+2w", "enter")
+            await settle(pilot)
+            assert deal(target).expected_close != before
+            await pilot.press("u")
+            await settle(pilot)
+            assert deal(target).expected_close == before
+            assert "Undid the close date change" in str(app.screen.query_one("#triage-status").render())
+
+
+async def test_h_moves_back_and_enter_opens_the_editor(day, db):  # noqa: F811
+    from pipetui.tui.editor import DealEditor
+
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("j")  # P, in Contacted
+            await pilot.press("H")
+            await settle(pilot)
+            assert deal("P").stage.name == "Prospecting"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DealEditor)

@@ -139,3 +139,30 @@ def snooze_activity(activity_id: int, days: int) -> Activity:
         activity.due_date = base + dt.timedelta(days=days)
         activity.save()
     return activity
+
+
+def reopen_activity(activity_id: int) -> Activity:
+    """Mark a done activity as not done (the undo of marking it done)."""
+    with db.atomic():
+        activity = Activity.get_or_none(Activity.id == activity_id)
+        if activity is None:
+            raise InvalidInput(f"no activity #{activity_id}")
+        activity.done, activity.done_at = False, None
+        activity.save()
+    return activity
+
+
+def set_activity_due(activity_id: int, due_date: dt.date | None) -> Activity:
+    """Give an activity back a due date (the undo of a snooze)."""
+    with db.atomic():
+        activity = Activity.get_or_none(Activity.id == activity_id)
+        if activity is None:
+            raise InvalidInput(f"no activity #{activity_id}")
+        activity.due_date = due_date
+        activity.save()
+    return activity
+
+
+def delete_activity(activity_id: int) -> None:
+    """Remove an activity (the undo of scheduling it)."""
+    Activity.delete().where(Activity.id == activity_id).execute()

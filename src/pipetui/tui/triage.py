@@ -58,7 +58,7 @@ class TriageScreen(LiveScreen):
         Binding("c", "close_date", "Close date", tooltip="Change the expected close date",
                 id="triage.close_date"),
         Binding("enter", "edit", "Edit", show=False, tooltip="Open the deal editor", id="triage.edit"),
-        Binding("u", "undo", "Undo", tooltip="Undo the last stage or status change", id="triage.undo"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last action", id="triage.undo"),
         Binding("b,escape", "back", "Board", tooltip="Back to the board", id="triage.back"),
     ]
 
@@ -71,11 +71,13 @@ class TriageScreen(LiveScreen):
             self.error = error
 
     class Done(Message):
-        def __init__(self, text: str, error: bool = False, change: Change | None = None) -> None:
+        def __init__(self, text: str, error: bool = False, change: Change | None = None,
+                     inverse: tuple[str, Callable[[], None]] | None = None) -> None:
             super().__init__()
             self.text = text
             self.error = error
             self.change = change
+            self.inverse = inverse  # (what it undoes, how) for changes to activities and dates
 
     def __init__(self, *, actor=None, currency: str = "USD", reasons: list[str] | None = None,
                  as_root: bool = False) -> None:
@@ -85,7 +87,12 @@ class TriageScreen(LiveScreen):
         self.lost_reasons = reasons or []
         self.as_root = as_root  # opened by `pipetui triage`: b shows the board
         self.queue: list[triage.TriageItem] = []
+        self.stage_names: list[str] = []
+        self.rep_names: list[str] = []
         self.undo_log = UndoLog()
+        # Newest last: a stage or status Change (undone through the UndoLog,
+        # which checks versions), or an activity or date change and its inverse.
+        self.undo_stack: list[Change | tuple[str, Callable[[], None]]] = []
         self._busy = False
         self._prompt: Callable[[str], None] | None = None
 
@@ -101,8 +108,7 @@ class TriageScreen(LiveScreen):
         self.query_one("#triage-input", Input).display = False
         self.query_one("#queue", OptionList).focus()
         self.reload()
-        if not self.lost_reasons:
-            self._load_reasons()
+        self._load_choices()
 
     # --- reading -----------------------------------------------------------
 
@@ -118,11 +124,18 @@ class TriageScreen(LiveScreen):
             return
         self.post_message(self.Loaded(found, agenda))
 
-    @work(thread=True, group="triage-reasons", exit_on_error=False)
-    def _load_reasons(self) -> None:
+    @work(thread=True, group="triage-choices", exit_on_error=False)
+    def _load_choices(self) -> None:
+        """The lost reasons, stages and reps the dialogs and the editor offer."""
+        from pipetui.core import lookup, people
+
+        def load():
+            return (deals.lost_reasons(), [s.name for s in lookup.stages()],
+                    [r.name for r in people.list_reps()])
+
         try:
-            self.lost_reasons = on_own_connection(deals.lost_reasons)
-        except Exception:  # noqa: BLE001 - the dialog then takes typed reasons only
+            self.lost_reasons, self.stage_names, self.rep_names = on_own_connection(load)
+        except Exception:  # noqa: BLE001 - the lose dialog then takes typed reasons only
             pass
 
     def on_data_changed(self) -> None:
@@ -191,18 +204,24 @@ class TriageScreen(LiveScreen):
         self._run(work)
 
     @work(thread=True, exit_on_error=False)
-    def _run(self, work: Callable[[], tuple[str, Change | None]]) -> None:
+    def _run(self, work: Callable[[], tuple]) -> None:
         try:
-            text, change = on_own_connection(work)
+            text, undo = on_own_connection(work)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line
             self.post_message(self.Done(user_message(exc) or f"{type(exc).__name__}: {exc}", error=True))
             return
-        self.post_message(self.Done(text, change=change))
+        if isinstance(undo, tuple):
+            self.post_message(self.Done(text, inverse=undo))
+        else:
+            self.post_message(self.Done(text, change=undo))
 
     def on_triage_screen_done(self, message: Done) -> None:
         self._busy = False
         if message.change is not None:
             self.undo_log.record(message.change)
+            self.undo_stack.append(message.change)
+        if message.inverse is not None:
+            self.undo_stack.append(message.inverse)
         self._status(message.text, error=message.error)
         self.reload()
 
@@ -222,7 +241,8 @@ class TriageScreen(LiveScreen):
 
         def work():
             activities.complete_activity(activity.activity_id)
-            return f"Done: {printable(activity.kind)} {printable(activity.subject)}", None
+            return (f"Done: {printable(activity.kind)} {printable(activity.subject)}",
+                    ("done", lambda: activities.reopen_activity(activity.activity_id)))
 
         self._act(work)
 
@@ -235,8 +255,9 @@ class TriageScreen(LiveScreen):
 
         def chosen(days: int | None) -> None:
             if days:
+                before = activity.due_date
                 self._act(lambda: (f"Snoozed to {activities.snooze_activity(activity.activity_id, days).due_date}",
-                                   None))
+                                   ("snooze", lambda: activities.set_activity_due(activity.activity_id, before))))
 
         self.app.push_screen(SnoozeDialog(), chosen)
 
@@ -249,7 +270,8 @@ class TriageScreen(LiveScreen):
         def schedule(line: str) -> None:
             def work():
                 activity = activities.schedule_on_deal(item.deal_id, line, owner=actor)
-                return f"Scheduled {printable(activity.subject)} on {printable(item.title)}", None
+                return (f"Scheduled {printable(activity.subject)} on {printable(item.title)}",
+                        ("scheduling", lambda: activities.delete_activity(activity.id)))
 
             self._act(work)
 
@@ -263,8 +285,13 @@ class TriageScreen(LiveScreen):
         def change(text: str) -> None:
             def work():
                 day = parse_date(text)
-                deals.edit_deal(item.deal_id, expected_version=item.version, expected_close=day)
-                return f"{printable(item.title)} now expected to close {day}", None
+                changed = deals.edit_deal(item.deal_id, expected_version=item.version, expected_close=day)
+
+                def back():
+                    deals.edit_deal(item.deal_id, expected_version=changed.version,
+                                    expected_close=item.expected_close)
+
+                return f"{printable(item.title)} now expected to close {day}", ("close date change", back)
 
             self._act(work)
 
@@ -320,17 +347,33 @@ class TriageScreen(LiveScreen):
 
         self.app.push_screen(LoseDialog(item.title, self.lost_reasons), chosen)
 
+    @on(OptionList.OptionSelected, "#queue")
+    def _selected(self) -> None:
+        """Enter on the queue (the list takes Enter before the screen's binding)."""
+        self.action_edit()
+
     def action_edit(self) -> None:
         from pipetui.tui.editor import DealEditor
 
         item = self.current
         if item is not None:
-            self.app.push_screen(DealEditor(item.deal_id, currency=self.currency, actor=self.actor),
+            self.app.push_screen(DealEditor(item.deal_id, currency=self.currency, actor=self.actor,
+                                            stages=self.stage_names, reps=self.rep_names),
                                  lambda saved: self.reload())
 
     def action_undo(self) -> None:
-        if not self.undo_log.can_undo:
-            self._status("Nothing to undo (stage and status changes can be undone)")
+        if not self.undo_stack:
+            self._status("Nothing to undo")
+            return
+        last = self.undo_stack.pop()
+        if isinstance(last, tuple):
+            label, inverse = last
+
+            def undo_activity():
+                inverse()
+                return f"Undid the {label}", None
+
+            self._act(undo_activity)
             return
         log, actor = self.undo_log, self.actor
 
