@@ -160,3 +160,33 @@ def test_rotting_days_per_stage_from_the_config(db, tmp_path, monkeypatch):
         assert board.cards(prospecting.id)[0].rotting
         assert board.columns(BoardFilter())[0].rotting_days == 3
         assert "rotting" in triage.queue()[0].reasons and triage.queue()[0].deal_id == stale.id
+
+
+def test_the_cli_move_sets_the_probability_and_schedules(ruled, backend_url, tmp_path, monkeypatch):
+    from test_cli import run
+
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    monkeypatch.setenv("PIPETUI_CONFIG", str(config))
+    priced = deals.create_deal("Priced", Money(5_000_00, "USD"))
+    moved = run(backend_url, "move", "Priced", "Proposal")
+    assert moved.exit_code == 0, moved.stderr
+    assert Deal.get_by_id(priced.id).probability == 55
+    assert Activity.get(Activity.deal == priced.id).subject == "Send proposal"
+
+
+async def test_a_win_on_the_board_schedules_the_kick_off(ruled, db):
+    from pipetui.tui.app import PipetuiApp
+
+    signed = deals.create_deal("Signed", Money(100, "USD"))
+    app = PipetuiApp(db=db, location="t")
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(6):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.press("w")
+        for _ in range(6):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+    assert Deal.get_by_id(signed.id).status == "won"
+    assert Activity.get(Activity.deal == signed.id).subject == "Kick-off call"
