@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -401,6 +402,37 @@ def stages() -> None:
     for stage in lookup.stages():
         rot = f"rots after {stage.rotting_days} days" if stage.rotting_days else "never rots"
         click.echo(f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}")
+
+
+# --- export and backup ------------------------------------------------------------
+
+
+@cli.command(name="export")
+@common_options
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]),
+              help="Default: from the file's suffix, else csv.")
+@click.option("--status", type=click.Choice(STATUS_CHOICES), default="all", show_default=True)
+def export_command(file: Path, fmt: str | None, status: str) -> None:
+    """Write the deals to a CSV or JSON file (the columns the import reads)."""
+    from pipetui.core.export import export
+
+    session().open()
+    fmt = fmt or ("json" if file.suffix.lower() == ".json" else "csv")
+    count = export(file, fmt=fmt, status=status)
+    click.echo(f"Exported {count:,} deals to {file}")
+
+
+@cli.command()
+@common_options
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """A consistent copy of the SQLite database, safe while the app runs."""
+    from pipetui.core.export import backup as make_backup
+
+    session().open()
+    make_backup(path)
+    click.echo(f"Backed up to {path}")
 
 
 # --- lost reasons --------------------------------------------------------------

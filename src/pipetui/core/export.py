@@ -1,0 +1,126 @@
+"""Export deals to CSV or JSON, in the columns the import reads back, and
+back up a SQLite database while it is in use.
+
+CSV cells that a spreadsheet would run as a formula (beginning with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) are written with a leading
+``'``, as OWASP advises; the import takes it off again.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from peewee import JOIN
+
+from pipetui.core.errors import InvalidInput, PipetuiError
+from pipetui.core.money import to_major_string
+from pipetui.store import LOST, OPEN, WON, Contact, Deal, Organization, Rep, Stage, database_proxy
+from pipetui.store.database import is_postgres
+
+COLUMNS = ["id", "external_id", "title", "stage", "status", "value", "currency", "probability",
+           "owner", "organization", "contact", "expected_close", "created_at", "closed_at",
+           "lost_reason"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 5_000
+STATUSES = {"open": [OPEN], "won": [WON], "lost": [LOST], "all": [OPEN, WON, LOST]}
+
+
+def escape_cell(text: str) -> str:
+    """A cell a spreadsheet will show as text, never run. A cell that
+    begins with ``'`` gets one more, so that the import can tell them apart."""
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
+
+
+def unescape_cell(text: str) -> str:
+    """The import's inverse of :func:`escape_cell`."""
+    if text.startswith("'") and text[1:].startswith((*FORMULA_STARTS, "'")):
+        return text[1:]
+    return text
+
+
+def deal_rows(status: str = "all") -> Iterator[dict[str, str | int | None]]:
+    """Every live deal with ``status`` as plain values, in id order, read in
+    chunks so that a large pipeline is never all in memory."""
+    if status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    last = 0
+    while True:
+        chunk = list(
+            Deal.select(Deal.id, Deal.external_id, Deal.title, Stage.name, Deal.status, Deal.value,
+                        Deal.currency, Deal.probability, Rep.name, Organization.name, Contact.name,
+                        Deal.expected_close, Deal.created_at, Deal.closed_at, Deal.lost_reason)
+            .join(Stage, on=(Stage.id == Deal.stage))
+            .switch(Deal).join(Rep, JOIN.LEFT_OUTER, on=(Rep.id == Deal.owner))
+            .switch(Deal).join(Organization, JOIN.LEFT_OUTER, on=(Organization.id == Deal.organization))
+            .switch(Deal).join(Contact, JOIN.LEFT_OUTER, on=(Contact.id == Deal.contact))
+            .where(Deal.id > last, Deal.deleted_at.is_null(), Deal.status.in_(STATUSES[status]))
+            .order_by(Deal.id)
+            .limit(CHUNK)
+            .tuples()
+        )
+        if not chunk:
+            return
+        for row in chunk:
+            values = dict(zip(COLUMNS, row, strict=True))
+            values["value"] = to_major_string(values["value"], values["currency"])
+            for key in ("expected_close", "created_at", "closed_at"):
+                if values[key] is not None:
+                    values[key] = values[key].isoformat()
+            yield values
+        last = chunk[-1][0]
+
+
+def export(path: Path, *, fmt: str = "csv", status: str = "all") -> int:
+    """Write the deals to ``path`` (written whole or not at all); the count."""
+    if fmt not in ("csv", "json"):
+        raise InvalidInput(f"format must be csv or json, not {fmt!r}")
+    partial = path.with_name(path.name + ".partial")
+    count = 0
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as out:
+            if fmt == "csv":
+                writer = csv.writer(out)
+                writer.writerow(COLUMNS)
+                for row in deal_rows(status):
+                    writer.writerow(["" if row[c] is None else escape_cell(str(row[c])) for c in COLUMNS])
+                    count += 1
+            else:
+                out.write("[")
+                for row in deal_rows(status):
+                    out.write(("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+                    count += 1
+                out.write("\n]\n")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise PipetuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def backup(path: Path) -> None:
+    """A consistent copy of the SQLite database, made with SQLite's online
+    backup while others keep working in it."""
+    db = database_proxy.obj
+    if is_postgres(db):
+        raise InvalidInput("for PostgreSQL, pg_dump is the tool: pg_dump -Fc DBNAME > pipeline.dump")
+    if path.exists():
+        raise InvalidInput(f"{path} exists already; give a new file")
+    partial = path.with_name(path.name + ".partial")
+    try:
+        target = sqlite3.connect(partial)
+        try:
+            db.connection().backup(target)
+        finally:
+            target.close()
+        partial.chmod(0o600)
+        partial.replace(path)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        raise PipetuiError(f"cannot back up to {path}: {exc}") from None
