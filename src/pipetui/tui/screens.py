@@ -121,6 +121,7 @@ class BoardScreen(LiveScreen):
         self._typing_filter = False
         self._message: tuple[str, bool] = ("", False)
         self._status_shown: Text | None = None
+        self._cursor_target: int | None = None  # a deal a pending reload puts the cursor on
 
     def compose(self) -> ComposeResult:
         yield BoardView(id="board")
@@ -157,7 +158,11 @@ class BoardScreen(LiveScreen):
     def reload(self, on_deal: int | None = None, stale: set[int] | None = None) -> None:
         """Reload the column totals and the cards of the ``stale`` columns (all
         when None); the cursor follows ``on_deal`` (else the current card)."""
-        if on_deal is None and self.board.current_card is not None:
+        if on_deal is not None:
+            self._cursor_target = on_deal  # until the board shows it, later reloads aim there too
+        elif self._cursor_target is not None:
+            on_deal = self._cursor_target
+        elif self.board.current_card is not None:
             on_deal = self.board.current_card.id
         self._generation += 1
         self._load_columns(self._generation, self.filter, on_deal, stale, self.board.window_offsets())
@@ -189,6 +194,7 @@ class BoardScreen(LiveScreen):
     def on_board_screen_columns_loaded(self, message: ColumnsLoaded) -> None:
         if message.generation != self._generation:
             return
+        self._cursor_target = None
         self.board.set_columns(message.columns, today=message.today, cards=message.cards,
                                stale=message.stale, place=message.place)
         self._show_status()
