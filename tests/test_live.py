@@ -136,3 +136,19 @@ async def test_a_board_behind_a_dialog_catches_up_when_it_returns(db, backend_ur
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, BoardScreen))
         await wait_until(pilot, lambda: board.columns[0].count == 2)
+
+
+def test_the_watcher_opens_a_file_whose_name_has_uri_characters(tmp_path):
+    from pipetui.store import open_database
+
+    folder = tmp_path / "sales #1 ?"
+    folder.mkdir()
+    db = open_database(folder / "pipe%line.db")
+    watcher = ChangeWatcher(db)
+    try:
+        assert not watcher.changed()
+        on_own_connection(lambda: deals.create_deal("Odd path", Money(1, "USD")))
+        assert watcher.changed()
+    finally:
+        watcher.close()
+        db.close()

@@ -26,6 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pipetui.core.errors import InvalidInput
+from pipetui.core.text import clean_line
 from pipetui.store.models import ACTIVITY_KINDS
 
 EVENTS = ("enter", "won")
@@ -104,7 +105,7 @@ def _rule(entry: object, line: int) -> Rule:
         if kind.lower() not in ACTIVITY_KINDS or not subject.strip():
             raise InvalidInput(f"'activity' is a kind ({', '.join(ACTIVITY_KINDS)}) and a subject, "
                                f"e.g. \"task Send proposal\", not {activity!r}")
-        parsed = (kind.lower(), subject.strip())
+        parsed = (kind.lower(), clean_line(subject, "the activity's subject"))
     due = entry.get("due_in_days", 0)
     if not isinstance(due, int) or isinstance(due, bool) or not 0 <= due <= 365:
         raise InvalidInput("'due_in_days' is a whole number of days from 0 to 365")
@@ -131,8 +132,7 @@ def parse_rotting(table: object, text: str = "") -> tuple[dict[str, int], list[s
     return found, problems
 
 
-def install(rules: list[Rule], rotting: dict[str, int] | None = None,
-            rotting_lines: dict[str, int] | None = None) -> list[str]:
+def install(rules: list[Rule], rotting: dict[str, int] | None = None) -> list[str]:
     """Make ``rules`` (and the rotting days) the ones the services apply;
     those naming a stage the pipeline does not have are left out, with a
     message each."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import select
 import sqlite3
+from urllib.parse import quote
 
 from peewee import Database, PostgresqlDatabase
 
@@ -29,7 +30,7 @@ class ChangeWatcher:
         else:
             # Read-only and apart from the app's connections: the version it
             # reports moves with every commit but its own, and it has none.
-            uri = f"file:{db.database}?mode=ro"
+            uri = f"file:{quote(str(db.database))}?mode=ro"  # a path may hold ? or #
             self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._last = self._sqlite_version()
 
