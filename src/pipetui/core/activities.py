@@ -36,12 +36,17 @@ def add_activity(kind: str, subject: str, *, deal: Deal | None = None, contact: 
     return activity
 
 
+def _activity(activity_id: int) -> Activity:
+    activity = Activity.get_or_none(Activity.id == activity_id)
+    if activity is None:
+        raise InvalidInput(f"no activity #{activity_id}")
+    return activity
+
+
 def complete_activity(activity_id: int) -> Activity:
     now = clock.now()
     with db.atomic():
-        activity = Activity.get_or_none(Activity.id == activity_id)
-        if activity is None:
-            raise InvalidInput(f"no activity #{activity_id}")
+        activity = _activity(activity_id)
         if not activity.done:
             activity.done, activity.done_at = True, now
             activity.save()
@@ -129,9 +134,7 @@ def snooze_activity(activity_id: int, days: int) -> Activity:
     if days <= 0:
         raise InvalidInput("snooze by at least one day")
     with db.atomic():
-        activity = Activity.get_or_none(Activity.id == activity_id)
-        if activity is None:
-            raise InvalidInput(f"no activity #{activity_id}")
+        activity = _activity(activity_id)
         if activity.done:
             raise InvalidInput(f"activity #{activity_id} is already done")
         today = clock.today()
@@ -144,9 +147,7 @@ def snooze_activity(activity_id: int, days: int) -> Activity:
 def reopen_activity(activity_id: int) -> Activity:
     """Mark a done activity as not done (the undo of marking it done)."""
     with db.atomic():
-        activity = Activity.get_or_none(Activity.id == activity_id)
-        if activity is None:
-            raise InvalidInput(f"no activity #{activity_id}")
+        activity = _activity(activity_id)
         activity.done, activity.done_at = False, None
         activity.save()
     return activity
@@ -155,9 +156,7 @@ def reopen_activity(activity_id: int) -> Activity:
 def set_activity_due(activity_id: int, due_date: dt.date | None) -> Activity:
     """Give an activity back a due date (the undo of a snooze)."""
     with db.atomic():
-        activity = Activity.get_or_none(Activity.id == activity_id)
-        if activity is None:
-            raise InvalidInput(f"no activity #{activity_id}")
+        activity = _activity(activity_id)
         activity.due_date = due_date
         activity.save()
     return activity

@@ -18,7 +18,17 @@ from peewee import JOIN
 
 from pipetui.core.errors import InvalidInput, PipetuiError
 from pipetui.core.money import to_major_string
-from pipetui.store import LOST, OPEN, WON, Contact, Deal, Organization, Rep, Stage, database_proxy
+from pipetui.store import (
+    LOST,
+    OPEN,
+    WON,
+    Contact,
+    Deal,
+    Organization,
+    Rep,
+    Stage,
+    database_proxy,
+)
 from pipetui.store.database import is_postgres
 
 COLUMNS = ["id", "external_id", "title", "stage", "status", "value", "currency", "probability",

@@ -25,6 +25,7 @@ from pipetui.tui.board import printable
 from pipetui.tui.keybar import KeyBar
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
+from pipetui.tui.typing import type_into
 
 
 def _totals(found: customers.Profile, status: str) -> str:
@@ -207,9 +208,8 @@ class CustomersScreen(LiveScreen):
             event.stop()
             self._typing = False
             self.query_one("#customer-list", OptionList).focus()
-        elif event.is_printable and event.character:
-            event.stop()
-            field.insert_text_at_cursor(event.character)
+        else:
+            type_into(field, event)
 
     def action_back(self) -> None:
         if self.focused is self.query_one("#customer-search", Input):

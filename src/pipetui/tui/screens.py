@@ -30,6 +30,7 @@ from pipetui.tui.board import WINDOW, BoardView, printable
 from pipetui.tui.keybar import KeyBar
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
+from pipetui.tui.typing import type_into
 
 
 @dataclass(frozen=True)
@@ -445,9 +446,8 @@ class BoardScreen(LiveScreen):
         elif event.key == "enter":
             event.stop()
             self._filter_kept()
-        elif event.is_printable and event.character:
-            event.stop()
-            field.insert_text_at_cursor(event.character)
+        else:
+            type_into(field, event)
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:

@@ -32,6 +32,7 @@ from pipetui.tui.board import fit, printable
 from pipetui.tui.keybar import KeyBar
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
+from pipetui.tui.typing import type_into
 
 AGENDA_SHOWN = 4
 SNOOZES = [("+1 day", 1), ("+3 days", 3), ("+1 week", 7)]
@@ -445,12 +446,8 @@ class TriageScreen(LiveScreen):
         elif event.key == "enter":
             event.stop()
             self._answer(field.value)
-        elif event.key == "backspace":
-            event.stop()
-            field.action_delete_left()
-        elif event.is_printable and event.character:
-            event.stop()
-            field.insert_text_at_cursor(event.character)
+        else:
+            type_into(field, event)
 
     def _close_prompt(self) -> None:
         field = self.query_one("#triage-input", Input)
