@@ -423,6 +423,135 @@ def export_command(file: Path, fmt: str | None, status: str) -> None:
     click.echo(f"Exported {count:,} deals to {file}")
 
 
+@cli.command(name="import")
+@common_options
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--preset", type=click.Choice(["pipedrive", "hubspot", "salesforce", "generic", "pipetui"]),
+              help="Whose export this is (default: recognised from the header, else generic).")
+@click.option("--map", "column_map", multiple=True, metavar="COLUMN=FIELD",
+              help="Read COLUMN as FIELD (or 'ignore'); repeatable.")
+@click.option("--stage-map", multiple=True, metavar="SOURCE=STAGE",
+              help="Put deals in SOURCE stage into STAGE (or won, lost); repeatable.")
+@click.option("--create-stages", is_flag=True, help="Add the file's unknown stages to the pipeline.")
+@click.option("--date-format", metavar="FMT", help="Date order when the file leaves it open: %d/%m/%Y, MM/DD/YY …")
+@click.option("--currency", help="Currency of values that name none (default from the config, else USD).")
+@click.option("--encoding", help="The file's text encoding when it is not UTF-8 (e.g. cp1252).")
+@click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+@click.option("--skip-bad", metavar="REJECTS.csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="Import the good rows; write the bad ones here with their reasons.")
+def import_command(file: Path, preset, column_map, stage_map, create_stages, date_format, currency,
+                   encoding, dry_run, skip_bad) -> None:
+    """Import deals from a CSV file (Pipedrive, HubSpot, Salesforce, pipetui or any other)."""
+    from pipetui.core import imports
+    from pipetui.core.imports.mapping import parse_pairs
+    from pipetui.core.money import validate_currency
+
+    state = session()
+    state.open()
+    options = imports.Options(
+        preset=preset, column_map=parse_pairs(list(column_map), "--map"),
+        stage_map=parse_pairs(list(stage_map), "--stage-map"), create_stages=create_stages,
+        date_format=date_format, currency=validate_currency(currency or state.settings.currency),
+        encoding=encoding, skip_bad=skip_bad is not None,
+    )
+    with _progress("Checking rows") as progress:
+        plan = imports.check(file, options, progress)
+    _print_plan(file, plan)
+    if plan.bad:
+        for bad in plan.bad:
+            if not bad.unknown_stage:
+                click.echo(f"line {bad.line}: {bad.reason}", err=True)
+        if plan.unknown_stages:
+            stage_list = ", ".join(plan.stage_names.values())
+            click.echo("stages the pipeline does not have:", err=True)
+            for hint in imports.stage_map_hint(plan):
+                click.echo(f"  {hint}", err=True)
+            click.echo(f"  map each with --stage-map SOURCE=STAGE (the stages: {stage_list}; or won, lost), "
+                       f"or add --create-stages", err=True)
+        if not options.skip_bad:
+            raise imports.ImportRefused(plan)
+    if dry_run:
+        click.echo("Dry run, nothing written. " + _import_counts(plan, None))
+        return
+    with _progress("Writing deals") as progress:
+        outcome = imports.commit(plan, rejects=skip_bad, progress=progress)
+    click.echo(_import_counts(plan, outcome.written))
+    if outcome.rejects is not None:
+        click.echo(f"{len(plan.bad):,} bad rows left out, listed with their reasons in {outcome.rejects}")
+
+
+class _progress:
+    """A progress bar on stderr when it is a terminal and the work is long."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.bar, self.shown = label, None, 0
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not sys.stderr.isatty() or total < 2_000:
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _print_plan(file: Path, plan) -> None:
+    from pipetui.core.imports.mapping import FIELDS
+
+    table, mapping = plan.table, plan.mapping
+    click.echo(f"Read {file}: {len(table.rows):,} rows, {table.separator_name}-separated, {table.encoding}")
+    if mapping.preset == "generic":
+        how = "columns guessed from the header" if mapping.detected else "as asked"
+    else:
+        how = "recognised from the header" if mapping.detected else "as asked"
+    click.echo(f"Preset: {mapping.preset} ({how}); columns:")
+    width = min(max((len(c.header) for c in mapping.columns), default=0), 40)
+    for column in mapping.columns:
+        target = FIELDS[column.field] if column.field else "(not imported)"
+        origin = {"guessed": "  [guessed]", "--map": "  [--map]"}.get(column.how, "")
+        click.echo(f"  {_printable(column.header):<{width}}  -> {target}{origin}")
+    if plan.dates is not None and plan.dates.evidence:
+        line, example = plan.dates.evidence
+        click.echo(f"Dates read as {plan.dates.order} (line {line} has {_printable(example)})")
+    for note in plan.notes:
+        click.echo(f"Note: {note}")
+    if plan.footer_rows:
+        click.echo(f"Note: left out the report footer ({plan.footer_rows} lines)")
+    if plan.left_out_deleted:
+        click.echo(f"Note: left out {plan.left_out_deleted:,} deals marked deleted")
+    if plan.deleted_here:
+        click.echo(f"Note: left alone {plan.deleted_here:,} deals deleted here since an earlier import")
+    if plan.rounded:
+        click.echo(f"Note: rounded {plan.rounded:,} values to their currency's smallest unit")
+
+
+def _printable(text: str) -> str:
+    """A header as plain text: control characters shown as escapes, never sent to the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _import_counts(plan, written) -> str:
+    reps, organizations, contacts = plan.new_names()
+    created, updated = len(plan.to_create), len(plan.to_update)
+    people = f"{len(reps):,} reps, {len(organizations):,} organizations, {len(contacts):,} contacts"
+    stages = ""
+    if plan.new_stages:
+        stages = "; stages " + ", ".join(f"{name} ({p} %)" for name, p in plan.new_stages)
+    if written is None:
+        return (f"Would create {created:,} deals, update {updated:,}, leave {plan.unchanged:,} unchanged; "
+                f"new: {people}{stages}")
+    return (f"Imported: {written.created:,} deals created, {written.updated:,} updated, "
+            f"{plan.unchanged:,} unchanged; new: {people}{stages}")
+
+
 @cli.command()
 @common_options
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))

@@ -30,6 +30,39 @@ def insert_rows(db: Database, model: type[Model], columns: Sequence[str], rows: 
         cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
 
+def update_rows(db: Database, model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Set ``columns`` of the rows whose id is each tuple's last value; call
+    inside a transaction."""
+    table = model._meta.table_name
+    cursor = db.cursor()
+    if is_postgres(db):
+        from psycopg2.extras import execute_batch
+
+        sets = ", ".join(f'"{c}" = %s' for c in columns)
+        execute_batch(cursor, f'UPDATE "{table}" SET {sets} WHERE id = %s', rows, page_size=1000)
+    else:
+        sets = ", ".join(f'"{c}" = ?' for c in columns)
+        cursor.executemany(f'UPDATE "{table}" SET {sets} WHERE id = ?', rows)
+
+
+def reserve_ids(db: Database, model: type[Model], count: int) -> list[int]:
+    """``count`` ids no other writer will use, for rows inserted with explicit
+    ids; call inside the transaction that inserts them. On SQLite the
+    transaction's write lock keeps others out; PostgreSQL's sequence hands
+    them out, so no sync is needed after."""
+    if count <= 0:
+        return []
+    if is_postgres(db):
+        table = model._meta.table_name
+        rows = db.execute_sql(
+            f"SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')) FROM generate_series(1, %s)",
+            (count,),
+        ).fetchall()
+        return [row[0] for row in rows]
+    first = next_id(model)
+    return list(range(first, first + count))
+
+
 def next_id(model: type[Model]) -> int:
     """The id after the largest one in use, for rows that carry explicit ids."""
     return (model.select(fn.MAX(model.id)).scalar() or 0) + 1

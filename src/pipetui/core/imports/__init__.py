@@ -1,0 +1,121 @@
+"""Importing deals from a CSV file another CRM (or pipetui) exported.
+
+:func:`run_import` checks every row first (:mod:`.plan`) and writes only
+when all of them are good, or, with ``skip_bad``, the good ones while the
+bad ones go to a rejects file with their reasons (:mod:`.writer`). A dry
+run checks and counts and writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipetui.core.errors import InvalidInput, PipetuiError
+from pipetui.core.imports.plan import BadRow, Options, Plan, make_plan
+from pipetui.core.imports.writer import Written, write
+
+__all__ = ["ImportRefused", "Options", "Outcome", "check", "commit", "run_import"]
+
+
+class ImportRefused(InvalidInput):
+    """Rows are bad and ``skip_bad`` was not asked for; nothing was written."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        staged = sum(1 for b in plan.bad if b.unknown_stage)
+        other = len(plan.bad) - staged
+        parts = []
+        if other:
+            parts.append(f"{other:,} bad row{'s' if other != 1 else ''}")
+        if staged:
+            parts.append(f"{staged:,} row{'s' if staged != 1 else ''} in stages the pipeline does not have")
+        fixes = ["fix them"] if other else []
+        if staged:
+            fixes.append("map the stages with --stage-map or add --create-stages")
+        fixes.append("or add --skip-bad REJECTS.csv to import the good rows and list the bad ones there")
+        super().__init__(f"{' and '.join(parts)}; nothing was imported ({', '.join(fixes)})")
+
+    @property
+    def rows(self) -> list[BadRow]:
+        """The bad rows to list one by one (rows with an unknown stage are summed up per stage)."""
+        return [b for b in self.plan.bad if not b.unknown_stage]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    plan: Plan
+    written: Written | None  # None for a dry run
+    rejects: Path | None
+
+
+def check(path: Path, options: Options, progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Read and check every row of ``path``; nothing is written."""
+    return make_plan(path, options, progress)
+
+
+def commit(plan: Plan, *, rejects: Path | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Write a checked plan; with bad rows only under ``skip_bad``, and then
+    the bad rows go to ``rejects`` (which appears only if the import commits)."""
+    if plan.bad and not plan.options.skip_bad:
+        raise ImportRefused(plan)
+    if rejects is not None and plan.path is not None and rejects.resolve() == plan.path.resolve():
+        raise InvalidInput("the rejects file would overwrite the file being imported; name another")
+    partial = _write_rejects(plan, rejects) if rejects is not None and plan.bad else None
+    try:
+        written = write(plan, progress)
+    except BaseException:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        raise
+    if partial is not None:
+        partial.replace(rejects)
+    return Outcome(plan, written, rejects if partial is not None else None)
+
+
+def run_import(path: Path, options: Options, *, dry_run: bool = False, rejects: Path | None = None) -> Outcome:
+    """:func:`check`, then :func:`commit` unless ``dry_run``."""
+    plan = check(path, options)
+    if plan.bad and not options.skip_bad:
+        raise ImportRefused(plan)
+    if dry_run:
+        return Outcome(plan, None, None)
+    return commit(plan, rejects=rejects)
+
+
+def _write_rejects(plan: Plan, path: Path) -> Path:
+    """The bad rows as they came, with their line and reason; written to a
+    side file that becomes ``path`` once the import has committed."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            # Line and reason first: a row with more cells than the header keeps them all.
+            writer.writerow(["import line", "import error", *plan.table.header])
+            for bad in plan.bad:
+                writer.writerow([bad.line, bad.reason, *bad.cells])
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise PipetuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return partial
+
+
+def stage_map_hint(plan: Plan) -> list[str]:
+    """For each unknown stage, a --stage-map that would place it (a similar
+    stage when there is one)."""
+    names = list(plan.stage_names.values())
+    hints = []
+    for spelling, count in sorted(plan.unknown_stages.items(), key=lambda item: -item[1]):
+        close = difflib.get_close_matches(spelling, names, n=1, cutoff=0.6)
+        hints.append((spelling, count, close[0] if close else "STAGE"))
+    return [f"{spelling!r}: {count:,} row{'s' if count != 1 else ''}"
+            + (f" (--stage-map {_quote(f'{spelling}={target}')})" if spelling.isprintable() else "")
+            for spelling, count, target in hints]
+
+
+def _quote(text: str) -> str:
+    return f'"{text}"' if any(c in text for c in " '&|;<>()$`\\") else text

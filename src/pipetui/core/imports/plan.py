@@ -1,0 +1,681 @@
+"""Checking every row of an import before anything is written.
+
+:func:`make_plan` reads the file, maps its columns, reads each row into a
+:class:`Record` (or a :class:`BadRow` with its line and reason) and finds
+the deals that earlier imports made from the same source ids. It only
+reads the database; :mod:`pipetui.core.imports.writer` writes the plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from peewee import fn
+
+from pipetui.core import clock
+from pipetui.core.errors import InvalidInput
+from pipetui.core.export import unescape_cell
+from pipetui.core.imports.mapping import Mapping, build_mapping
+from pipetui.core.imports.source import SourceRow, Table, read_table
+from pipetui.core.imports.values import (
+    AmountReader,
+    DateReader,
+    Moment,
+    ProbabilityReader,
+)
+from pipetui.core.lookup import default_pipeline, resolve_stage, stages
+from pipetui.core.money import validate_currency
+from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, clean_text
+from pipetui.store import (
+    LOST,
+    OPEN,
+    WON,
+    Contact,
+    Deal,
+    LostReason,
+    Organization,
+    Rep,
+    StageChange,
+)
+
+DELETED = "deleted"
+_OUTCOMES = {"won": WON, "closedwon": WON, "dealwon": WON, "lost": LOST, "closedlost": LOST, "deallost": LOST}
+_STATUSES = {**_OUTCOMES, "open": OPEN, "active": OPEN, "inprogress": OPEN, DELETED: DELETED}
+_TRUE = {"true", "1", "yes", "y", "t", "x"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+_FOOTER = re.compile(r"^(grand totals? \(\d[\d,]* records?\)|confidential information - do not distribute"
+                     r"|copyright \(c\) .*salesforce\.com.*)$", re.IGNORECASE)
+_PIPETUI_KEY = "pipetui:"
+# Imported dates have no time of day; noon keeps them on their day in any time zone nearby.
+_NOON = dt.time(12)
+_EARLIEST = dt.datetime(1900, 1, 1)
+NEW_STAGE_PROBABILITY = 50
+
+
+def squash(text: str) -> str:
+    """``Closed Won``, ``closed-won`` and ``closedwon`` are one word."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+@dataclass(frozen=True)
+class Options:
+    preset: str | None = None
+    column_map: list[tuple[str, str]] = field(default_factory=list)
+    stage_map: list[tuple[str, str]] = field(default_factory=list)
+    create_stages: bool = False
+    date_format: str | None = None
+    currency: str = "USD"
+    encoding: str | None = None
+    skip_bad: bool = False
+
+
+@dataclass(slots=True)
+class Record:
+    line: int
+    key: str | None  # the external id the deal is found by next time
+    title: str
+    stage: int  # a stage id, or -n for the n-th stage the import creates
+    stage_known: bool  # False: the file gave only an outcome, or nothing
+    status: str
+    value: int
+    currency: str
+    probability: int | None
+    owner: str | None
+    organization: str | None
+    contact: str | None
+    expected_close: dt.date | None
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    lost_reason: str | None
+    note: str | None
+    existing: ExistingDeal | None = None
+    changed: dict[str, object] | None = None  # what an update changes; empty: nothing
+
+
+@dataclass(slots=True)
+class ExistingDeal:
+    id: int
+    version: int
+    title: str
+    stage: int
+    status: str
+    value: int
+    currency: str
+    probability: int | None
+    owner: int | None
+    organization: int | None
+    contact: int | None
+    expected_close: dt.date | None
+    lost_reason: str | None
+    created_at: dt.datetime
+    deleted: bool
+    closed_at: dt.datetime | None
+    stage_entered_at: dt.datetime
+    last_change: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    line: int
+    reason: str
+    cells: list[str]
+    unknown_stage: bool = False  # reported once per stage name, not per row
+
+
+@dataclass
+class Plan:
+    table: Table
+    mapping: Mapping
+    options: Options
+    dates: DateReader | None
+    records: list[Record]
+    bad: list[BadRow]
+    unknown_stages: dict[str, int]  # as the file spells them -> rows
+    new_stages: list[tuple[str, int]]  # (name, probability) created by --create-stages
+    stage_names: dict[int, str]
+    reps: dict[str, int]  # casefolded name, email or login -> id
+    organizations: dict[str, int]  # casefolded name -> id
+    contacts: dict[tuple[str, int | None], int]  # (casefolded name, organization id) -> id
+    left_out_deleted: int = 0
+    deleted_here: int = 0  # matched deals deleted in pipetui: left alone
+    footer_rows: int = 0
+    rounded: int = 0
+    notes: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def to_create(self) -> list[Record]:
+        return [r for r in self.records if r.existing is None]
+
+    @property
+    def to_update(self) -> list[Record]:
+        return [r for r in self.records if r.existing is not None and r.changed]
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for r in self.records if r.existing is not None and not r.changed)
+
+    def new_names(self) -> tuple[list[str], list[str], list[tuple[str, str | None]]]:
+        """The reps, organizations and contacts the import creates, in file order."""
+        reps: dict[str, str] = {}
+        organizations: dict[str, str] = {}
+        contacts: dict[tuple[str, str], tuple[str, str | None]] = {}
+        for record in self.records:
+            if record.owner and record.owner.casefold() not in self.reps:
+                reps.setdefault(record.owner.casefold(), record.owner)
+            if record.organization and record.organization.casefold() not in self.organizations:
+                organizations.setdefault(record.organization.casefold(), record.organization)
+            if record.contact and self.contact_id(record) is _NEW:
+                key = (record.contact.casefold(), (record.organization or "").casefold())
+                contacts.setdefault(key, (record.contact, record.organization))
+        return list(reps.values()), list(organizations.values()), list(contacts.values())
+
+    def contact_id(self, record: Record) -> int | None | object:
+        """The contact's id; ``None`` for none, ``_NEW`` for one the import creates."""
+        if not record.contact:
+            return None
+        org_id = self.organizations.get(record.organization.casefold()) if record.organization else None
+        if record.organization and org_id is None:
+            return _NEW  # a new organization has no contacts yet
+        return self.contacts.get((record.contact.casefold(), org_id), _NEW)
+
+    def changes(self, record: Record) -> dict[str, object]:
+        """The fields of the existing deal the record changes (names for people)."""
+        old = record.existing
+        if old is None or old.deleted:
+            return {}
+        fields = self.fields_present
+        changed: dict[str, object] = {}
+        if "title" in fields and record.title != old.title:
+            changed["title"] = record.title
+        if record.stage_known and record.stage != old.stage:
+            changed["stage"] = record.stage
+        if record.status != old.status:
+            changed["status"] = record.status
+        if "value" in fields and (record.value, record.currency) != (old.value, old.currency):
+            changed["value"] = record.value
+            changed["currency"] = record.currency
+        elif "currency" in fields and record.currency != old.currency:
+            changed["currency"] = record.currency
+        if "probability" in fields and record.probability != old.probability:
+            changed["probability"] = record.probability
+        if "owner" in fields and self._id_of(self.reps, record.owner) != old.owner:
+            changed["owner"] = record.owner
+        if "organization" in fields and self._id_of(self.organizations, record.organization) != old.organization:
+            changed["organization"] = record.organization
+        if "contact" in fields and self.contact_id(record) != old.contact:
+            changed["contact"] = record.contact
+        if fields & {"expected_close", "close_date"} and record.expected_close != old.expected_close:
+            changed["expected_close"] = record.expected_close
+        if record.status == LOST and "lost_reason" in fields and record.lost_reason != old.lost_reason:
+            changed["lost_reason"] = record.lost_reason
+        return changed
+
+    @staticmethod
+    def _id_of(known: dict[str, int], name: str | None) -> int | None | object:
+        if not name:
+            return None
+        return known.get(name.casefold(), _NEW)
+
+    @property
+    def fields_present(self) -> set[str]:
+        present = {c.field for c in self.mapping.columns if c.field}
+        if "is_won" in present or "is_closed" in present:
+            present.add("status")
+        return present
+
+
+_NEW = object()
+
+
+class _UnknownStage(ValueError):
+    pass
+
+
+def make_plan(path: Path, options: Options, progress: Callable[[int, int], None] | None = None) -> Plan:
+    table = read_table(path, encoding=options.encoding)
+    plan = plan_table(table, options, progress)
+    plan.path = path
+    return plan
+
+
+def plan_table(table: Table, options: Options, progress: Callable[[int, int], None] | None = None) -> Plan:
+    mapping = build_mapping(table.header, preset=options.preset, overrides=options.column_map)
+    rows, footer = _without_footer(table.rows)
+    return _Planner(table, mapping, options, rows, footer, progress or (lambda done, total: None)).run()
+
+
+def _without_footer(rows: list[SourceRow]) -> tuple[list[SourceRow], int]:
+    """Salesforce reports end in totals, a confidentiality line and a copyright line."""
+    end = len(rows)
+    while end and _FOOTER.match(rows[end - 1].cells[0].strip()) and not any(
+            c.strip() for c in rows[end - 1].cells[1:]):
+        end -= 1
+    return rows[:end], len(rows) - end
+
+
+class _Planner:
+    def __init__(self, table: Table, mapping: Mapping, options: Options, rows: list[SourceRow],
+                 footer: int, progress) -> None:
+        self.table, self.mapping, self.options, self.rows = table, mapping, options, rows
+        self.footer, self.progress = footer, progress
+        self.now = clock.now()
+        self.latest = self.now + dt.timedelta(days=1)
+        self.currency = validate_currency(options.currency)
+        self.pipetui_format = mapping.preset == "pipetui"
+        self.columns = {name: mapping.indexes(name) for name in {c.field for c in mapping.columns if c.field}}
+        self.pipeline_stages = stages(default_pipeline())
+        self.stage_names = {s.id: s.name for s in self.pipeline_stages}
+        self.stage_by_word = {}
+        for stage in self.pipeline_stages:
+            self.stage_by_word.setdefault(squash(stage.name), stage.id)
+        self.stage_map = self._stage_map()
+        self.reasons = {r.name.casefold(): r.name for r in LostReason.select().where(LostReason.active)}
+
+    # -- the whole file ---------------------------------------------------------
+
+    def run(self) -> Plan:
+        dates = DateReader.detect(self._cells("created", "expected_close", "close_date", "closed"),
+                                  self.options.date_format)
+        amounts = AmountReader.detect(self._cells("value"))
+        probabilities = ProbabilityReader.detect(text for _line, text in self._cells("probability"))
+        self.dates, self.amounts, self.probabilities = dates, amounts, probabilities
+        self.unknown: dict[str, tuple[str, int]] = {}  # squashed -> (first spelling, rows)
+        self.new_stages: dict[str, int] = {}  # squashed -> -n
+        self.new_stage_spelling: dict[str, str] = {}
+        records: list[Record] = []
+        bad: list[BadRow] = []
+        seen_keys: dict[str, int] = {}
+        deleted = 0
+        total = len(self.rows)
+        for done, row in enumerate(self.rows, 1):
+            try:
+                record = self._record(row)
+            except ValueError as exc:
+                bad.append(BadRow(row.line, str(exc), row.cells, isinstance(exc, _UnknownStage)))
+                continue
+            finally:
+                if done % 2000 == 0:
+                    self.progress(done, total)
+            if record is None:
+                deleted += 1
+                continue
+            if record.key is not None:
+                first = seen_keys.setdefault(record.key, row.line)
+                if first != row.line:
+                    bad.append(BadRow(row.line, f"has the same id as line {first} ({record.key})", row.cells))
+                    continue
+            records.append(record)
+        self.progress(total, total)
+        plan = Plan(
+            table=self.table, mapping=self.mapping, options=self.options, dates=dates,
+            records=records, bad=bad, unknown_stages=dict(self.unknown.values()),
+            new_stages=self._new_stage_list(records), stage_names=self.stage_names,
+            reps=_rep_index(), organizations=_organization_index(), contacts=_contact_index(),
+            left_out_deleted=deleted, footer_rows=self.footer, rounded=amounts.rounded,
+        )
+        _match_existing(plan)
+        if not self.mapping.has("title"):
+            plan.notes.append("the file has no title column: titles are made from the organization, "
+                              "product and source id")
+        if not self.mapping.has("source_id") and not self.mapping.has("pipetui_id"):
+            plan.notes.append("the file has no id column: importing it again will create its deals again")
+        if not self.mapping.has("created"):
+            plan.notes.append("the file has no created date: open deals are dated today, closed ones "
+                              "at their close")
+        return plan
+
+    def _cells(self, *names: str):
+        indexes = [i for name in names for i in self.columns.get(name, [])]
+        for row in self.rows:
+            for index in indexes:
+                if index < len(row.cells) and row.cells[index].strip():
+                    yield row.line, self._clean_cell(row.cells[index])
+
+    def _clean_cell(self, text: str) -> str:
+        return unescape_cell(text) if self.pipetui_format else text
+
+    def _stage_map(self) -> dict[str, int | str]:
+        mapped: dict[str, int | str] = {}
+        for source, target in self.options.stage_map:
+            word = squash(target)
+            if word in self.stage_by_word:
+                mapped[squash(source)] = self.stage_by_word[word]
+            elif word in _OUTCOMES:
+                mapped[squash(source)] = _OUTCOMES[word]
+            else:
+                try:
+                    mapped[squash(source)] = resolve_stage(target).id
+                except InvalidInput as exc:
+                    raise InvalidInput(f"--stage-map {source}={target}: {exc} (or won, lost)") from None
+        return mapped
+
+    def _new_stage_list(self, records: list[Record]) -> list[tuple[str, int]]:
+        """The stages --create-stages makes, with the average probability the
+        file gives their open deals (else 50 %)."""
+        shares: dict[int, list[int]] = {}
+        for record in records:
+            if record.stage < 0 and record.status == OPEN and record.probability is not None:
+                shares.setdefault(record.stage, []).append(record.probability)
+        made = []
+        for word, ref in sorted(self.new_stages.items(), key=lambda item: -item[1]):
+            found = shares.get(ref)
+            probability = round(sum(found) / len(found)) if found else NEW_STAGE_PROBABILITY
+            made.append((self.new_stage_spelling[word], probability))
+        return made
+
+    # -- one row ------------------------------------------------------------------
+
+    def _cell(self, row: SourceRow, name: str) -> str:
+        """The first non-empty cell of the columns mapped to ``name``, stripped."""
+        for index in self.columns.get(name, ()):
+            if index < len(row.cells):
+                text = row.cells[index].strip()
+                if text:
+                    return self._clean_cell(text).strip()
+        return ""
+
+    def _record(self, row: SourceRow) -> Record | None:
+        width = len(self.table.header)
+        if len(row.cells) > width and any(c.strip() for c in row.cells[width:]):
+            raise ValueError(f"has {len(row.cells)} cells but the header names {width} columns "
+                             f"(a separator inside an unquoted cell?)")
+        status, stage, stage_known = self._stage_and_status(row)
+        if status == DELETED:
+            return None
+        source_id = self._text(row, "source_id", "source id", 200)
+        key = self.mapping.id_prefix + source_id if source_id else None
+        if key is None and self.pipetui_format:
+            pipetui_id = self._cell(row, "pipetui_id")
+            if pipetui_id:
+                if not (pipetui_id.isascii() and pipetui_id.isdigit()):
+                    raise ValueError(f"id {pipetui_id!r} is not a deal number")
+                key = _PIPETUI_KEY + str(int(pipetui_id))
+        organization = self._text(row, "organization", "organization", 200)
+        title = self._title(row, organization, source_id)
+        value, currency = self._money(row)
+        probability = None
+        if cell := self._cell(row, "probability"):
+            try:
+                probability = self.probabilities.read(cell)
+            except ValueError as exc:
+                raise ValueError(f"probability {cell!r} {exc}") from None
+        created_at, closed_at, expected = self._dates(row, status)
+        lost_reason = None
+        if status == LOST:
+            lost_reason = self._text(row, "lost_reason", "lost reason", 500)
+            if lost_reason:
+                lost_reason = self.reasons.get(lost_reason.casefold(), lost_reason)
+        return Record(
+            line=row.line, key=key, title=title, stage=stage, stage_known=stage_known, status=status,
+            value=value,
+            currency=currency, probability=probability,
+            owner=self._text(row, "owner", "owner", 200), organization=organization,
+            contact=self._text(row, "contact", "contact", 200), expected_close=expected,
+            created_at=created_at, closed_at=closed_at, lost_reason=lost_reason, note=self._note(row),
+        )
+
+    def _note(self, row: SourceRow) -> str | None:
+        text = self._cell(row, "note")
+        if not text:
+            return None
+        try:
+            return clean_text(text.replace("\r\n", "\n").replace("\r", "\n"), "note")
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+
+    def _text(self, row: SourceRow, name: str, what: str, limit: int) -> str | None:
+        """A one-line field; a line break or tab inside the cell becomes a space."""
+        text = self._cell(row, name)
+        if not text:
+            return None
+        if "\n" in text or "\r" in text or "\t" in text:
+            text = re.sub(r" *[\r\n\t]+ *", " ", text)
+        try:
+            return clean_line(text, what, max_length=limit)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+
+    def _title(self, row: SourceRow, organization: str | None, source_id: str | None) -> str:
+        title = self._text(row, "title", "title", TITLE_MAX_LENGTH)
+        if title:
+            return title
+        product = self._text(row, "product", "product", 200)
+        parts = " – ".join(p for p in (organization, product) if p)
+        if source_id:
+            parts = f"{parts} #{source_id}" if parts else f"Deal #{source_id}"
+        if not parts:
+            raise ValueError("has no title, and no organization, product or id to make one from")
+        return parts[:TITLE_MAX_LENGTH]
+
+    def _stage_and_status(self, row: SourceRow) -> tuple[str, int, bool]:
+        stage_text = self._cell(row, "stage")
+        stage: int | None = None
+        outcome: str | None = None
+        if stage_text:
+            word = squash(stage_text)
+            target = self.stage_map.get(word)
+            if isinstance(target, str):
+                outcome = target
+            elif target is not None:
+                stage, outcome = target, _OUTCOMES.get(word)
+            elif word in self.stage_by_word:
+                stage = self.stage_by_word[word]
+            elif word in _OUTCOMES:
+                outcome = _OUTCOMES[word]
+            elif self.options.create_stages:
+                if word not in self.new_stages:
+                    try:
+                        spelling = clean_line(stage_text, "stage name", max_length=100)
+                    except InvalidInput as exc:
+                        raise ValueError(str(exc)) from None
+                    self.new_stages[word] = -(len(self.new_stages) + 1)
+                    self.new_stage_spelling[word] = spelling
+                stage = self.new_stages[word]
+            else:
+                spelling, count = self.unknown.get(word, (stage_text, 0))
+                self.unknown[word] = (spelling, count + 1)
+                raise _UnknownStage(f"stage {stage_text!r} is not a stage of the pipeline")
+        status = self._status(row)
+        if outcome and status and status != outcome and status != DELETED:
+            raise ValueError(f"stage {stage_text!r} says {outcome} but the status says {status}")
+        final = status or outcome or OPEN
+        if final == DELETED:
+            return DELETED, 0, False
+        if stage is None:
+            return final, self.pipeline_stages[0].id, False
+        return final, stage, True
+
+    def _status(self, row: SourceRow) -> str | None:
+        text = self._cell(row, "status")
+        if text:
+            status = _STATUSES.get(squash(text))
+            if status is None:
+                raise ValueError(f"status {text!r} is not open, won or lost")
+            return status
+        won, closed = self._flag(row, "is_won"), self._flag(row, "is_closed")
+        if won:
+            return WON
+        if closed is None:
+            return None  # "not won" alone does not tell open from lost
+        return LOST if closed else OPEN
+
+    def _flag(self, row: SourceRow, name: str) -> bool | None:
+        if not self.columns.get(name):
+            return None
+        text = self._cell(row, name).casefold()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"{name.replace('_', ' ')} {text!r} is neither true nor false")
+
+    def _money(self, row: SourceRow) -> tuple[int, str]:
+        named_currency = self._cell(row, "currency")
+        currency = self.currency
+        if named_currency:
+            try:
+                currency = validate_currency(named_currency)
+            except InvalidInput:
+                raise ValueError(f"currency {named_currency!r} is not a three-letter code such as EUR") from None
+        text = self._cell(row, "value")
+        if not text:
+            return 0, currency
+        try:
+            amount, in_cell = self.amounts.read(text, currency)
+        except ValueError as exc:
+            raise ValueError(f"value {text!r} {exc}") from None
+        if in_cell and named_currency and in_cell != currency:
+            raise ValueError(f"value {text!r} is in {in_cell} but the currency column says {currency}")
+        return amount, in_cell or currency
+
+    def _moment(self, row: SourceRow, name: str) -> Moment | None:
+        text = self._cell(row, name)
+        if not text:
+            return None
+        try:
+            moment = self.dates.read(text)
+        except ValueError as exc:
+            label = {"created": "created date", "expected_close": "expected close date",
+                     "close_date": "close date", "closed": "closed date"}[name]
+            raise ValueError(f"{label} {text!r} {exc}") from None
+        if moment.value < _EARLIEST:
+            raise ValueError(f"date {text!r} is before 1900")
+        return moment
+
+    def _dates(self, row: SourceRow, status: str) -> tuple[dt.datetime, dt.datetime | None, dt.date | None]:
+        created = self._moment(row, "created")
+        expected = self._moment(row, "expected_close")
+        close_date = self._moment(row, "close_date")
+        closed = self._moment(row, "closed") if status != OPEN else None
+        if status == OPEN:
+            due = expected or close_date
+            created_at = _when(created) if created else self.now
+            return created_at, None, due.value.date() if due else None
+        closed = closed or close_date
+        if closed is None:
+            raise ValueError(f"is {status} but has no close date")
+        closed_at = _when(closed)
+        created_at = _when(created) if created else closed_at
+        if closed_at < created_at:
+            if closed_at.date() == created_at.date() and not (closed.has_time and created.has_time):
+                closed_at = created_at  # the same day, one of them without a time
+            else:
+                raise ValueError(f"closed ({closed_at:%Y-%m-%d}) before it was created ({created_at:%Y-%m-%d})")
+        if closed_at > self.latest:
+            raise ValueError(f"is {status} on {closed_at:%Y-%m-%d}, which is in the future")
+        if created_at > self.latest:
+            raise ValueError(f"was created on {created_at:%Y-%m-%d}, which is in the future")
+        return created_at, closed_at, (expected or closed).value.date()
+
+
+def _when(moment: Moment) -> dt.datetime:
+    return moment.value if moment.has_time else dt.datetime.combine(moment.value.date(), _NOON)
+
+
+# --- what the database holds already ----------------------------------------------
+
+_CHUNK = 500
+
+
+def _rep_index() -> dict[str, int]:
+    index: dict[str, int] = {}
+    for rep_id, name, email, username in Rep.select(Rep.id, Rep.name, Rep.email, Rep.username).tuples():
+        for key in (username, email):
+            if key:
+                index.setdefault(key.casefold(), rep_id)
+        index[name.casefold()] = rep_id
+    return index
+
+
+def _organization_index() -> dict[str, int]:
+    index: dict[str, int] = {}
+    for org_id, name in Organization.select(Organization.id, Organization.name).order_by(Organization.id).tuples():
+        index.setdefault(name.casefold(), org_id)
+    return index
+
+
+def _contact_index() -> dict[tuple[str, int | None], int]:
+    index: dict[tuple[str, int | None], int] = {}
+    query = Contact.select(Contact.id, Contact.name, Contact.organization).order_by(Contact.id).tuples()
+    for contact_id, name, org_id in query:
+        index.setdefault((name.casefold(), org_id), contact_id)
+    return index
+
+
+_EXISTING_FIELDS = (Deal.id, Deal.version, Deal.title, Deal.stage, Deal.status, Deal.value, Deal.currency,
+                    Deal.probability, Deal.owner, Deal.organization, Deal.contact, Deal.expected_close,
+                    Deal.lost_reason, Deal.created_at, Deal.deleted_at, Deal.external_id, Deal.closed_at,
+                    Deal.stage_entered_at)
+
+
+def _existing(row) -> ExistingDeal:
+    return ExistingDeal(*row[:14], deleted=row[14] is not None, closed_at=row[16], stage_entered_at=row[17])
+
+
+def _match_existing(plan: Plan) -> None:
+    """Attach to each record the deal an earlier import made from its id.
+
+    A pipetui export's own ids find the deal in this database when it is
+    the same deal (same creation time); elsewhere they become its external
+    id, so that importing the file again updates instead of duplicating.
+    """
+    keyed = {r.key: r for r in plan.records if r.key is not None}
+    keys = list(keyed)
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        for row in Deal.select(*_EXISTING_FIELDS).where(Deal.external_id.in_(chunk)).tuples():
+            keyed[row[15]].existing = _existing(row)
+    own = {int(k[len(_PIPETUI_KEY):]): r for k, r in keyed.items()
+           if k.startswith(_PIPETUI_KEY) and r.existing is None}
+    ids = list(own)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        query = Deal.select(*_EXISTING_FIELDS).where(Deal.id.in_(chunk), Deal.external_id.is_null())
+        for row in query.tuples():
+            record = own[row[0]]
+            if _same_moment(row[13], record.created_at):
+                record.existing = _existing(row)
+                record.key = None  # the deal keeps having no external id
+    for record in plan.records:
+        old = record.existing
+        if old is None:
+            continue
+        if old.deleted:
+            plan.deleted_here += 1
+        elif record.key and record.key.startswith(_PIPETUI_KEY) and not _same_moment(old.created_at, record.created_at):
+            raise InvalidInput(
+                f"line {record.line}: id {record.key} belongs to a different deal here (created "
+                f"{old.created_at:%Y-%m-%d %H:%M}); this file comes from another pipetui database"
+            )
+    plan.records = [r for r in plan.records if not (r.existing and r.existing.deleted)]
+    for record in plan.records:
+        if record.existing is not None:
+            record.changed = plan.changes(record)
+    _last_changes(plan)
+
+
+def _same_moment(stored, imported: dt.datetime) -> bool:
+    if isinstance(stored, str):
+        stored = dt.datetime.fromisoformat(stored)
+    return abs((stored - imported).total_seconds()) < 1
+
+
+def _last_changes(plan: Plan) -> None:
+    """When each deal whose stage or status changes last changed, so that
+    its new history comes after its old."""
+    moving = {r.existing.id: r.existing for r in plan.records
+              if r.changed and ("stage" in r.changed or "status" in r.changed)}
+    ids = list(moving)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        query = (StageChange.select(StageChange.deal, fn.MAX(StageChange.changed_at))
+                 .where(StageChange.deal.in_(chunk)).group_by(StageChange.deal).tuples())
+        for deal_id, last in query:
+            if isinstance(last, str):
+                last = dt.datetime.fromisoformat(last)
+            moving[deal_id].last_change = last

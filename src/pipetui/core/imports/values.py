@@ -1,0 +1,329 @@
+"""Dates, amounts and probabilities as other systems write them in a CSV.
+
+Whether ``3/1/2017`` is the first of March or the third of January, and
+whether ``1.234`` is a thousand or a fraction, cannot be told from one cell.
+These readers look at the whole column first: when the file leaves no
+doubt, they follow it; otherwise they name an example and ask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from pipetui.core.errors import InvalidInput
+from pipetui.core.money import MAX_MINOR, format_money, minor_digits, validate_currency
+
+YMD, MDY, DMY = "year-month-day", "month/day/year", "day/month/year"
+
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)?"
+                  r"(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?$", re.IGNORECASE)
+_YMD_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ,]+(?P<time>.+))?$")
+_NUMERIC = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ,]+(?P<time>.+))?$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,6})?)?\s*([AaPp][Mm])?$")
+_NAMED_MONTH_FORMATS = ("%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
+                        "%b %d %Y", "%B %d %Y", "%d. %B %Y")
+_FRIENDLY_TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MM", "%m"), ("DD", "%d"), ("hh", "%H"),
+                    ("mm", "%M"), ("ss", "%S"))
+_TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", "T%H:%M:%S")
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A parsed cell: the date, and the time when the cell had one."""
+
+    value: dt.datetime
+    has_time: bool
+
+
+def strptime_format(text: str) -> str:
+    """``--date-format`` as strptime wants it; ``DD/MM/YYYY`` is accepted too."""
+    fmt = text.strip()
+    if not fmt:
+        raise InvalidInput("--date-format is empty (e.g. %d/%m/%Y or DD/MM/YYYY)")
+    if "%" not in fmt:
+        for token, code in _FRIENDLY_TOKENS:
+            fmt = fmt.replace(token, code)
+    if not any(code in fmt for code in ("%d", "%j")) or not any(code in fmt for code in ("%Y", "%y")):
+        raise InvalidInput(f"--date-format {text!r} needs a day and a year (e.g. %d/%m/%Y or DD/MM/YYYY)")
+    return fmt
+
+
+def _time_of(text: str | None) -> tuple[int, int, int] | None:
+    if not text:
+        return None
+    match = _TIME.match(text.strip())
+    if not match:
+        raise ValueError
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    if match[4]:
+        if not 1 <= hour <= 12:
+            raise ValueError
+        hour = hour % 12 + (12 if match[4].lower() == "pm" else 0)
+    return hour, minute, second
+
+
+def _year(text: str) -> int:
+    # Two-digit years as strptime reads them: 69-99 are 1900s, 00-68 are 2000s.
+    year = int(text)
+    return year if len(text) == 4 else (1900 + year if year >= 69 else 2000 + year)
+
+
+class DateReader:
+    """Reads the date cells of one file in the one order the file uses.
+
+    ``detect`` looks at every date cell first: ISO dates and dates with a
+    month name read alone; for ``1/2/2017`` the file must hold a day above
+    12 in one place to decide, else the reader refuses and asks for
+    ``--date-format``.
+    """
+
+    def __init__(self, order: str | None = None, fmt: str | None = None,
+                 evidence: tuple[int, str] | None = None) -> None:
+        self.order = order
+        self.fmt = strptime_format(fmt) if fmt else None
+        self.evidence = evidence  # the (line, cell) that decided the order
+        self._cache: dict[str, Moment] = {}
+
+    @classmethod
+    def detect(cls, cells: Iterable[tuple[int, str]], fmt: str | None = None) -> DateReader:
+        """``cells`` are (line, text) pairs of every non-empty date cell."""
+        if fmt:
+            return cls(fmt=fmt)
+        day_first: tuple[int, str] | None = None
+        month_first: tuple[int, str] | None = None
+        ambiguous: tuple[int, str] | None = None
+        seen: set[str] = set()
+        for line, text in cells:
+            text = text.strip()
+            if text in seen:
+                continue
+            seen.add(text)
+            match = _NUMERIC.match(text)
+            if not match:
+                continue
+            first, second = int(match[1]), int(match[3])
+            if first > 12 and second <= 12:
+                day_first = day_first or (line, text)
+            elif second > 12 and first <= 12:
+                month_first = month_first or (line, text)
+            elif first != second and ambiguous is None:
+                ambiguous = (line, text)
+        if day_first and month_first:
+            raise InvalidInput(
+                f"the dates mix two orders: {day_first[1]!r} (line {day_first[0]}) is day first, "
+                f"{month_first[1]!r} (line {month_first[0]}) is month first; "
+                f"fix the file or name the order with --date-format"
+            )
+        if day_first:
+            return cls(DMY, evidence=day_first)
+        if month_first:
+            return cls(MDY, evidence=month_first)
+        if ambiguous:
+            raise InvalidInput(
+                f"line {ambiguous[0]}: the date {ambiguous[1]!r} could be day first or month first, "
+                f"and no date in the file tells; say which with --date-format "
+                f"(e.g. --date-format %m/%d/%Y or --date-format %d/%m/%Y)"
+            )
+        return cls(MDY)  # every day equals its month, or no such dates: either order reads the same
+
+    def read(self, text: str) -> Moment:
+        """The moment in ``text``; :class:`ValueError` with a reason if it is not a date."""
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = self._cache[text] = self._read(text.strip())
+        return cached
+
+    def _read(self, text: str) -> Moment:
+        if _ISO.match(text):
+            return _iso(text)
+        if self.fmt:
+            for suffix in _TIME_SUFFIXES:
+                try:
+                    value = dt.datetime.strptime(text, self.fmt + suffix)
+                except ValueError:
+                    continue
+                return Moment(value, bool(suffix) or "%H" in self.fmt)
+            raise ValueError(f"does not match --date-format {self.fmt!r}")
+        match = _YMD_SLASH.match(text)
+        if match:
+            return _moment(int(match[1]), int(match[2]), int(match[3]), match["time"])
+        match = _NUMERIC.match(text)
+        if match:
+            first, second, year = int(match[1]), int(match[3]), _year(match[4])
+            month, day = (first, second) if self.order == MDY else (second, first)
+            return _moment(year, month, day, match["time"])
+        for fmt in _NAMED_MONTH_FORMATS:
+            try:
+                return Moment(dt.datetime.strptime(text, fmt), False)
+            except ValueError:
+                continue
+        raise ValueError("is not a date (e.g. 2017-03-01, 3/1/2017 or 01-03-17)")
+
+
+def _moment(year: int, month: int, day: int, time_text: str | None) -> Moment:
+    try:
+        time = _time_of(time_text)
+        date = dt.date(year, month, day)
+    except ValueError:
+        raise ValueError("is not a real date") from None
+    if time is None:
+        return Moment(dt.datetime.combine(date, dt.time()), False)
+    return Moment(dt.datetime(date.year, date.month, date.day, *time), True)
+
+
+def _iso(text: str) -> Moment:
+    normal = re.sub(r"\s*UTC$", "+00:00", text, flags=re.IGNORECASE).replace(",", ".")
+    try:
+        value = dt.datetime.fromisoformat(normal)
+    except ValueError:
+        raise ValueError("is not a real date") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return Moment(value, len(text) > 10)
+
+
+# --- amounts ------------------------------------------------------------------------
+
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW",
+            "R$": "BRL", "A$": "AUD", "C$": "CAD", "CHF": "CHF", "kr": None, "zł": "PLN"}
+_SYMBOL_PATTERN = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
+_AMOUNT = re.compile(
+    rf"^(?P<pre>{_SYMBOL_PATTERN}|[A-Za-z]{{3}})?\s*(?P<number>[0-9][0-9.,'\s\u00a0\u202f]*)"
+    rf"\s*(?P<post>{_SYMBOL_PATTERN}|[A-Za-z]{{3}})?$"
+)
+_POINT_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})+\.\d+$|^\d+\.\d{1,2}$|^\d*\.\d{4,}$")
+_COMMA_DECIMAL = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$|^\d+,\d{1,2}$|^\d*,\d{4,}$")
+
+
+def _currency_of(token: str | None) -> str | None:
+    if not token:
+        return None
+    if token in _SYMBOLS:
+        return _SYMBOLS[token]
+    return validate_currency(token)
+
+
+class AmountReader:
+    """Reads the amounts of one file with the one decimal mark the file uses.
+
+    A file that writes ``1.234,50`` or ``12,5`` somewhere uses a decimal
+    comma; one that writes ``1,234.50`` or ``12.5`` a decimal point. When no
+    cell tells, ``,`` or ``.`` before exactly three digits groups thousands.
+    """
+
+    def __init__(self, decimal_mark: str | None) -> None:
+        self.decimal_mark = decimal_mark  # None: no cell of the file has a fraction
+        self.rounded = 0
+
+    @classmethod
+    def detect(cls, cells: Iterable[tuple[int, str]]) -> AmountReader:
+        point: tuple[int, str] | None = None
+        comma: tuple[int, str] | None = None
+        for line, text in cells:
+            digits = re.sub(r"[^0-9.,]", "", text)
+            if point is None and _POINT_DECIMAL.match(digits):
+                point = (line, text)
+            elif comma is None and _COMMA_DECIMAL.match(digits):
+                comma = (line, text)
+            if point and comma:
+                raise InvalidInput(
+                    f"the amounts mix two decimal marks: {point[1]!r} (line {point[0]}) "
+                    f"and {comma[1]!r} (line {comma[0]}); fix the file so that all use one"
+                )
+        return cls("." if point else "," if comma else None)
+
+    def read(self, text: str, currency: str | None) -> tuple[int, str | None]:
+        """Minor units, and the currency the cell itself names (if any).
+
+        :class:`ValueError` carries the reason when the cell is no amount.
+        """
+        raw = text.strip()
+        match = _AMOUNT.match(raw)
+        if not match or (match["pre"] and match["post"]):
+            if re.search(r"\d[eE][+-]?\d", raw):
+                raise ValueError("is in scientific notation (a spreadsheet rewrote it); "
+                                 "write the number out")
+            if raw.startswith(("-", "(")) or "-" in raw:
+                raise ValueError("is negative; a deal's value is zero or more")
+            if match:
+                raise ValueError("names two currencies")
+            raise ValueError("is not an amount (e.g. 12500, 12,500.50, $3,000 or 1.234,50 €)")
+        try:
+            named = _currency_of(match["pre"] or match["post"])
+        except InvalidInput:
+            raise ValueError("names no currency this reads (use a three-letter code such as EUR)") from None
+        whole, fraction = self._split(re.sub(r"[\s'\u00a0\u202f]", "", match["number"]))
+        code = named or currency
+        if code is None:
+            raise ValueError("has no currency")
+        exact = Decimal(whole + ("." + fraction if fraction else ""))
+        digits = minor_digits(code)
+        minor = exact.scaleb(digits).to_integral_value(ROUND_HALF_UP)
+        if minor != exact.scaleb(digits):
+            self.rounded += 1
+        if minor > MAX_MINOR:
+            raise ValueError(f"is too large (at most {format_money(MAX_MINOR, code)})")
+        return int(minor), named
+
+    def _split(self, number: str) -> tuple[str, str]:
+        """The digits before and after the decimal mark, thousands marks gone."""
+        if self.decimal_mark is None:
+            marks = set(number) & {".", ","}
+            if len(marks) > 1:
+                raise ValueError("has both . and , in it")
+            decimal, group = None, (marks.pop() if marks else ",")
+        else:
+            decimal = self.decimal_mark
+            group = "," if decimal == "." else "."
+        whole, fraction = number, ""
+        if decimal is not None:
+            whole, _, fraction = number.partition(decimal)
+            if decimal in fraction:
+                raise ValueError("has more than one decimal mark")
+            if group in fraction:
+                raise ValueError("has a thousands mark after its decimal mark")
+        groups = whole.split(group)
+        if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
+            if len(groups) == 2 and not fraction and len(groups[1]) in (1, 2):
+                raise ValueError(f"uses {group!r} as its decimal mark, but the rest of the file "
+                                 f"uses {decimal!r}")
+            raise ValueError("has its thousands marks in the wrong places")
+        if not whole and not fraction:
+            raise ValueError("is not an amount")
+        return "".join(groups) or "0", fraction
+
+
+class ProbabilityReader:
+    """Win probabilities as percents (``40``, ``40%``, ``40.0``) or, when
+    every one of the file's is at most 1 and one has a fraction, as shares
+    (``0.4``, HubSpot's way)."""
+
+    def __init__(self, shares: bool) -> None:
+        self.shares = shares
+
+    @classmethod
+    def detect(cls, cells: Iterable[str]) -> ProbabilityReader:
+        numbers = []
+        for text in cells:
+            try:
+                numbers.append(Decimal(text.strip().removesuffix("%").strip()))
+            except InvalidOperation:
+                continue
+        shares = bool(numbers) and all(0 <= n <= 1 for n in numbers) and any(n % 1 for n in numbers)
+        return cls(shares)
+
+    def read(self, text: str) -> int:
+        try:
+            number = Decimal(text.strip().removesuffix("%").strip())
+        except InvalidOperation:
+            raise ValueError("is not a probability (e.g. 40, 40% or 0.4)") from None
+        if not number.is_finite():
+            raise ValueError("is not a probability (e.g. 40, 40% or 0.4)")
+        percent = number * 100 if self.shares else number
+        if not 0 <= percent <= 100:
+            raise ValueError("is not between 0 and 100 %")
+        return int(percent.to_integral_value(ROUND_HALF_UP))

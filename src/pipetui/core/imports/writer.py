@@ -1,0 +1,247 @@
+"""Writing a checked import plan: all of it in one transaction, or nothing.
+
+New deals are inserted in batches with their history: a creation dated
+from the source's created date and, for a won or lost deal, the close
+dated from its close date. A deal an earlier import made is updated in
+place (its version goes up), and a change of stage or status adds to its
+history rather than rewriting it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from peewee import IntegrityError, fn
+
+from pipetui.core import clock
+from pipetui.core.errors import ConflictError
+from pipetui.core.imports.plan import Plan, Record
+from pipetui.core.lookup import default_pipeline
+from pipetui.store import (
+    OPEN,
+    Contact,
+    Deal,
+    Note,
+    Organization,
+    Rep,
+    Stage,
+    StageChange,
+)
+from pipetui.store import database_proxy as db
+from pipetui.store.bulk import insert_rows, reserve_ids, update_rows
+from pipetui.store.database import is_postgres
+
+CHUNK = 5_000
+DEAL_COLUMNS = ["id", "pipeline_id", "stage_id", "title", "value", "currency", "probability", "owner_id",
+                "organization_id", "contact_id", "expected_close", "status", "lost_reason", "created_at",
+                "updated_at", "closed_at", "stage_entered_at", "last_activity_at", "version", "external_id"]
+CHANGE_COLUMNS = ["id", "deal_id", "from_stage_id", "to_stage_id", "from_status", "to_status", "changed_at"]
+UPDATE_COLUMNS = ["title", "stage_id", "status", "value", "currency", "probability", "owner_id",
+                  "organization_id", "contact_id", "expected_close", "lost_reason", "closed_at",
+                  "stage_entered_at", "updated_at", "version"]
+
+
+@dataclass(frozen=True)
+class Written:
+    created: int
+    updated: int
+    reps: int
+    organizations: int
+    contacts: int
+    stages: int
+    stage_changes: int
+    notes: int
+
+
+def _text(value) -> str | None:
+    """Dates and times as the text both databases read back (Peewee's form)."""
+    return None if value is None else str(value)
+
+
+def write(plan: Plan, progress: Callable[[int, int], None] | None = None) -> Written:
+    progress = progress or (lambda done, total: None)
+    try:
+        with db.atomic():
+            return _Writer(plan, progress).run()
+    except IntegrityError:
+        raise ConflictError("someone else added the same deals, people or stages while the file was "
+                            "being checked; nothing was imported; run the import again") from None
+
+
+class _Writer:
+    def __init__(self, plan: Plan, progress) -> None:
+        self.plan = plan
+        self.progress = progress
+        self.now = clock.now()
+        self.pipeline_id = default_pipeline().id
+        self.changes = 0
+        self.notes = 0
+
+    def run(self) -> Written:
+        plan = self.plan
+        creating, updating = plan.to_create, plan.to_update
+        self._check_versions(updating)
+        stage_ids = self._stages()
+        reps, organizations, contacts = plan.new_names()
+        rep_ids = self._people(Rep, reps)
+        org_ids = self._people(Organization, organizations)
+        self.rep_ids = {**plan.reps, **rep_ids}
+        self.org_ids = {**plan.organizations, **org_ids}
+        self.contact_ids = self._contacts(contacts)
+        self.stage_ids = stage_ids
+        total = len(creating) + len(updating)
+        done = 0
+        for start in range(0, len(creating), CHUNK):
+            chunk = creating[start:start + CHUNK]
+            self._insert(chunk)
+            done += len(chunk)
+            self.progress(done, total)
+        for start in range(0, len(updating), CHUNK):
+            chunk = updating[start:start + CHUNK]
+            self._update(chunk)
+            done += len(chunk)
+            self.progress(done, total)
+        return Written(len(creating), len(updating), len(rep_ids), len(org_ids), len(contacts),
+                       len(plan.new_stages), self.changes, self.notes)
+
+    def _check_versions(self, updating: list[Record]) -> None:
+        """The deals to update are as they were when the file was checked
+        (PostgreSQL: and stay so until the commit)."""
+        planned = {r.existing.id: r.existing.version for r in updating}
+        ids = list(planned)
+        for start in range(0, len(ids), CHUNK):
+            query = Deal.select(Deal.id, Deal.version).where(Deal.id.in_(ids[start:start + CHUNK]))
+            if is_postgres(db):
+                query = query.for_update()
+            for deal_id, version in query.tuples():
+                if version != planned[deal_id]:
+                    raise ConflictError(f"deal #{deal_id} was changed by someone else while the file "
+                                        f"was being checked; nothing was imported; run the import again")
+
+    def _stages(self) -> dict[int, int]:
+        """Ids of the stages --create-stages makes, by the plan's -n references."""
+        if not self.plan.new_stages:
+            return {}
+        last = Stage.select(fn.MAX(Stage.position)).where(Stage.pipeline == self.pipeline_id).scalar() or 0
+        made = {}
+        for n, (name, probability) in enumerate(self.plan.new_stages, 1):
+            stage = Stage.create(pipeline=self.pipeline_id, name=name, position=last + n,
+                                 probability=probability, rotting_days=None)
+            made[-n] = stage.id
+        return made
+
+    def _people(self, model, names: list[str]) -> dict[str, int]:
+        ids = reserve_ids(db, model, len(names))
+        stamp = _text(self.now)
+        if not names:
+            return {}
+        columns = ["id", "name", "created_at"] + (["active"] if model is Rep else [])
+        extra = (True,) if model is Rep else ()
+        rows = [(i, name, stamp, *extra) for i, name in zip(ids, names, strict=True)]
+        for start in range(0, len(rows), CHUNK):
+            insert_rows(db, model, columns, rows[start:start + CHUNK])
+        return {name.casefold(): i for i, name in zip(ids, names, strict=True)}
+
+    def _contacts(self, contacts: list[tuple[str, str | None]]) -> dict[tuple[str, str], int]:
+        if not contacts:
+            return {}
+        ids = reserve_ids(db, Contact, len(contacts))
+        stamp = _text(self.now)
+        rows = []
+        by_key = {}
+        for contact_id, (name, organization) in zip(ids, contacts, strict=True):
+            org_id = self._org_id(organization)
+            rows.append((contact_id, name, org_id, stamp))
+            by_key[(name.casefold(), (organization or "").casefold())] = contact_id
+        for start in range(0, len(rows), CHUNK):
+            insert_rows(db, Contact, ["id", "name", "organization_id", "created_at"], rows[start:start + CHUNK])
+        return by_key
+
+    # -- ids of what a record names ----------------------------------------------------
+
+    def _org_id(self, name: str | None) -> int | None:
+        return self.org_ids[name.casefold()] if name else None
+
+    def _rep_id(self, name: str | None) -> int | None:
+        return self.rep_ids[name.casefold()] if name else None
+
+    def _contact_id(self, record: Record) -> int | None:
+        if not record.contact:
+            return None
+        known = self.plan.contact_id(record)
+        if isinstance(known, int):
+            return known
+        return self.contact_ids[(record.contact.casefold(), (record.organization or "").casefold())]
+
+    def _stage_id(self, ref: int) -> int:
+        return self.stage_ids[ref] if ref < 0 else ref
+
+    # -- deals -----------------------------------------------------------------------
+
+    def _insert(self, records: list[Record]) -> None:
+        deal_ids = reserve_ids(db, Deal, len(records))
+        closed = sum(1 for r in records if r.status != OPEN)
+        change_ids = iter(reserve_ids(db, StageChange, len(records) + closed))
+        now = _text(self.now)
+        deals, changes = [], []
+        for deal_id, r in zip(deal_ids, records, strict=True):
+            stage = self._stage_id(r.stage)
+            created = _text(r.created_at)
+            deals.append((
+                deal_id, self.pipeline_id, stage, r.title, r.value, r.currency, r.probability,
+                self._rep_id(r.owner), self._org_id(r.organization), self._contact_id(r),
+                _text(r.expected_close), r.status, r.lost_reason, created, now, _text(r.closed_at),
+                created, _text(r.closed_at or r.created_at), 1, r.key,
+            ))
+            changes.append((next(change_ids), deal_id, None, stage, None, OPEN, created))
+            if r.status != OPEN:
+                changes.append((next(change_ids), deal_id, stage, stage, OPEN, r.status, _text(r.closed_at)))
+        if not deals:
+            return
+        insert_rows(db, Deal, DEAL_COLUMNS, deals)
+        insert_rows(db, StageChange, CHANGE_COLUMNS, changes)
+        noted = [(deal_id, r) for deal_id, r in zip(deal_ids, records, strict=True) if r.note]
+        if noted:
+            note_ids = reserve_ids(db, Note, len(noted))
+            insert_rows(db, Note, ["id", "deal_id", "body", "created_at"],
+                        [(i, deal_id, r.note, _text(r.created_at))
+                         for i, (deal_id, r) in zip(note_ids, noted, strict=True)])
+            self.notes += len(noted)
+        self.changes += len(changes)
+
+    def _update(self, records: list[Record]) -> None:
+        rows, history = [], []
+        for r in records:
+            old, changed = r.existing, r.changed
+            stage = self._stage_id(r.stage) if "stage" in changed else old.stage
+            status = r.status
+            closed_at, entered = old.closed_at, old.stage_entered_at
+            if "stage" in changed or "status" in changed:
+                when = self.now
+                if status != OPEN and "status" in changed:
+                    when = r.closed_at  # the source's close, after the deal's own history
+                when = max(when, old.last_change or when)
+                history.append((old.id, old.stage, stage, old.status, status, _text(when)))
+                if "stage" in changed:
+                    entered = when
+                if "status" in changed:
+                    closed_at = None if status == OPEN else when
+            lost_reason = changed.get("lost_reason", old.lost_reason) if status != OPEN else None
+            contact = (self._contact_id(r) if "contact" in changed else old.contact)
+            rows.append((
+                changed.get("title", old.title), stage, status,
+                changed.get("value", old.value), changed.get("currency", old.currency),
+                changed.get("probability", old.probability),
+                self._rep_id(changed["owner"]) if "owner" in changed else old.owner,
+                self._org_id(changed["organization"]) if "organization" in changed else old.organization,
+                contact, _text(changed.get("expected_close", old.expected_close)),
+                lost_reason if status == "lost" else None, _text(closed_at), _text(entered),
+                _text(self.now), old.version + 1, old.id,
+            ))
+        update_rows(db, Deal, UPDATE_COLUMNS, rows)
+        if history:
+            change_ids = reserve_ids(db, StageChange, len(history))
+            insert_rows(db, StageChange, CHANGE_COLUMNS,
+                        [(i, *change) for i, change in zip(change_ids, history, strict=True)])
+            self.changes += len(history)
