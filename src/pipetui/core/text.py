@@ -23,9 +23,10 @@ def clean_line(value: str, what: str, *, max_length: int = 200, required: bool =
         if required:
             raise InvalidInput(f"{what} must not be empty")
         return None
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char != "\u200d":
-            raise InvalidInput(f"{what} contains a control character ({char!r}); type plain text")
+    if not value.isprintable():  # the per-character check only for text that may need it
+        for char in value:
+            if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char != "\u200d":
+                raise InvalidInput(f"{what} contains a control character ({char!r}); type plain text")
     if len(value) > max_length:
         raise InvalidInput(f"{what} is too long ({len(value)} characters, at most {max_length})")
     return value

@@ -41,6 +41,7 @@ from pipetui.store import (
     Rep,
     StageChange,
 )
+from pipetui.store.bulk import fetch_rows
 
 DELETED = "deleted"
 _OUTCOMES = {"won": WON, "closedwon": WON, "dealwon": WON, "lost": LOST, "closedlost": LOST, "deallost": LOST}
@@ -268,6 +269,9 @@ class _Planner:
         self.currency = validate_currency(options.currency)
         self.pipetui_format = mapping.preset == "pipetui"
         self.columns = {name: mapping.indexes(name) for name in {c.field for c in mapping.columns if c.field}}
+        self.column_items = list(self.columns.items())
+        self._row: SourceRow | None = None
+        self._values: dict[str, str] = {}
         self.pipeline_stages = stages(default_pipeline())
         self.stage_names = {s.id: s.name for s in self.pipeline_stages}
         self.stage_by_word = {}
@@ -372,12 +376,20 @@ class _Planner:
 
     def _cell(self, row: SourceRow, name: str) -> str:
         """The first non-empty cell of the columns mapped to ``name``, stripped."""
-        for index in self.columns.get(name, ()):
-            if index < len(row.cells):
-                text = row.cells[index].strip()
-                if text:
-                    return self._clean_cell(text).strip()
-        return ""
+        if row is not self._row:
+            self._row, self._values = row, self._read_values(row)
+        return self._values.get(name, "")
+
+    def _read_values(self, row: SourceRow) -> dict[str, str]:
+        cells, width, values = row.cells, len(row.cells), {}
+        for name, indexes in self.column_items:
+            for index in indexes:
+                if index < width:
+                    text = cells[index].strip()
+                    if text:
+                        values[name] = self._clean_cell(text).strip() if self.pipetui_format else text
+                        break
+        return values
 
     def _record(self, row: SourceRow) -> Record | None:
         width = len(self.table.header)
@@ -579,7 +591,7 @@ def _when(moment: Moment) -> dt.datetime:
 
 # --- what the database holds already ----------------------------------------------
 
-_CHUNK = 500
+_CHUNK = 5_000
 
 
 def _rep_index() -> dict[str, int]:
@@ -613,8 +625,17 @@ _EXISTING_FIELDS = (Deal.id, Deal.version, Deal.title, Deal.stage, Deal.status, 
                     Deal.stage_entered_at)
 
 
+def _moment_of(value) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _existing(row) -> ExistingDeal:
-    return ExistingDeal(*row[:14], deleted=row[14] is not None, closed_at=row[16], stage_entered_at=row[17])
+    """A deal as the driver returns it (SQLite: dates as ISO text)."""
+    expected = row[11]
+    if isinstance(expected, str):
+        expected = dt.date.fromisoformat(expected)
+    return ExistingDeal(*row[:11], expected, row[12], _moment_of(row[13]), deleted=row[14] is not None,
+                        closed_at=_moment_of(row[16]), stage_entered_at=_moment_of(row[17]))
 
 
 def _match_existing(plan: Plan) -> None:
@@ -628,7 +649,7 @@ def _match_existing(plan: Plan) -> None:
     keys = list(keyed)
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start:start + _CHUNK]
-        for row in Deal.select(*_EXISTING_FIELDS).where(Deal.external_id.in_(chunk)).tuples():
+        for row in fetch_rows(Deal.select(*_EXISTING_FIELDS).where(Deal.external_id.in_(chunk))):
             keyed[row[15]].existing = _existing(row)
     own = {int(k[len(_PIPETUI_KEY):]): r for k, r in keyed.items()
            if k.startswith(_PIPETUI_KEY) and r.existing is None}
@@ -636,7 +657,7 @@ def _match_existing(plan: Plan) -> None:
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
         query = Deal.select(*_EXISTING_FIELDS).where(Deal.id.in_(chunk), Deal.external_id.is_null())
-        for row in query.tuples():
+        for row in fetch_rows(query):
             record = own[row[0]]
             if _same_moment(row[13], record.created_at):
                 record.existing = _existing(row)

@@ -110,14 +110,14 @@ def parse_table(data: bytes, *, encoding: str | None = None) -> Table:
     start = 1
     try:
         for cells in reader:
-            if any(len(cell) > MAX_CELL for cell in cells):
+            if cells and max(map(len, cells)) > MAX_CELL:
                 raise InvalidInput(
                     f"line {start}: a cell is longer than {MAX_CELL:,} characters; "
                     f"a quote (\") is probably not closed"
                 )
             if header is None:
                 header = [cell.strip() for cell in cells]
-            elif any(cell.strip() for cell in cells):
+            elif "".join(cells).strip():
                 rows.append(SourceRow(start, cells))
             start = reader.line_num + 1
     except csv.Error as exc:

@@ -9,6 +9,7 @@ history rather than rewriting it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,10 +30,11 @@ from pipetui.store import (
     StageChange,
 )
 from pipetui.store import database_proxy as db
-from pipetui.store.bulk import insert_rows, reserve_ids, update_rows
+from pipetui.store.bulk import indexes_deferred, insert_rows, reserve_ids, update_rows
 from pipetui.store.database import is_postgres
 
 CHUNK = 5_000
+DEFER_INDEXES_FROM = 20_000
 DEAL_COLUMNS = ["id", "pipeline_id", "stage_id", "title", "value", "currency", "probability", "owner_id",
                 "organization_id", "contact_id", "expected_close", "status", "lost_reason", "created_at",
                 "updated_at", "closed_at", "stage_entered_at", "last_activity_at", "version", "external_id"]
@@ -92,11 +94,12 @@ class _Writer:
         self.stage_ids = stage_ids
         total = len(creating) + len(updating)
         done = 0
-        for start in range(0, len(creating), CHUNK):
-            chunk = creating[start:start + CHUNK]
-            self._insert(chunk)
-            done += len(chunk)
-            self.progress(done, total)
+        with self._deferred_indexes(len(creating)):
+            for start in range(0, len(creating), CHUNK):
+                chunk = creating[start:start + CHUNK]
+                self._insert(chunk)
+                done += len(chunk)
+                self.progress(done, total)
         for start in range(0, len(updating), CHUNK):
             chunk = updating[start:start + CHUNK]
             self._update(chunk)
@@ -104,6 +107,14 @@ class _Writer:
             self.progress(done, total)
         return Written(len(creating), len(updating), len(rep_ids), len(org_ids), len(contacts),
                        len(plan.new_stages), self.changes, self.notes)
+
+    def _deferred_indexes(self, creating: int):
+        """Many new deals into a SQLite file that holds fewer: indexes are
+        cheaper built once after than updated row by row. (PostgreSQL would
+        lock readers out of the table while its indexes are gone.)"""
+        if is_postgres(db) or creating < DEFER_INDEXES_FROM or Deal.select().count() > creating:
+            return contextlib.nullcontext()
+        return indexes_deferred(db, [Deal, StageChange, Note])
 
     def _check_versions(self, updating: list[Record]) -> None:
         """The deals to update are as they were when the file was checked
