@@ -97,6 +97,7 @@ def test_a_killed_import_leaves_each_file_all_in_or_all_out(backend_url, db, tmp
         try:
             assert child.stdout.readline().strip() == "ready", child.stderr.read()
             time.sleep(rng.uniform(0.1, 1.5))
+            assert child.poll() is None, child.stderr.read()  # still importing when killed
         finally:
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()

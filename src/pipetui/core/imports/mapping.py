@@ -167,11 +167,12 @@ class Mapping:
 def detect_preset(header: list[str]) -> str:
     """The preset whose columns the header holds most of (three at least), else generic."""
     names = {normal(h) for h in header}
-    scores = {name: len(names & set(columns)) for name, columns in _NORMAL_PRESETS.items()}
-    if normal("Deal - Title") in names or any(n.startswith("deal - ") for n in names):
+    if set(_NORMAL_PRESETS["pipetui"]) <= names:
+        return "pipetui"  # its plain words alone (id, title, stage) would fit any file
+    scores = {name: len(names & set(columns)) for name, columns in _NORMAL_PRESETS.items()
+              if name != "pipetui"}
+    if any(n.startswith("deal - ") for n in names):
         scores["pipedrive"] += 2
-    if {normal(h) for h in PRESETS["pipetui"]} <= names:
-        return "pipetui"
     best = max(scores, key=lambda name: scores[name])
     return best if scores[best] >= 3 else "generic"
 
