@@ -78,7 +78,7 @@ def baseline_seconds(path: Path) -> float:
 
 def pipetui(db: str, *args: str) -> tuple[float, str]:
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pipetui", "--db", db, *args],
+    result = subprocess.run([sys.executable, "-m", "pipetui", "--db", db, *args], check=False,
                             capture_output=True, text=True, env={**os.environ, "PIPETUI_CONFIG": os.devnull})
     seconds = time.perf_counter() - start
     if result.returncode != 0:

@@ -278,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-metrics", action="store_true", help="do not time the metrics")
     parser.add_argument("--only-app", action="store_true", help="time only the app")
     parser.add_argument("--app-runs", type=int, default=3, help="runs per app scenario (default: %(default)s)")
+    parser.add_argument("--skip-import", action="store_true", help="do not time the 100k-row import")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     print(f"pipetui benchmarks: medians of {args.repeat} runs; baseline = the same SQL through sqlite3")
@@ -290,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
         failures += bench_queries(size, args.repeat)
     if sizes and not args.skip_metrics:
         failures += bench_metrics(sizes, args.repeat)
+    if not args.skip_import and not args.only_app:
+        from imports import bench as bench_import  # benchmarks/imports.py
+
+        failures += bench_import(100_000, runs=3, pg=None)
     if not args.skip_app:
         failures += bench_app(args.app_runs)
     if failures:

@@ -8,6 +8,7 @@ strings (which both SQLite and PostgreSQL accept).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -22,12 +23,22 @@ def insert_rows(db: Database, model: type[Model], columns: Sequence[str], rows: 
     names = ", ".join(f'"{c}"' for c in columns)
     cursor = db.cursor()
     if is_postgres(db):
-        from psycopg2.extras import execute_values
-
-        execute_values(cursor, f'INSERT INTO "{table}" ({names}) VALUES %s', rows, page_size=2000)
+        # COPY takes the rows as one CSV stream: several times faster than
+        # INSERT statements. Strings are quoted, so an unquoted empty cell
+        # is NULL and a quoted one an empty string.
+        buffer = io.StringIO("".join(",".join(map(_copy_cell, row)) + "\n" for row in rows))
+        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buffer)
     else:
         marks = ", ".join("?" for _ in columns)
         cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+
+
+def _copy_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    return str(value)
 
 
 def update_rows(db: Database, model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> None:

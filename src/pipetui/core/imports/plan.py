@@ -195,7 +195,7 @@ class Plan:
             changed["title"] = record.title
         if record.stage_known and record.stage != old.stage:
             changed["stage"] = record.stage
-        if record.status != old.status:
+        if fields & {"stage", "status"} and record.status != old.status:
             changed["status"] = record.status
         if "value" in fields and (record.value, record.currency) != (old.value, old.currency):
             changed["value"] = record.value
@@ -285,7 +285,8 @@ class _Planner:
     def run(self) -> Plan:
         dates = DateReader.detect(self._cells("created", "expected_close", "close_date", "closed"),
                                   self.options.date_format)
-        amounts = AmountReader.detect(self._cells("value"))
+        # pipetui writes plain decimals: 1.500 BHD is one and a half, never 1,500.
+        amounts = AmountReader(".") if self.pipetui_format else AmountReader.detect(self._cells("value"))
         probabilities = ProbabilityReader.detect(text for _line, text in self._cells("probability"))
         self.dates, self.amounts, self.probabilities = dates, amounts, probabilities
         self.unknown: dict[str, tuple[str, int]] = {}  # squashed -> (first spelling, rows)
@@ -582,7 +583,7 @@ class _Planner:
             raise ValueError(f"is {status} on {closed_at:%Y-%m-%d}, which is in the future")
         if created_at > self.latest:
             raise ValueError(f"was created on {created_at:%Y-%m-%d}, which is in the future")
-        return created_at, closed_at, (expected or closed).value.date()
+        return created_at, closed_at, expected.value.date() if expected else None
 
 
 def _when(moment: Moment) -> dt.datetime:

@@ -287,7 +287,10 @@ class AmountReader:
             if group in fraction:
                 raise ValueError("has a thousands mark after its decimal mark")
         groups = whole.split(group)
-        if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
+        misplaced = len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]))
+        if misplaced and decimal is None and len(groups) == 2:
+            return groups[0] or "0", groups[1]  # 1234.567: no thousands mark, so a decimal one
+        if misplaced:
             if len(groups) == 2 and not fraction and len(groups[1]) in (1, 2):
                 raise ValueError(f"uses {group!r} as its decimal mark, but the rest of the file "
                                  f"uses {decimal!r}")

@@ -109,10 +109,10 @@ class _Writer:
                        len(plan.new_stages), self.changes, self.notes)
 
     def _deferred_indexes(self, creating: int):
-        """Many new deals into a SQLite file that holds fewer: indexes are
-        cheaper built once after than updated row by row. (PostgreSQL would
-        lock readers out of the table while its indexes are gone.)"""
-        if is_postgres(db) or creating < DEFER_INDEXES_FROM or Deal.select().count() > creating:
+        """Many new deals into a database that holds fewer (a first import):
+        indexes are cheaper built once after than updated row by row. On
+        PostgreSQL, readers of the deals wait for the commit meanwhile."""
+        if creating < DEFER_INDEXES_FROM or Deal.select().count() > creating:
             return contextlib.nullcontext()
         return indexes_deferred(db, [Deal, StageChange, Note])
 
