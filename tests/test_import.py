@@ -452,7 +452,7 @@ def test_people_and_companies_are_created_once_and_reused(backend_url, tmp_path)
                         ["P-5", "Five", "Initech", "jonas", "bill"],  # the rep by login
                         header=header)
     result = imported(backend_url, path)
-    assert summary(result).endswith("new: 1 reps, 1 organizations, 2 contacts")
+    assert summary(result).endswith("new: 1 rep, 1 organization, 2 contacts")
     with opened(backend_url):
         assert sorted(r.name for r in Rep.select()) == ["Jonas Weber", "Maya Patel"]
         assert sorted(o.name for o in Organization.select()) == ["Acme", "Initech"]
@@ -544,7 +544,7 @@ def test_empty_cells_of_open_deals_stay_empty(backend_url, tmp_path):
     path = generic_file(tmp_path, ["E-1", "Bare deal", "", "", "", "Qualified", "", "", "", ""],
                         ["E-2", "Dated deal", "Acme", "", " ", "", "2026-05-05", "", "", ""], header=header)
     result = imported(backend_url, path)
-    assert summary(result).endswith("new: 0 reps, 1 organizations, 0 contacts")
+    assert summary(result).endswith("new: 0 reps, 1 organization, 0 contacts")
     deals = all_deals(backend_url)
     assert fields(deals["Bare deal"], "stage", "status", "value", "currency", "probability", "owner",
                   "organization", "contact", "expected_close", "created_at", "closed_at") == (
@@ -841,7 +841,7 @@ def test_ids_of_different_sources_do_not_collide(backend_url, tmp_path):
     }
     for name, text in files.items():
         result = imported(backend_url, write(tmp_path, text, name=name))
-        assert summary(result).startswith("Imported: 1 deals created, 0 updated, 0 unchanged")
+        assert summary(result).startswith("Imported: 1 deal created, 0 updated, 0 unchanged")
     ids = {t: d["external_id"] for t, d in all_deals(backend_url).items()}
     assert ids == {"Pipedrive deal": "pipedrive:101", "HubSpot deal": "hubspot:101",
                    "Salesforce deal": "salesforce:101", "Generic deal": "101"}
@@ -955,7 +955,7 @@ def test_skip_bad_imports_the_good_rows_and_lists_the_bad_ones(backend_url, tmp_
     result = run_import(backend_url, path, "--skip-bad", str(rejects))
     assert result.exit_code == 0, (result.stdout, result.stderr)
     assert result.stderr.splitlines() == BAD_LINES
-    assert "Imported: 3 deals created, 0 updated, 0 unchanged; new: 1 reps, 2 organizations" in result.stdout
+    assert "Imported: 3 deals created, 0 updated, 0 unchanged; new: 1 rep, 2 organizations" in result.stdout
     assert f"4 bad rows left out, listed with their reasons in {rejects}" in result.stdout
     assert_history_consistent(backend_url)
     deals = all_deals(backend_url)
@@ -1101,7 +1101,7 @@ def test_an_export_from_another_database_does_not_touch_this_ones_deals(backend_
                             "1,,Foreign deal,Qualified,open,9.00,USD,,,,,,2025-01-02T03:04:05,,\n")
     result = imported(backend_url, other)
     assert "Preset: pipetui (recognised from the header)" in result.stdout
-    assert summary(result).startswith("Imported: 1 deals created, 0 updated, 0 unchanged")
+    assert summary(result).startswith("Imported: 1 deal created, 0 updated, 0 unchanged")
     deals = all_deals(backend_url)
     assert fields(deals["Local deal"], "id", "value", "version", "external_id") == (1, 5_00, 1, None)
     assert fields(deals["Foreign deal"], "value", "created_at", "external_id") == (

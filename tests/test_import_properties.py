@@ -89,7 +89,7 @@ def test_arbitrary_cells_import_whole_or_not_at_all(sqlite_url, tmp_path, header
     with opened(sqlite_url):
         assert deals_with_inconsistent_history() == []
     created = len(after["deal"]) - len(before["deal"])
-    assert f"{created:,} deals created" in result.stdout
+    assert f"Imported: {created:,} deal{'' if created == 1 else 's'} created" in result.stdout
     if rejects.exists():
         bad = list(csv.reader(rejects.open(encoding="utf-8", newline="")))
         assert bad[0][:2] == ["import line", "import error"] and len(bad) > 1

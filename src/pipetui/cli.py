@@ -471,7 +471,8 @@ def import_command(file: Path, preset, column_map, stage_map, create_stages, dat
         if not options.skip_bad:
             raise imports.ImportRefused(plan)
     if dry_run:
-        click.echo("Dry run, nothing written. " + _import_counts(plan, None))
+        left_out = f"; {_count(len(plan.bad), 'bad row')} left out" if plan.bad else ""
+        click.echo("Dry run, nothing written. " + _import_counts(plan, None) + left_out)
         return
     with _progress("Writing deals") as progress:
         outcome = imports.commit(plan, rejects=skip_bad, progress=progress)
@@ -541,15 +542,20 @@ def _printable(text: str) -> str:
 def _import_counts(plan, written) -> str:
     reps, organizations, contacts = plan.new_names()
     created, updated = len(plan.to_create), len(plan.to_update)
-    people = f"{len(reps):,} reps, {len(organizations):,} organizations, {len(contacts):,} contacts"
+    people = ", ".join(_count(len(found), word) for found, word in
+                       ((reps, "rep"), (organizations, "organization"), (contacts, "contact")))
     stages = ""
     if plan.new_stages:
         stages = "; stages " + ", ".join(f"{name} ({p} %)" for name, p in plan.new_stages)
     if written is None:
-        return (f"Would create {created:,} deals, update {updated:,}, leave {plan.unchanged:,} unchanged; "
-                f"new: {people}{stages}")
-    return (f"Imported: {written.created:,} deals created, {written.updated:,} updated, "
+        return (f"Would create {_count(created, 'deal')}, update {updated:,}, leave {plan.unchanged:,} "
+                f"unchanged; new: {people}{stages}")
+    return (f"Imported: {_count(written.created, 'deal')} created, {written.updated:,} updated, "
             f"{plan.unchanged:,} unchanged; new: {people}{stages}")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 @cli.command()
