@@ -1209,3 +1209,42 @@ def test_reimport_without_stage_or_status_leaves_a_deal_won_here_alone(backend_u
     result = imported(backend_url, path)
     assert summary(result).startswith("Imported: 0 deals created, 0 updated, 2 unchanged")
     assert all_deals(backend_url)["Alpha"]["status"] == WON
+
+
+# --- another writer between the check and the commit ------------------------------------
+
+
+def _checked(path: Path):
+    from pipetui.core import imports
+
+    return imports.check(path, imports.Options())
+
+
+def test_deals_added_meanwhile_under_the_same_ids_stop_the_commit(db, tmp_path):
+    from pipetui.core import imports
+    from pipetui.core.errors import ConflictError
+
+    path = generic_file(tmp_path, ["M-1", "Meanwhile", "Acme", "Maya Patel", "100", "Qualified",
+                                   "2026-03-02", "2026-12-01"])
+    plan = _checked(path)
+    imports.run_import(path, imports.Options())  # someone else imports the same file first
+    with pytest.raises(ConflictError, match="run the import again"):
+        imports.commit(plan)
+    assert Deal.select().count() == 1
+    assert integrity.deals_with_inconsistent_history() == []
+
+
+def test_a_deal_edited_meanwhile_is_not_overwritten(db, tmp_path):
+    from pipetui.core import deals, imports
+    from pipetui.core.errors import ConflictError
+
+    row = ["M-2", "Edited", "Acme", "Maya Patel", "100", "Qualified", "2026-03-02", "2026-12-01"]
+    imports.run_import(generic_file(tmp_path, row), imports.Options())
+    plan = _checked(generic_file(tmp_path, [*row[:4], "250", *row[5:]], name="changed.csv"))
+    assert len(plan.to_update) == 1
+    deal = Deal.get(Deal.external_id == "M-2")
+    deals.edit_deal(deal.id, title="Edited by hand", expected_version=deal.version)
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        imports.commit(plan)
+    kept = Deal.get_by_id(deal.id)
+    assert (kept.title, kept.value, kept.version) == ("Edited by hand", 100_00, deal.version + 1)

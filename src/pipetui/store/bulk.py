@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
+import peewee
 from peewee import Database, Model, fn
 
 from pipetui.store.database import is_postgres
@@ -21,16 +22,17 @@ def insert_rows(db: Database, model: type[Model], columns: Sequence[str], rows: 
     """Insert ``rows`` into ``model``'s table; call inside a transaction."""
     table = model._meta.table_name
     names = ", ".join(f'"{c}"' for c in columns)
-    cursor = db.cursor()
-    if is_postgres(db):
-        # COPY takes the rows as one CSV stream: several times faster than
-        # INSERT statements. Strings are quoted, so an unquoted empty cell
-        # is NULL and a quoted one an empty string.
-        buffer = io.StringIO("".join(",".join(map(_copy_cell, row)) + "\n" for row in rows))
-        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buffer)
-    else:
-        marks = ", ".join("?" for _ in columns)
-        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+    with peewee.__exception_wrapper__:  # driver errors as Peewee's, like every other query
+        cursor = db.cursor()
+        if is_postgres(db):
+            # COPY takes the rows as one CSV stream: several times faster than
+            # INSERT statements. Strings are quoted, so an unquoted empty cell
+            # is NULL and a quoted one an empty string.
+            buffer = io.StringIO("".join(",".join(map(_copy_cell, row)) + "\n" for row in rows))
+            cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buffer)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
 
 def _copy_cell(value) -> str:
@@ -45,15 +47,16 @@ def update_rows(db: Database, model: type[Model], columns: Sequence[str], rows: 
     """Set ``columns`` of the rows whose id is each tuple's last value; call
     inside a transaction."""
     table = model._meta.table_name
-    cursor = db.cursor()
-    if is_postgres(db):
-        from psycopg2.extras import execute_batch
+    with peewee.__exception_wrapper__:
+        cursor = db.cursor()
+        if is_postgres(db):
+            from psycopg2.extras import execute_batch
 
-        sets = ", ".join(f'"{c}" = %s' for c in columns)
-        execute_batch(cursor, f'UPDATE "{table}" SET {sets} WHERE id = %s', rows, page_size=1000)
-    else:
-        sets = ", ".join(f'"{c}" = ?' for c in columns)
-        cursor.executemany(f'UPDATE "{table}" SET {sets} WHERE id = ?', rows)
+            sets = ", ".join(f'"{c}" = %s' for c in columns)
+            execute_batch(cursor, f'UPDATE "{table}" SET {sets} WHERE id = %s', rows, page_size=1000)
+        else:
+            sets = ", ".join(f'"{c}" = ?' for c in columns)
+            cursor.executemany(f'UPDATE "{table}" SET {sets} WHERE id = ?', rows)
 
 
 def reserve_ids(db: Database, model: type[Model], count: int) -> list[int]:

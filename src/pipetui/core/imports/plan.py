@@ -663,18 +663,22 @@ def _match_existing(plan: Plan) -> None:
             if _same_moment(row[13], record.created_at):
                 record.existing = _existing(row)
                 record.key = None  # the deal keeps having no external id
+    cells = {row.line: row.cells for row in plan.table.rows}
+    kept = []
     for record in plan.records:
         old = record.existing
-        if old is None:
-            continue
-        if old.deleted:
+        if old is not None and old.deleted:
             plan.deleted_here += 1
-        elif record.key and record.key.startswith(_PIPETUI_KEY) and not _same_moment(old.created_at, record.created_at):
-            raise InvalidInput(
-                f"line {record.line}: id {record.key} belongs to a different deal here (created "
-                f"{old.created_at:%Y-%m-%d %H:%M}); this file comes from another pipetui database"
-            )
-    plan.records = [r for r in plan.records if not (r.existing and r.existing.deleted)]
+            continue
+        if (old is not None and record.key and record.key.startswith(_PIPETUI_KEY)
+                and not _same_moment(old.created_at, record.created_at)):
+            plan.bad.append(BadRow(record.line, f"has the id {record.key} of a different deal here (created "
+                                                f"{old.created_at:%Y-%m-%d %H:%M}): a file from another "
+                                                f"pipetui database?", cells[record.line]))
+            continue
+        kept.append(record)
+    plan.records = kept
+    plan.bad.sort(key=lambda bad: bad.line)
     for record in plan.records:
         if record.existing is not None:
             record.changed = plan.changes(record)
