@@ -277,15 +277,21 @@ def test_preset_option_names_the_layout(backend_url, name, preset, options, ids)
 
 
 def test_preset_option_for_a_header_no_preset_recognises(backend_url, tmp_path):
-    """A Pipedrive file cut down to two columns is guessed as generic; --preset pipedrive reads it."""
-    path = write(tmp_path, "Deal - ID,Deal - Value\n7,100\n")
+    """A HubSpot file cut down to two columns is guessed as generic; --preset hubspot reads it."""
+    path = write(tmp_path, "Deal ID,Deal Amount\n7,100\n")
     guessed = imported(backend_url, path)
     assert "Preset: generic (columns guessed from the header)" in guessed.stdout
-    second = write(tmp_path, "Deal - ID,Deal - Value\n8,100\n", name="second.csv")
-    asked = imported(backend_url, second, "--preset", "pipedrive")
-    assert "Preset: pipedrive (as asked)" in asked.stdout
-    assert printed_mapping(asked.stdout)["Deal - ID"] == (FIELDS["source_id"], None)
-    assert {d["external_id"] for d in deals_json(backend_url)} == {"7", "pipedrive:8"}
+    second = write(tmp_path, "Deal ID,Deal Amount\n8,100\n", name="second.csv")
+    asked = imported(backend_url, second, "--preset", "hubspot")
+    assert "Preset: hubspot (as asked)" in asked.stdout
+    assert printed_mapping(asked.stdout)["Deal ID"] == (FIELDS["source_id"], None)
+    assert {d["external_id"] for d in deals_json(backend_url)} == {"7", "hubspot:8"}
+
+
+def test_pipedrives_way_of_naming_columns_is_recognised_in_a_short_file(backend_url, tmp_path):
+    result = imported(backend_url, write(tmp_path, "Deal - ID,Deal - Value\n7,100\n"))
+    assert "Preset: pipedrive (recognised from the header)" in result.stdout
+    assert {d["external_id"] for d in deals_json(backend_url)} == {"pipedrive:7"}
 
 
 # --- 2. guessing the columns of any other file ----------------------------------------------

@@ -171,7 +171,7 @@ def detect_preset(header: list[str]) -> str:
         return "pipetui"  # its plain words alone (id, title, stage) would fit any file
     scores = {name: len(names & set(columns)) for name, columns in _NORMAL_PRESETS.items()
               if name != "pipetui"}
-    if any(n.startswith("deal - ") for n in names):
+    if any(re.match(r"(?i)\s*deal - ", h) for h in header):  # Pipedrive's own way of naming
         scores["pipedrive"] += 2
     best = max(scores, key=lambda name: scores[name])
     return best if scores[best] >= 3 else "generic"
