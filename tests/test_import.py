@@ -1254,3 +1254,56 @@ def test_a_deal_edited_meanwhile_is_not_overwritten(db, tmp_path):
         imports.commit(plan)
     kept = Deal.get_by_id(deal.id)
     assert (kept.title, kept.value, kept.version) == ("Edited by hand", 100_00, deal.version + 1)
+
+
+# --- JSON and workbooks ------------------------------------------------------------------
+
+
+def test_json_export_reads_back_without_loss(backend_url, tmp_path):
+    """``export --format json`` goes back in, into the same database and into a new one;
+    JSON is not escaped, so a title that begins with ' stays as it is."""
+    ok(run(backend_url, "add", "'=not a formula", "--value", "1.5 BHD", "--org", "+Plus Org"))
+    ok(run(backend_url, "add", "Won deal", "--value", "2,500.50", "--close", "2026-12-24"))
+    ok(run(backend_url, "win", "Won deal"))
+    exported = tmp_path / "deals.json"
+    ok(run(backend_url, "export", str(exported)))
+    before = dump(backend_url)
+    same = ok(run(backend_url, "import", str(exported)))
+    assert ": 2 rows, JSON, utf-8" in same.stdout
+    assert summary(same).startswith("Imported: 0 deals created, 0 updated, 2 unchanged")
+    assert dump(backend_url) == before
+
+    other = fresh_database(backend_url, tmp_path, "other")
+    ok(run(other, "import", str(exported)))
+    again = tmp_path / "again.json"
+    ok(run(other, "export", str(again)))
+    keep = ("title", "stage", "status", "value", "currency", "owner", "organization", "expected_close",
+            "created_at", "closed_at")
+    import json
+
+    def rows(path):
+        return sorted(tuple(d[k] for k in keep) for d in json.loads(path.read_text(encoding="utf-8")))
+
+    assert rows(again) == rows(exported)
+    assert ("'=not a formula", "Prospecting", OPEN, "1.500", "BHD") in {r[:5] for r in rows(again)}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[\n  {"title": "One"},\n  {"title": "Two"\n]\n', "line 4: not valid JSON (Expecting ','"),  # where the } is missing
+    ('[\n  {"title": "One"},\n  "Two"\n]\n', "line 3: a JSON file to import holds a list of deal objects"),
+    ('[{"title": "One"}] extra', "line 1: not valid JSON (more after the list)"),
+])
+def test_a_broken_json_file_names_its_line(backend_url, tmp_path, text, message):
+    path = write(tmp_path, text, name="deals.json")
+    before = dump(backend_url)
+    line = assert_one_line_failure(run(backend_url, "import", str(path)), 2)
+    assert message in line
+    assert dump(backend_url) == before
+
+
+@pytest.mark.parametrize(("magic", "what"), [(b"PK\x03\x04", ".xlsx"), (b"\xd0\xcf\x11\xe0\xa1\xb1", ".xls")])
+def test_a_workbook_is_refused_with_what_to_do(backend_url, tmp_path, magic, what):
+    path = tmp_path / "deals.xlsx"
+    path.write_bytes(magic + b"\x00" * 64)
+    line = assert_one_line_failure(run(backend_url, "import", str(path)), 2)
+    assert what in line and "save it as CSV" in line

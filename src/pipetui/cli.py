@@ -441,7 +441,8 @@ def export_command(file: Path, fmt: str | None, status: str) -> None:
               help="Import the good rows; write the bad ones here with their reasons.")
 def import_command(file: Path, preset, column_map, stage_map, create_stages, date_format, currency,
                    encoding, dry_run, skip_bad) -> None:
-    """Import deals from a CSV file (Pipedrive, HubSpot, Salesforce, pipetui or any other)."""
+    """Import deals from a CSV file (Pipedrive, HubSpot, Salesforce, pipetui or any other),
+    or from pipetui's JSON export."""
     from pipetui.core import imports
     from pipetui.core.imports.mapping import parse_pairs
     from pipetui.core.money import validate_currency
@@ -508,7 +509,7 @@ def _print_plan(file: Path, plan) -> None:
     from pipetui.core.imports.mapping import FIELDS
 
     table, mapping = plan.table, plan.mapping
-    click.echo(f"Read {file}: {len(table.rows):,} rows, {table.separator_name}-separated, {table.encoding}")
+    click.echo(f"Read {file}: {len(table.rows):,} rows, {table.layout}, {table.encoding}")
     if mapping.preset == "generic":
         how = "columns guessed from the header" if mapping.detected else "as asked"
     else:

@@ -268,6 +268,7 @@ class _Planner:
         self.latest = self.now + dt.timedelta(days=1)
         self.currency = validate_currency(options.currency)
         self.pipetui_format = mapping.preset == "pipetui"
+        self.escaped = self.pipetui_format and table.separator is not None  # JSON needs no escaping
         self.columns = {name: mapping.indexes(name) for name in {c.field for c in mapping.columns if c.field}}
         self.column_items = list(self.columns.items())
         self._row: SourceRow | None = None
@@ -342,7 +343,7 @@ class _Planner:
                     yield row.line, self._clean_cell(row.cells[index])
 
     def _clean_cell(self, text: str) -> str:
-        return unescape_cell(text) if self.pipetui_format else text
+        return unescape_cell(text) if self.escaped else text
 
     def _stage_map(self) -> dict[str, int | str]:
         mapped: dict[str, int | str] = {}
@@ -388,7 +389,7 @@ class _Planner:
                 if index < width:
                     text = cells[index].strip()
                     if text:
-                        values[name] = self._clean_cell(text).strip() if self.pipetui_format else text
+                        values[name] = self._clean_cell(text).strip() if self.escaped else text
                         break
         return values
 

@@ -2,8 +2,10 @@
 
 The encoding (UTF-8 with or without a byte-order mark, UTF-16 from Excel's
 "Unicode text"), the separator (``,``, ``;``, tab or ``|``) and quoted cells
-holding newlines are all taken as they come. A file that cannot be read as
-CSV at all is refused as a whole, with the line where reading stopped.
+holding newlines are all taken as they come. A JSON list of objects (what
+``pipetui export --format json`` writes) reads as a table too. A file that
+cannot be read at all is refused as a whole, with the line where reading
+stopped.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +36,12 @@ class SourceRow:
 class Table:
     header: list[str]
     rows: list[SourceRow]
-    separator: str
+    separator: str | None  # None: a JSON file
     encoding: str
 
     @property
-    def separator_name(self) -> str:
-        return _SEPARATOR_NAMES[self.separator]
+    def layout(self) -> str:
+        return "JSON" if self.separator is None else f"{_SEPARATOR_NAMES[self.separator]}-separated"
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -96,13 +100,23 @@ def read_table(path: Path, *, encoding: str | None = None) -> Table:
         raise InvalidInput(f"no file {path}") from None
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
-    return parse_table(data, encoding=encoding)
+    return parse_table(data, encoding=encoding, json_suffix=path.suffix.lower() == ".json")
 
 
-def parse_table(data: bytes, *, encoding: str | None = None) -> Table:
+_WORKBOOKS = ((b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+              (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"))
+
+
+def parse_table(data: bytes, *, encoding: str | None = None, json_suffix: bool = False) -> Table:
+    for magic, what in _WORKBOOKS:
+        if data.startswith(magic):
+            raise InvalidInput(f"this is {what}, not text; open it and save it as CSV (UTF-8), "
+                               f"then import that")
     text, used = decode(data, encoding)
     if not text.strip():
         raise InvalidInput("the file is empty: a CSV file starts with a header row")
+    if json_suffix or re.match(r"\s*\[\s*[{\]]", text):
+        return _parse_json(text, used)
     separator = guess_separator(_first_record(text))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     rows: list[SourceRow] = []
@@ -125,3 +139,59 @@ def parse_table(data: bytes, *, encoding: str | None = None) -> Table:
     if header is None or not any(header):
         raise InvalidInput("the first line holds no column names: a CSV file starts with a header row")
     return Table(header, rows, separator, used)
+
+
+def _parse_json(text: str, encoding: str) -> Table:
+    """A list of objects; each object's line is where it starts."""
+    decoder = json.JSONDecoder()
+    position = len(text) - len(text.lstrip())
+    if not text.startswith("[", position):
+        raise InvalidInput("line 1: a JSON file to import holds a list of deals ([{...}, ...])")
+    position += 1
+    line, counted = 1, 0
+    objects: list[tuple[int, dict]] = []
+    while True:
+        position = _skip_space(text, position)
+        if text.startswith("]", position):
+            break
+        line += text.count("\n", counted, position)
+        counted = position
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"line {exc.lineno}: not valid JSON ({exc.msg}); nothing was imported") from None
+        if not isinstance(item, dict):
+            raise InvalidInput(f"line {line}: a JSON file to import holds a list of deal objects, "
+                               f"not {type(item).__name__}s")
+        objects.append((line, item))
+        position = _skip_space(text, position)
+        if text.startswith(",", position):
+            position += 1
+        elif not text.startswith("]", position):
+            lineno = text.count("\n", 0, position) + 1
+            raise InvalidInput(f"line {lineno}: not valid JSON (expected , or ]); nothing was imported")
+    if text[position + 1:].strip():
+        lineno = text.count("\n", 0, position + 1) + 1
+        raise InvalidInput(f"line {lineno}: not valid JSON (more after the list); nothing was imported")
+    header: dict[str, None] = {}
+    for _line, item in objects:
+        header.update(dict.fromkeys(item))
+    names = list(header)
+    rows = [SourceRow(at, [_json_cell(item.get(name)) for name in names]) for at, item in objects]
+    return Table(names, rows, None, encoding)
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _json_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
