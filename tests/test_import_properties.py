@@ -166,3 +166,25 @@ def test_metrics_after_an_import_are_the_figures_of_the_file(backend_url, tmp_pa
                 per_rep[rep] = got.won_value
         assert sum(per_rep.values()) == _expected(deals, Q2, None)["won_value"]
         assert _expected(deals, Q2, None)["won"] > 10  # the story has something to measure
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | CELL,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(HEADERS), inner, max_size=6),
+    max_leaves=20,
+)
+
+
+@PROPERTY_SETTINGS
+@given(items=st.lists(st.dictionaries(st.sampled_from(HEADERS), st.none() | CELL | JSON_VALUES, max_size=6)
+                      | JSON_VALUES, max_size=4))
+def test_arbitrary_json_never_crashes_and_never_half_imports(sqlite_url, tmp_path, items):
+    import json
+
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    before = dump(sqlite_url)
+    result = run(sqlite_url, "import", str(path))
+    _outcome_is_clean(result)
+    if result.exit_code != 0:
+        assert dump(sqlite_url) == before
