@@ -1307,3 +1307,12 @@ def test_a_workbook_is_refused_with_what_to_do(backend_url, tmp_path, magic, wha
     path.write_bytes(magic + b"\x00" * 64)
     line = assert_one_line_failure(run(backend_url, "import", str(path)), 2)
     assert what in line and "save it as CSV" in line
+
+
+def test_the_help_names_every_field_of_map():
+    from pipetui.cli import IMPORT_FIELDS
+
+    from pipetui.core.imports.mapping import MAPPABLE
+
+    assert set(IMPORT_FIELDS.split()) == set(MAPPABLE)
+    assert "Fields for --map: source_id" in ok(run(None, "import", "--help")).stdout

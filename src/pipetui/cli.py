@@ -423,7 +423,12 @@ def export_command(file: Path, fmt: str | None, status: str) -> None:
     click.echo(f"Exported {count:,} deals to {file}")
 
 
-@cli.command(name="import")
+IMPORT_FIELDS = ("source_id title stage status value currency probability owner organization contact "
+                 "product created expected_close close_date closed lost_reason note is_won is_closed")
+
+
+@cli.command(name="import", epilog=f"Fields for --map: {IMPORT_FIELDS}, or ignore. See the README for "
+                                   "what each means and how the import reads dates, amounts and stages.")
 @common_options
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--preset", type=click.Choice(["pipedrive", "hubspot", "salesforce", "generic", "pipetui"]),

@@ -38,6 +38,8 @@ FIELDS = {
     "pipetui_id": "pipetui deal id (the same deal when imported back)",
 }
 IGNORE = "ignore"
+# pipetui_id only means something in pipetui's own export.
+MAPPABLE = [name for name in FIELDS if name != "pipetui_id"]
 
 # The words a generic file uses for each field, normalized (see ``normal``).
 GUESS_WORDS: dict[str, tuple[str, ...]] = {
@@ -229,7 +231,7 @@ def build_mapping(header: list[str], *, preset: str | None = None,
     mapping = Mapping(chosen, detected, columns)
     if not any(c.field for c in mapping.columns):
         raise InvalidInput("no column of the file is one pipetui knows; name them with --map COLUMN=FIELD "
-                           f"(fields: {', '.join(sorted(FIELDS))})")
+                           f"(fields: {', '.join(sorted(MAPPABLE))})")
     return mapping
 
 
@@ -248,9 +250,9 @@ def _apply_overrides(columns: list[Column], header: list[str], overrides) -> Non
         field_name = target.strip().lower().replace("-", "_").replace(" ", "_")
         field_name = {"id": "source_id", "external_id": "source_id", "name": "title",
                       "created_at": "created", "closed_at": "closed", "skip": IGNORE}.get(field_name, field_name)
-        if field_name != IGNORE and field_name not in FIELDS:
+        if field_name != IGNORE and field_name not in MAPPABLE:
             raise InvalidInput(f"--map {column_name}={target}: no field {target!r}; fields: "
-                               f"{', '.join(sorted(FIELDS))} or ignore")
+                               f"{', '.join(sorted(MAPPABLE))} or ignore")
         if field_name != IGNORE:
             for other in columns:
                 if other.field == field_name and other.how != "--map":
