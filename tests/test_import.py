@@ -14,6 +14,7 @@ before it, so the files use past dates for won and lost deals.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -1311,8 +1312,29 @@ def test_a_workbook_is_refused_with_what_to_do(backend_url, tmp_path, magic, wha
 
 def test_the_help_names_every_field_of_map():
     from pipetui.cli import IMPORT_FIELDS
-
     from pipetui.core.imports.mapping import MAPPABLE
 
     assert set(IMPORT_FIELDS.split()) == set(MAPPABLE)
     assert "Fields for --map: source_id" in ok(run(None, "import", "--help")).stdout
+
+
+def test_namesakes_and_other_cases_of_a_deals_people_are_no_change(backend_url, tmp_path):
+    """Two contacts of one name at one organization, and the file naming the
+    organization and rep in other cases: importing the export back changes nothing."""
+    from pipetui.core import deals, people
+    from pipetui.core.money import Money
+
+    with opened(backend_url):
+        acme = people.find_or_create_organization("Acme")
+        people.find_or_create_contact("Kim Lee", acme)
+        second = Contact.create(name="Kim Lee", organization=acme, created_at=dt.datetime(2026, 11, 1))
+        maya = people.add_rep("Maya Patel")
+        deals.create_deal("Namesake", Money(100_00, "USD"), owner=maya, organization=acme, contact=second)
+    exported = tmp_path / "export.csv"
+    ok(run(backend_url, "export", str(exported)))
+    shouted = exported.read_text(encoding="utf-8").replace("Acme", "ACME").replace("Maya Patel", "maya patel")
+    path = write(tmp_path, shouted, name="shouted.csv")
+    before = dump(backend_url)
+    assert summary(ok(run(backend_url, "import", str(path)))).startswith(
+        "Imported: 0 deals created, 0 updated, 1 unchanged")
+    assert dump(backend_url) == before

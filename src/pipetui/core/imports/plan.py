@@ -141,6 +141,9 @@ class Plan:
     reps: dict[str, int]  # casefolded name, email or login -> id
     organizations: dict[str, int]  # casefolded name -> id
     contacts: dict[tuple[str, int | None], int]  # (casefolded name, organization id) -> id
+    # What each existing rep, organization and contact answers to, by id: the
+    # file naming a deal's person in another case (or a namesake) is no change.
+    answers: dict[str, dict[int, set]]
     left_out_deleted: int = 0
     deleted_here: int = 0  # matched deals deleted in pipetui: left alone
     footer_rows: int = 0
@@ -204,11 +207,12 @@ class Plan:
             changed["currency"] = record.currency
         if "probability" in fields and record.probability != old.probability:
             changed["probability"] = record.probability
-        if "owner" in fields and self._id_of(self.reps, record.owner) != old.owner:
+        if "owner" in fields and not self._same("owner", old.owner, record.owner and record.owner.casefold()):
             changed["owner"] = record.owner
-        if "organization" in fields and self._id_of(self.organizations, record.organization) != old.organization:
+        if "organization" in fields and not self._same("organization", old.organization,
+                                                        record.organization and record.organization.casefold()):
             changed["organization"] = record.organization
-        if "contact" in fields and self.contact_id(record) != old.contact:
+        if "contact" in fields and not self._same("contact", old.contact, self._contact_key(record)):
             changed["contact"] = record.contact
         if fields & {"expected_close", "close_date"} and record.expected_close != old.expected_close:
             changed["expected_close"] = record.expected_close
@@ -216,11 +220,19 @@ class Plan:
             changed["lost_reason"] = record.lost_reason
         return changed
 
-    @staticmethod
-    def _id_of(known: dict[str, int], name: str | None) -> int | None | object:
-        if not name:
+    def _same(self, kind: str, stored: int | None, key) -> bool:
+        """Whether the stored person (an id) is the one the file names (a key)."""
+        if stored is None or key is None:
+            return stored is None and key is None
+        return key in self.answers[kind].get(stored, ())
+
+    def _contact_key(self, record: Record) -> tuple[str, int | None] | None:
+        if not record.contact:
             return None
-        return known.get(name.casefold(), _NEW)
+        org_id = self.organizations.get(record.organization.casefold()) if record.organization else None
+        if record.organization and org_id is None:
+            return (record.contact.casefold(), -1)  # at an organization the import creates: new
+        return (record.contact.casefold(), org_id)
 
     @property
     def fields_present(self) -> set[str]:
@@ -321,7 +333,7 @@ class _Planner:
             table=self.table, mapping=self.mapping, options=self.options, dates=dates,
             records=records, bad=bad, unknown_stages=dict(self.unknown.values()),
             new_stages=self._new_stage_list(records), stage_names=self.stage_names,
-            reps=_rep_index(), organizations=_organization_index(), contacts=_contact_index(),
+            **_known_people(),
             left_out_deleted=deleted, footer_rows=self.footer, rounded=amounts.rounded,
         )
         _match_existing(plan)
@@ -596,29 +608,46 @@ def _when(moment: Moment) -> dt.datetime:
 _CHUNK = 5_000
 
 
-def _rep_index() -> dict[str, int]:
+def _rep_index() -> tuple[dict[str, int], dict[int, set[str]]]:
+    """Reps by casefolded name, e-mail or login; and what each answers to."""
     index: dict[str, int] = {}
+    answers: dict[int, set[str]] = {}
     for rep_id, name, email, username in Rep.select(Rep.id, Rep.name, Rep.email, Rep.username).tuples():
-        for key in (username, email):
-            if key:
-                index.setdefault(key.casefold(), rep_id)
+        keys = {k.casefold() for k in (name, email, username) if k}
+        answers[rep_id] = keys
+        for key in keys - {name.casefold()}:
+            index.setdefault(key, rep_id)
         index[name.casefold()] = rep_id
-    return index
+    return index, answers
 
 
-def _organization_index() -> dict[str, int]:
+def _organization_index() -> tuple[dict[str, int], dict[int, set[str]]]:
     index: dict[str, int] = {}
+    answers: dict[int, set[str]] = {}
     for org_id, name in Organization.select(Organization.id, Organization.name).order_by(Organization.id).tuples():
         index.setdefault(name.casefold(), org_id)
-    return index
+        answers[org_id] = {name.casefold()}
+    return index, answers
 
 
-def _contact_index() -> dict[tuple[str, int | None], int]:
+def _contact_index() -> tuple[dict[tuple[str, int | None], int], dict[int, set[tuple[str, int | None]]]]:
+    """Contacts by (casefolded name, organization); two of one name at one
+    organization are both what the name means."""
     index: dict[tuple[str, int | None], int] = {}
+    answers: dict[int, set[tuple[str, int | None]]] = {}
     query = Contact.select(Contact.id, Contact.name, Contact.organization).order_by(Contact.id).tuples()
     for contact_id, name, org_id in query:
         index.setdefault((name.casefold(), org_id), contact_id)
-    return index
+        answers[contact_id] = {(name.casefold(), org_id)}
+    return index, answers
+
+
+def _known_people() -> dict[str, dict]:
+    reps, rep_keys = _rep_index()
+    organizations, org_keys = _organization_index()
+    contacts, contact_keys = _contact_index()
+    return {"reps": reps, "organizations": organizations, "contacts": contacts,
+            "answers": {"owner": rep_keys, "organization": org_keys, "contact": contact_keys}}
 
 
 _EXISTING_FIELDS = (Deal.id, Deal.version, Deal.title, Deal.stage, Deal.status, Deal.value, Deal.currency,
