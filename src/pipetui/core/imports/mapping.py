@@ -1,10 +1,12 @@
 """Which column of a CSV file holds which deal field.
 
 Presets hold the headers Pipedrive, HubSpot and Salesforce write in their
-deal exports (sources in ``docs/import-presets.md``), and pipetui's own
-export. Without a preset the mapping is guessed from the usual words; the
-user's ``--map COLUMN=FIELD`` always wins. Headers are compared without
-regard to case, spaces, ``_`` or ``-``.
+deal exports, and pipetui's own export. The vendors' names were looked up,
+not guessed; where each came from is noted at its preset. An export holds
+only the columns its user chose, so no preset column is required. Without a
+preset the mapping is guessed from the usual words; the user's ``--map
+COLUMN=FIELD`` always wins. Headers are compared without regard to case,
+spaces, ``_`` or ``-``.
 """
 
 from __future__ import annotations
@@ -76,8 +78,11 @@ GUESS_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 PRESETS: dict[str, dict[str, str]] = {
-    # Pipedrive: list view -> Export. Headers are "Deal - <label>"; the import
-    # template's names ("Creation date", "Closed on", …) are accepted as well.
+    # Pipedrive: list view -> Export. Headers are "Deal - <label>" (as in code
+    # that reads real exports: "Deal - Currency of Value", "Deal - Deal
+    # created", "Deal - Won time", "Deal - Deal closed on"); the names of
+    # Pipedrive's import template ("Creation date", "Closed on", "Pipedrive
+    # System ID") are accepted as well. Datetimes are 2026-01-30 15:55:37.
     "pipedrive": {
         "Deal - ID": "source_id", "Deal - Pipedrive System ID": "source_id",
         "Deal - Title": "title", "Deal - Owner": "owner", "Deal - Value": "value",
@@ -91,8 +96,9 @@ PRESETS: dict[str, dict[str, str]] = {
         "Deal - Closed on": "closed", "Deal - Lost reason": "lost_reason",
         "Deal - Product name": "product", "Deal - Note": "note",
     },
-    # HubSpot: Deals -> Export. Headers are the property labels; won and
-    # lost are the stages "Closed Won" and "Closed Lost".
+    # HubSpot: Deals -> Export. Headers are the property labels ("Record ID"
+    # first, "Deal owner" with a small o; older files "Deal ID"), every cell
+    # quoted; won and lost are the stages "Closed Won" and "Closed Lost".
     "hubspot": {
         "Record ID": "source_id", "Deal ID": "source_id", "Deal Name": "title",
         "Deal Stage": "stage", "Amount": "value", "Currency": "currency",
@@ -102,8 +108,10 @@ PRESETS: dict[str, dict[str, str]] = {
         "Associated Contacts": "contact", "Associated Product": "product",
         "Deal Description": "note",
     },
-    # Salesforce: a Data Loader extract (field API names, in any case) or an
-    # opportunity report exported "Details Only" (column labels).
+    # Salesforce: a Data Loader extract (the field reference's API names,
+    # all capitals in older Data Loader versions) or an opportunity report
+    # exported "Details Only" (column labels; dates in the user's locale,
+    # and a footer of totals and copyright lines, which plan.py leaves out).
     "salesforce": {
         "Id": "source_id", "Name": "title", "StageName": "stage", "Amount": "value",
         "CloseDate": "close_date", "CreatedDate": "created", "OwnerId": "owner",
