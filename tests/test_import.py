@@ -1338,3 +1338,14 @@ def test_namesakes_and_other_cases_of_a_deals_people_are_no_change(backend_url, 
     assert summary(ok(run(backend_url, "import", str(path)))).startswith(
         "Imported: 0 deals created, 0 updated, 1 unchanged")
     assert dump(backend_url) == before
+
+
+def test_skip_bad_creates_no_stage_whose_rows_were_all_bad(backend_url, tmp_path):
+    path = generic_file(tmp_path,
+                        ["S-1", "Good", "Acme", "Maya", "100", "Discovery", "2026-03-02", "2026-12-01"],
+                        ["S-2", "Bad", "Acme", "Maya", "lots", "Scoping", "2026-03-02", "2026-12-01"])
+    result = run(backend_url, "import", str(path), "--create-stages", "--skip-bad", str(tmp_path / "rejects.csv"))
+    assert result.exit_code == 0 and result.stderr.startswith("line 3: value 'lots'")
+    assert "stages Discovery (50 %)" in summary(result) and "Scoping" not in summary(result)
+    with opened(backend_url):
+        assert Stage.select().where(Stage.name.in_(["Discovery", "Scoping"])).count() == 1

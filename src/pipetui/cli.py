@@ -552,7 +552,7 @@ def _import_counts(plan, written) -> str:
                        ((reps, "rep"), (organizations, "organization"), (contacts, "contact")))
     stages = ""
     if plan.new_stages:
-        stages = "; stages " + ", ".join(f"{name} ({p} %)" for name, p in plan.new_stages)
+        stages = "; stages " + ", ".join(f"{name} ({p} %)" for _ref, name, p in plan.new_stages)
     if written is None:
         return (f"Would create {_count(created, 'deal')}, update {updated:,}, leave {plan.unchanged:,} "
                 f"unchanged; new: {people}{stages}")

@@ -1,9 +1,10 @@
 """Bulk writes for generated or imported data: many rows, one statement plan.
 
 Peewee's ``insert_many`` builds one SQL string per batch in Python; for
-hundreds of thousands of rows the driver's own batch insert is several times
-faster. Callers pass rows as tuples in column order, dates and times as ISO
-strings (which both SQLite and PostgreSQL accept).
+hundreds of thousands of rows the driver's own ways are several times
+faster: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. Callers pass rows
+as tuples in column order, dates and times as ISO strings (which both
+SQLite and PostgreSQL accept).
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ class Plan:
     records: list[Record]
     bad: list[BadRow]
     unknown_stages: dict[str, int]  # as the file spells them -> rows
-    new_stages: list[tuple[str, int]]  # (name, probability) created by --create-stages
+    new_stages: list[tuple[int, str, int]]  # (-n reference, name, probability) for --create-stages
     stage_names: dict[int, str]
     reps: dict[str, int]  # casefolded name, email or login -> id
     organizations: dict[str, int]  # casefolded name -> id
@@ -372,18 +372,21 @@ class _Planner:
                     raise InvalidInput(f"--stage-map {source}={target}: {exc} (or won, lost)") from None
         return mapped
 
-    def _new_stage_list(self, records: list[Record]) -> list[tuple[str, int]]:
-        """The stages --create-stages makes, with the average probability the
-        file gives their open deals (else 50 %)."""
+    def _new_stage_list(self, records: list[Record]) -> list[tuple[int, str, int]]:
+        """The stages --create-stages makes (those a good row is in), with
+        the average probability the file gives their open deals (else 50 %)."""
         shares: dict[int, list[int]] = {}
         for record in records:
-            if record.stage < 0 and record.status == OPEN and record.probability is not None:
-                shares.setdefault(record.stage, []).append(record.probability)
+            if record.stage < 0:
+                shares.setdefault(record.stage, [])
+                if record.status == OPEN and record.probability is not None:
+                    shares[record.stage].append(record.probability)
         made = []
         for word, ref in sorted(self.new_stages.items(), key=lambda item: -item[1]):
-            found = shares.get(ref)
-            probability = round(sum(found) / len(found)) if found else NEW_STAGE_PROBABILITY
-            made.append((self.new_stage_spelling[word], probability))
+            if ref in shares:
+                found = shares[ref]
+                probability = round(sum(found) / len(found)) if found else NEW_STAGE_PROBABILITY
+                made.append((ref, self.new_stage_spelling[word], probability))
         return made
 
     # -- one row ------------------------------------------------------------------

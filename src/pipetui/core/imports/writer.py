@@ -136,10 +136,10 @@ class _Writer:
             return {}
         last = Stage.select(fn.MAX(Stage.position)).where(Stage.pipeline == self.pipeline_id).scalar() or 0
         made = {}
-        for n, (name, probability) in enumerate(self.plan.new_stages, 1):
+        for n, (ref, name, probability) in enumerate(self.plan.new_stages, 1):
             stage = Stage.create(pipeline=self.pipeline_id, name=name, position=last + n,
                                  probability=probability, rotting_days=None)
-            made[-n] = stage.id
+            made[ref] = stage.id
         return made
 
     def _people(self, model, names: list[str]) -> dict[str, int]:
