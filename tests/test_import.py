@@ -1346,6 +1346,6 @@ def test_skip_bad_creates_no_stage_whose_rows_were_all_bad(backend_url, tmp_path
                         ["S-2", "Bad", "Acme", "Maya", "lots", "Scoping", "2026-03-02", "2026-12-01"])
     result = run(backend_url, "import", str(path), "--create-stages", "--skip-bad", str(tmp_path / "rejects.csv"))
     assert result.exit_code == 0 and result.stderr.startswith("line 3: value 'lots'")
-    assert "stages Discovery (50 %)" in summary(result) and "Scoping" not in summary(result)
+    assert "stages Discovery (50 %)" in result.stdout and "Scoping" not in result.stdout
     with opened(backend_url):
         assert Stage.select().where(Stage.name.in_(["Discovery", "Scoping"])).count() == 1

@@ -484,7 +484,7 @@ def import_command(file: Path, preset, column_map, stage_map, create_stages, dat
         outcome = imports.commit(plan, rejects=skip_bad, progress=progress)
     click.echo(_import_counts(plan, outcome.written))
     if outcome.rejects is not None:
-        click.echo(f"{len(plan.bad):,} bad rows left out, listed with their reasons in {outcome.rejects}")
+        click.echo(f"{_count(len(plan.bad), 'bad row')} left out, listed with their reasons in {outcome.rejects}")
 
 
 class _progress:
