@@ -294,3 +294,21 @@ def test_add_deal_parses_everything_before_writing(db, maya):
     assert (deal.organization.name, deal.contact.name, deal.expected_close, deal.probability) == (
         "New Org Ltd", "Ann Lee", dt.date(2026, 12, 24), 35)
     assert deal.contact.organization_id == deal.organization_id
+
+
+def test_history_takes_the_servers_clock_on_postgresql(db, monkeypatch):
+    """A client whose clock is years off still writes history in the order it
+    happened on a shared PostgreSQL database; SQLite has only the one clock."""
+    from pipetui.store import is_postgres
+
+    wrong = dt.datetime(2001, 1, 1)
+    monkeypatch.setattr(clock, "now", lambda: wrong)
+    deal = deals.create_deal("Skewed", Money(100, "USD"))
+    deals.move_deal(deal.id, lookup.stages()[1])
+    stamps = [c.changed_at for c in StageChange.select().where(StageChange.deal == deal.id)]
+    real = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if is_postgres(db):
+        assert all(abs((stamp - real).total_seconds()) < 300 for stamp in stamps), stamps
+        assert stamps == sorted(stamps)
+    else:
+        assert stamps == [wrong, wrong]

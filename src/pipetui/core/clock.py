@@ -16,7 +16,7 @@ def now() -> dt.datetime:
     """The current UTC time, naive, to the microsecond."""
     if _frozen is not None:
         return _frozen
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def today() -> dt.date:
@@ -24,6 +24,10 @@ def today() -> dt.date:
     if _frozen is not None:
         return _frozen.date()
     return dt.date.today()
+
+
+def is_frozen() -> bool:
+    return _frozen is not None
 
 
 @contextmanager

@@ -35,8 +35,18 @@ from pipetui.store import (
 from pipetui.store import (
     database_proxy as db,
 )
+from pipetui.store.database import is_postgres
 
 _UNSET: Any = object()
+
+
+def change_time() -> dt.datetime:
+    """The time of a change being written. On PostgreSQL it is the server's:
+    the clients of a team need not agree on the time, and history is ordered
+    by it. A frozen clock (tests, snapshots) still wins."""
+    if clock.is_frozen() or not is_postgres(db):
+        return clock.now()
+    return db.execute_sql("SELECT clock_timestamp() AT TIME ZONE 'UTC'").fetchone()[0]
 
 
 def get_deal(deal_id: int) -> Deal:
@@ -114,8 +124,8 @@ def create_deal(
     currency = validate_currency(value.currency)
     if probability is not None:
         probability = parse_probability(probability)
-    now = clock.now()
     with db.atomic():
+        now = change_time()
         pipeline = stage.pipeline if stage is not None else default_pipeline()
         stage = stage or stages(pipeline)[0]
         deal = Deal.create(
@@ -178,7 +188,7 @@ def edit_deal(
             changes[name] = given
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
-        now = clock.now()  # after the read: later than the change it builds on
+        now = change_time()  # after the read: later than the change it builds on
         if not changes:
             return deal
         return _save(deal, changes, now)
@@ -189,7 +199,7 @@ def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None
     """Move an open deal to another stage of its pipeline."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
-        now = clock.now()  # after the read: later than the change it builds on
+        now = change_time()  # after the read: later than the change it builds on
         _check_stage(stage, deal.pipeline_id)
         if deal.status != OPEN:
             raise InvalidInput(f"deal #{deal.id} is {deal.status}; reopen it before moving it")
@@ -219,7 +229,7 @@ def win_deal(deal_id: int, *, expected_version: int | None = None, actor: Rep | 
     """Mark an open deal won; it stays in its last stage for the history."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
-        now = clock.now()  # after the read: later than the change it builds on
+        now = change_time()  # after the read: later than the change it builds on
         if deal.status != OPEN:
             raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
         deal = _save(deal, {"status": WON, "closed_at": now, "lost_reason": None,
@@ -237,7 +247,7 @@ def lose_deal(deal_id: int, reason: str, *, expected_version: int | None = None,
     with db.atomic():
         reason = _canonical_lost_reason(reason)
         deal = _locked_deal(deal_id, expected_version)
-        now = clock.now()  # after the read: later than the change it builds on
+        now = change_time()  # after the read: later than the change it builds on
         if deal.status != OPEN:
             raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
         deal = _save(deal, {"status": LOST, "closed_at": now, "lost_reason": reason,
@@ -248,7 +258,7 @@ def lose_deal(deal_id: int, reason: str, *, expected_version: int | None = None,
 
 def lost_reasons() -> list[str]:
     """The reasons offered when a deal is lost, in their order."""
-    query = LostReason.select().where(LostReason.active == True).order_by(LostReason.id)  # noqa: E712
+    query = LostReason.select().where(LostReason.active == True).order_by(LostReason.id)
     return [r.name for r in query]
 
 
@@ -271,7 +281,7 @@ def remove_lost_reason(name: str) -> str:
     """Stop offering a reason; deals lost for it keep it."""
     with db.atomic():
         found = LostReason.get_or_none(fn.lower(LostReason.name) == name.strip().lower(),
-                                       LostReason.active == True)  # noqa: E712
+                                       LostReason.active == True)
         if found is None:
             raise InvalidInput(f"no lost reason {name.strip()!r}; the reasons are: {', '.join(lost_reasons())}")
         found.active = False
@@ -296,7 +306,7 @@ def reopen_deal(deal_id: int, stage: Stage | None = None, *, expected_version: i
     """Reopen a won or lost deal, in its last stage unless ``stage`` is given."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
-        now = clock.now()  # after the read: later than the change it builds on
+        now = change_time()  # after the read: later than the change it builds on
         if deal.status == OPEN:
             raise InvalidInput(f"deal #{deal.id} is already open")
         if stage is not None:
@@ -316,15 +326,15 @@ def delete_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
     """Soft delete: the deal leaves every list and figure but keeps its rows."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
-        now = clock.now()  # after the read: later than the change it builds on
+        now = change_time()  # after the read: later than the change it builds on
         return _save(deal, {"deleted_at": now}, now)
 
 
 def restore_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
     """Undo a soft delete."""
-    now = clock.now()
     with db.atomic():
         deal = Deal.get_or_none(Deal.id == deal_id)
+        now = change_time()
         if deal is None or deal.deleted_at is None:
             raise NotFound(f"no deleted deal #{deal_id}")
         if expected_version is not None and deal.version != expected_version:
