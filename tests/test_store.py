@@ -105,7 +105,8 @@ def test_database_made_by_the_first_schema_upgrades_without_losing_rows(backend_
     old = open_database(backend_url, run_migrations=False)
     migration_runner(old).up("0001_initial")
     assert pending_migrations(old) == ["0002_query_indexes", "0003_longer_titles",
-                                       "0004_stage_change_period", "0005_change_notifications"]
+                                       "0004_stage_change_period", "0005_change_notifications",
+                                       "0006_notify_schema"]
     stage = Stage.select().order_by(Stage.position).first()
     now = dt.datetime(2026, 1, 5, 12, 0)
     deal = Deal.create(pipeline=stage.pipeline, stage=stage, title="Kept across upgrades",

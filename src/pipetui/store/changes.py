@@ -2,9 +2,10 @@
 
 SQLite: ``PRAGMA data_version`` on a connection of our own changes whenever
 another connection (another process, or one of our worker threads) has
-committed; reading it touches no table. PostgreSQL: triggers (migration
-0005) send a NOTIFY on every write to the pipeline's tables, and a
-listening connection of our own collects them without a query.
+committed; reading it touches no table. PostgreSQL: triggers (migrations
+0005 and 0006) send a NOTIFY naming the schema on every write to the
+pipeline's tables, and a listening connection of our own collects them
+without a query, keeping those of its own schema.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class ChangeWatcher:
         self._connection = psycopg2.connect(dbname=self._db.database, **params)
         self._connection.autocommit = True
         with self._connection.cursor() as cursor:
+            cursor.execute("SELECT current_schema()")
+            self._schema = cursor.fetchone()[0]  # notifications name the schema written to
             cursor.execute(f"LISTEN {CHANNEL}")
 
     def _sqlite_version(self) -> int:
@@ -54,10 +57,9 @@ class ChangeWatcher:
             readable, _, _ = select.select([self._connection], [], [], 0)
             if readable:
                 self._connection.poll()
-            if self._connection.notifies:
-                self._connection.notifies.clear()
-                return True
-            return False
+            ours = any(n.payload == self._schema for n in self._connection.notifies)
+            self._connection.notifies.clear()
+            return ours
         version = self._sqlite_version()
         if version != self._last:
             self._last = version
