@@ -190,3 +190,24 @@ async def test_a_win_on_the_board_schedules_the_kick_off(ruled, db):
             await pilot.pause()
     assert Deal.get_by_id(signed.id).status == "won"
     assert Activity.get(Activity.deal == signed.id).subject == "Kick-off call"
+
+
+def test_undoing_and_redoing_a_move_fires_no_rule_again(ruled):
+    from pipetui.core.undo import Change, UndoLog
+
+    deal = deals.create_deal("Back and forth", Money(0, "USD"), stage=ruled["Meeting"])
+    moved = deals.move_deal(deal.id, ruled["Negotiation"])
+    log = UndoLog()
+    log.record(Change("move", deal.id, "move", ruled["Meeting"].id, ruled["Negotiation"].id, moved.version))
+    # Proposal is not involved; a rule on entering Meeting would have refused (no value) or
+    # scheduled again: install one for the test.
+    import tomllib
+
+    text = '[[rules]]\non = "enter"\nstage = "Meeting"\nrequire = "value"\nactivity = "task Prepare"\n'
+    rules.install(rules.parse(tomllib.loads(text)["rules"], text)[0])
+    _change, back = log.undo()
+    assert back.stage_id == ruled["Meeting"].id and Activity.select().count() == 0
+    _change, again = log.redo()
+    assert again.stage_id == ruled["Negotiation"].id
+    with pytest.raises(InvalidInput, match="needs a value"):  # a real move still obeys the rule
+        deals.move_deal(deal.id, ruled["Meeting"])

@@ -195,8 +195,12 @@ def edit_deal(
 
 
 def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None,
-              actor: Rep | None = None) -> Deal:
-    """Move an open deal to another stage of its pipeline."""
+              actor: Rep | None = None, apply_rules: bool = True) -> Deal:
+    """Move an open deal to another stage of its pipeline.
+
+    ``apply_rules=False`` is for undo and redo: taking a move back, or making
+    it again, is not entering the stage anew, so its rules do not fire
+    (nor refuse) a second time."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
         now = change_time()  # after the read: later than the change it builds on
@@ -205,9 +209,11 @@ def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None
             raise InvalidInput(f"deal #{deal.id} is {deal.status}; reopen it before moving it")
         if deal.stage_id == stage.id:
             raise InvalidInput(f"deal #{deal.id} is already in {stage.name}")
-        rules.check_entry(deal, stage.name)
+        ruled = {}
+        if apply_rules:
+            rules.check_entry(deal, stage.name)
+            ruled = rules.after_entry(deal, stage.name, actor, now)
         from_stage = deal.stage_id
-        ruled = rules.after_entry(deal, stage.name, actor, now)
         deal = _save(deal, {"stage": stage, "stage_entered_at": now, "last_activity_at": now, **ruled}, now)
         _record_change(deal, from_stage, stage, OPEN, OPEN, actor, now)
     return deal

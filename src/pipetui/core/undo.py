@@ -2,6 +2,8 @@
 
 Each entry knows how to take its change back and how to make it again, with
 the deal services (so that undoing a move is itself a move in the history).
+Moves taken back or made again fire no automation rules: the deal is not
+entering the stage anew.
 An entry that meets a deal someone else has changed since refuses, through
 the usual version check, instead of overwriting their change.
 """
@@ -76,7 +78,7 @@ class UndoLog:
 def _revert(change: Change, version: int, actor: Rep | None) -> Deal:
     if change.kind == "move":
         return deals.move_deal(change.deal_id, Stage.get_by_id(change.before_stage_id),
-                               expected_version=version, actor=actor)
+                               expected_version=version, actor=actor, apply_rules=False)
     if change.kind in ("win", "lose"):
         return deals.reopen_deal(change.deal_id, expected_version=version, actor=actor)
     if change.kind == "create":
@@ -87,7 +89,7 @@ def _revert(change: Change, version: int, actor: Rep | None) -> Deal:
 def _apply(change: Change, version: int, actor: Rep | None) -> Deal:
     if change.kind == "move":
         return deals.move_deal(change.deal_id, Stage.get_by_id(change.after_stage_id),
-                               expected_version=version, actor=actor)
+                               expected_version=version, actor=actor, apply_rules=False)
     if change.kind == "win":
         return deals.win_deal(change.deal_id, expected_version=version, actor=actor)
     if change.kind == "lose":
