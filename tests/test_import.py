@@ -206,7 +206,7 @@ def test_hubspot_export(backend_url):
 def test_salesforce_report_without_its_footer(backend_url):
     result = imported(backend_url, DATA / "salesforce_report.csv")
     assert "Preset: salesforce (recognised from the header); columns:" in result.stdout
-    assert "Note: left out the report footer (3 lines)" in result.stdout
+    assert "Note: left out the footer at the end of the file (3 lines)" in result.stdout
     assert "Dates read as month/day/year (line 2 has 1/15/2017)" in result.stdout
     deals = all_deals(backend_url)
     assert set(deals) == {"Umbrella renewal", "Cyberdyne upgrade", "Tyrell replicants"}
@@ -622,7 +622,7 @@ def test_a_file_that_mixes_two_conventions_fails_in_one_line(backend_url, tmp_pa
 
 
 @pytest.mark.parametrize(("option", "words"), [
-    (["--date-format", "YYYY"], ["--date-format 'YYYY' needs a day and a year"]),
+    (["--date-format", "YYYY"], ["--date-format 'YYYY' has no day and month"]),
     (["--currency", "EURO"], ["not a currency code: 'EURO'"]),
     (["--preset", "nope"], ["'nope' is not one of"]),
     (["--stage-map", "novalue"], ["--stage-map wants NAME=VALUE, not 'novalue'"]),
@@ -697,7 +697,7 @@ def test_utf16_file_with_tabs(backend_url, tmp_path):
     path.write_bytes(text.encode("utf-16"))  # with its byte-order mark, as Excel writes it
     assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
     result = imported(backend_url, path)
-    assert ": 1 rows, tab-separated, utf-16" in result.stdout
+    assert ": 1 row, tab-separated, utf-16" in result.stdout
     deal = all_deals(backend_url)["Café Ünïcode"]
     assert fields(deal, "organization", "value", "currency", "stage") == ("Société Générale", 1_500_25, "EUR",
                                                                           "Meeting")
@@ -846,8 +846,9 @@ def test_ids_of_different_sources_do_not_collide(backend_url, tmp_path):
         "salesforce.csv": "Id,Name,StageName,Amount\n101,Salesforce deal,Qualified,10\n",
         "generic.csv": "Deal Number,Opportunity,Deal Value\n101,Generic deal,10\n",
     }
+    presets = {"hubspot.csv": ["--preset", "hubspot"]}  # too few columns to tell whose it is
     for name, text in files.items():
-        result = imported(backend_url, write(tmp_path, text, name=name))
+        result = imported(backend_url, write(tmp_path, text, name=name), *presets.get(name, []))
         assert summary(result).startswith("Imported: 1 deal created, 0 updated, 0 unchanged")
     ids = {t: d["external_id"] for t, d in all_deals(backend_url).items()}
     assert ids == {"Pipedrive deal": "pipedrive:101", "HubSpot deal": "hubspot:101",
@@ -859,12 +860,12 @@ def test_rows_marked_deleted_and_deals_deleted_here_are_left_out(backend_url, tm
             "1,Kept,Open,10\n2,Gone there,deleted,10\n3,Gone here,Open,5\n")
     path = write(tmp_path, text)
     first = imported(backend_url, path)
-    assert "Note: left out 1 deals marked deleted" in first.stdout
+    assert "Note: left out 1 deal marked deleted" in first.stdout
     assert summary(first).startswith("Imported: 2 deals created")
     ok(run(backend_url, "delete", "Gone here"))
     before = dump(backend_url)
     second = imported(backend_url, write(tmp_path, text.replace("Gone here,Open,5", "Gone here,Open,7")))
-    assert "Note: left alone 1 deals deleted here since an earlier import" in second.stdout
+    assert "Note: left alone 1 deal deleted here since an earlier import" in second.stdout
     assert summary(second).startswith("Imported: 0 deals created, 0 updated, 1 unchanged")
     assert dump(backend_url) == before  # the deleted deal is not brought back, nor changed
     assert set(all_deals(backend_url)) == {"Kept"}
@@ -1151,7 +1152,7 @@ def test_encoding_option_reads_a_cp1252_file(backend_url, tmp_path):
     path.write_bytes("Opportunity,Company,Deal Value\nCafé deal,Müller GmbH,€5\n".encode("cp1252"))
     assert_one_line_failure(run_import(backend_url, path), 2)
     result = imported(backend_url, path, "--encoding", "cp1252")
-    assert ": 1 rows, comma-separated, cp1252" in result.stdout
+    assert ": 1 row, comma-separated, cp1252" in result.stdout
     deal = all_deals(backend_url)["Café deal"]
     assert fields(deal, "organization", "value", "currency") == ("Müller GmbH", 5_00, "EUR")
 
@@ -1349,3 +1350,124 @@ def test_skip_bad_creates_no_stage_whose_rows_were_all_bad(backend_url, tmp_path
     assert "stages Discovery (50 %)" in result.stdout and "Scoping" not in result.stdout
     with opened(backend_url):
         assert Stage.select().where(Stage.name.in_(["Discovery", "Scoping"])).count() == 1
+
+
+# --- what a newcomer ran into ------------------------------------------------------------
+
+
+def test_a_spreadsheets_totals_row_is_left_out(backend_url, tmp_path):
+    text = ("Title;Company;Amount;Stage\nBig deal;Acme GmbH;1.234,50 €;Proposal\n"
+            "Small deal;Beta AG;12,50 €;Qualified\nTotal;;1.247,00;\n")
+    result = imported(backend_url, write(tmp_path, text))
+    assert "Note: left out the footer at the end of the file (1 line)" in result.stdout
+    assert set(all_deals(backend_url)) == {"Big deal", "Small deal"}
+
+
+def test_a_deal_named_total_in_the_middle_stays(backend_url, tmp_path):
+    text = "Title,Amount,Stage\nTotal,5,Proposal\nOther,6,Proposal\n"
+    imported(backend_url, write(tmp_path, text))
+    assert set(all_deals(backend_url)) == {"Total", "Other"}
+
+
+def test_a_created_date_in_the_future_is_a_bad_row(backend_url, tmp_path):
+    path = generic_file(tmp_path, ["F-1", "Future", "Acme", "Maya", "100", "Qualified", "2031-01-01", ""])
+    before = dump(backend_url)
+    result = run(backend_url, "import", str(path))
+    assert result.exit_code == 2
+    assert "line 2: was created on 2031-01-01, which is in the future" in result.stderr
+    assert dump(backend_url) == before
+
+
+def test_placeholders_are_empty_except_in_titles(backend_url, tmp_path):
+    path = generic_file(tmp_path, ["P-1", "TBD", "N/A", "-", "-", "Qualified", "n/a", "TBD"])
+    imported(backend_url, path)
+    deal = all_deals(backend_url)["TBD"]
+    assert fields(deal, "organization", "owner", "value", "expected_close") == (None, None, 0, None)
+    assert counts(backend_url) == (1, 0, 0, 0)
+
+
+def test_names_with_extra_spaces_are_one_person(backend_url, tmp_path):
+    path = generic_file(tmp_path, ["S-1", "One", "Acme  Corp", "Anna  Schmidt", "1", "Qualified", "", ""],
+                        ["S-2", "Two", "Acme Corp", "Anna Schmidt", "1", "Qualified", "", ""])
+    imported(backend_url, path)
+    assert counts(backend_url) == (2, 1, 1, 0)
+
+
+def test_a_currency_column_may_hold_a_symbol(backend_url, tmp_path):
+    path = write(tmp_path, "Title,Amount,Currency\nEuro deal,100,€\nPound deal,5,£\n")
+    result = imported(backend_url, path)
+    deals = all_deals(backend_url)
+    assert (deals["Euro deal"]["currency"], deals["Pound deal"]["currency"]) == ("EUR", "GBP")
+    assert "Note: deals in 2 currencies: EUR 1, GBP 1" in result.stdout
+
+
+def test_date_advice_follows_the_files_separator_and_a_serial_number_is_explained(backend_url, tmp_path):
+    dotted = write(tmp_path, "Title,Close Date\nA,01.02.2026\nB,03.04.2026\n")
+    line = assert_one_line_failure(run(backend_url, "import", str(dotted)), 2)
+    assert "--date-format %m.%d.%Y or --date-format %d.%m.%Y" in line
+    ok(run(backend_url, "import", str(dotted), "--date-format", "%d.%m.%Y"))
+    serial = write(tmp_path, "Title,Created\nC,45678\n", name="serial.csv")
+    result = run(backend_url, "import", str(serial))
+    assert "created date '45678' is a number, perhaps a spreadsheet's date serial" in result.stderr
+
+
+def test_an_impossible_date_does_not_decide_the_order(backend_url, tmp_path):
+    path = write(tmp_path, "Title,Created\nA,31.02.2025\nB,01.02.2025\n")
+    line = run(backend_url, "import", str(path)).stderr
+    assert "could be day first or month first" in line  # 31.02 is no date: it tells nothing
+
+
+def test_a_date_format_without_a_month_is_refused(backend_url, tmp_path):
+    path = write(tmp_path, "Title,Close Date\nA,2026/15\n")
+    line = assert_one_line_failure(run(backend_url, "import", str(path), "--date-format", "YYYY/DD"), 2)
+    assert "has no month" in line
+
+
+def test_plain_spreadsheet_words_are_no_vendors_export(backend_url, tmp_path):
+    for header in ("Title;Company;Amount;Stage", "ID,Name,Amount,Stage"):
+        sep = ";" if ";" in header else ","
+        path = write(tmp_path, header + "\n" + sep.join(["7", "X", "1", "Qualified"]) + "\n")
+        result = ok(run(fresh_database(backend_url, tmp_path, header[:2]), "import", str(path), "--dry-run"))
+        assert "Preset: generic (columns guessed from the header)" in result.stdout
+
+
+def test_thousands_read_for_want_of_a_decimal_mark_are_said(backend_url, tmp_path):
+    result = imported(backend_url, write(tmp_path, "Title,Amount\nA,1.500\nB,20\n"))
+    assert "no amount shows a decimal mark, so '1.500' (line 2) and the like are read as thousands" in result.stdout
+    assert all_deals(backend_url)["A"]["value"] == 1500_00
+
+
+def test_updates_say_what_they_change(backend_url, tmp_path):
+    path = generic_file(tmp_path, ["U-1", "Won here", "Acme", "Maya", "100", "Qualified", "2026-03-02", ""])
+    imported(backend_url, path)
+    ok(run(backend_url, "win", "Won here"))
+    again = ok(run(backend_url, "import", str(path), "--dry-run"))
+    assert "Updates change: won → open 1" in again.stdout
+
+
+def test_a_stage_map_that_matches_nothing_is_said(backend_url, tmp_path):
+    path = generic_file(tmp_path, ["M-1", "A", "Acme", "Maya", "1", "Qualified", "", ""])
+    result = imported(backend_url, path, "--stage-map", "Nothere=Proposal")
+    assert "Note: --stage-map 'Nothere' matched no row of the file" in result.stdout
+
+
+def test_a_won_deal_without_any_close_date_column_says_how_to_name_one(backend_url, tmp_path):
+    path = write(tmp_path, "Title,Stage,Finished\nA,Won,2026-03-01\n")
+    result = run(backend_url, "import", str(path))
+    assert "line 2: is won but has no close date (the file has no close date column; name one with " \
+           "--map COLUMN=close_date)" in result.stderr
+    assert ok(run(backend_url, "import", str(path), "--map", "Finished=close_date"))
+
+
+def test_an_empty_json_list_and_a_long_quoted_cell_fail_clearly(backend_url, tmp_path):
+    empty = write(tmp_path, "[]\n", name="deals.json")
+    assert "the JSON file holds no deals" in assert_one_line_failure(run(backend_url, "import", str(empty)), 2)
+    long = write(tmp_path, 'Title,Notes\nA,"' + "x" * 200_000 + '"\n', name="long.csv")
+    line = assert_one_line_failure(run(backend_url, "import", str(long)), 2)
+    assert "line 2: a cell is longer than 100,000 characters" in line
+
+
+def test_one_line_json_with_a_repeated_id_is_a_bad_row_not_a_conflict(backend_url, tmp_path):
+    path = write(tmp_path, '[{"id": "0", "Deal Name": "A"}, {"id": "0", "Deal Name": "B"}]', name="d.json")
+    result = run(backend_url, "import", str(path))
+    assert result.exit_code == 2 and "has the same id as line 1 (0)" in result.stderr

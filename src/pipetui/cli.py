@@ -476,6 +476,9 @@ def import_command(file: Path, preset, column_map, stage_map, create_stages, dat
                        f"or add --create-stages", err=True)
         if not options.skip_bad:
             raise imports.ImportRefused(plan)
+    if plan.to_update:
+        changes = ", ".join(f"{name} {n:,}" for name, n in plan.change_counts().most_common())
+        click.echo(f"Updates change: {changes}")
     if dry_run:
         left_out = f"; {_count(len(plan.bad), 'bad row')} left out" if plan.bad else ""
         click.echo("Dry run, nothing written. " + _import_counts(plan, None) + left_out)
@@ -514,7 +517,7 @@ def _print_plan(file: Path, plan) -> None:
     from pipetui.core.imports.mapping import FIELDS
 
     table, mapping = plan.table, plan.mapping
-    click.echo(f"Read {file}: {len(table.rows):,} rows, {table.layout}, {table.encoding}")
+    click.echo(f"Read {file}: {_count(len(table.rows), 'row')}, {table.layout}, {table.encoding}")
     if mapping.preset == "generic":
         how = "columns guessed from the header" if mapping.detected else "as asked"
     else:
@@ -531,13 +534,13 @@ def _print_plan(file: Path, plan) -> None:
     for note in plan.notes:
         click.echo(f"Note: {note}")
     if plan.footer_rows:
-        click.echo(f"Note: left out the report footer ({plan.footer_rows} lines)")
+        click.echo(f"Note: left out the footer at the end of the file ({_count(plan.footer_rows, 'line')})")
     if plan.left_out_deleted:
-        click.echo(f"Note: left out {plan.left_out_deleted:,} deals marked deleted")
+        click.echo(f"Note: left out {_count(plan.left_out_deleted, 'deal')} marked deleted")
     if plan.deleted_here:
-        click.echo(f"Note: left alone {plan.deleted_here:,} deals deleted here since an earlier import")
+        click.echo(f"Note: left alone {_count(plan.deleted_here, 'deal')} deleted here since an earlier import")
     if plan.rounded:
-        click.echo(f"Note: rounded {plan.rounded:,} values to their currency's smallest unit")
+        click.echo(f"Note: rounded {_count(plan.rounded, 'value')} to their currency's smallest unit")
 
 
 def _printable(text: str) -> str:

@@ -110,7 +110,7 @@ def stage_map_hint(plan: Plan) -> list[str]:
     names = list(plan.stage_names.values())
     hints = []
     for spelling, count in sorted(plan.unknown_stages.items(), key=lambda item: -item[1]):
-        close = difflib.get_close_matches(spelling, names, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(spelling, names, n=1, cutoff=0.75)
         hints.append((spelling, count, close[0] if close else "STAGE"))
     return [f"{spelling!r}: {count:,} row{'s' if count != 1 else ''}"
             + (f" (--stage-map {_quote(f'{spelling}={target}')})" if spelling.isprintable() else "")

@@ -174,17 +174,30 @@ class Mapping:
         return ID_PREFIXES.get(self.preset, "")
 
 
+# Headers that tell whose export a file is, and how surely: plain words such
+# as "Amount", "Stage" or "Name" fit any spreadsheet and tell nothing; an API
+# name such as "StageName" tells it alone.
+_TELLING = {
+    "hubspot": {"Record ID": 1, "Deal owner": 1, "Create Date": 1, "Deal probability": 1,
+                "Associated Company": 2, "Associated Contact": 2, "Closed Lost Reason": 2,
+                "Amount in company currency": 2},
+    "salesforce": {"Opportunity ID": 1, "Opportunity Name": 1, "Opportunity Owner": 1, "Probability (%)": 1,
+                   "StageName": 2, "CloseDate": 2, "CreatedDate": 2, "OwnerId": 2, "AccountId": 2, "IsWon": 2,
+                   "IsClosed": 2, "CurrencyIsoCode": 2, "Owner.Name": 2, "Account.Name": 2},
+}
+_NORMAL_TELLING = {name: {normal(h): w for h, w in headers.items()} for name, headers in _TELLING.items()}
+
+
 def detect_preset(header: list[str]) -> str:
-    """The preset whose columns the header holds most of (three at least), else generic."""
+    """The vendor the header tells of (a weight of two at least), else generic."""
     names = {normal(h) for h in header}
     if set(_NORMAL_PRESETS["pipetui"]) <= names:
-        return "pipetui"  # its plain words alone (id, title, stage) would fit any file
-    scores = {name: len(names & set(columns)) for name, columns in _NORMAL_PRESETS.items()
-              if name != "pipetui"}
-    if any(re.match(r"(?i)\s*deal - ", h) for h in header):  # Pipedrive's own way of naming
-        scores["pipedrive"] += 2
+        return "pipetui"
+    if sum(1 for h in header if re.match(r"(?i)\s*deal - ", h)) >= 2:  # Pipedrive's own way of naming
+        return "pipedrive"
+    scores = {name: sum(w for h, w in telling.items() if h in names) for name, telling in _NORMAL_TELLING.items()}
     best = max(scores, key=lambda name: scores[name])
-    return best if scores[best] >= 3 else "generic"
+    return best if scores[best] >= 2 else "generic"
 
 
 def guess_field(header: str) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from pipetui.core.imports.values import (
     DateReader,
     Moment,
     ProbabilityReader,
+    currency_code,
 )
 from pipetui.core.lookup import default_pipeline, resolve_stage, stages
 from pipetui.core.money import validate_currency
@@ -50,6 +52,11 @@ _TRUE = {"true", "1", "yes", "y", "t", "x"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 _FOOTER = re.compile(r"^(grand totals? \(\d[\d,]* records?\)|confidential information - do not distribute"
                      r"|copyright \(c\) .*salesforce\.com.*)$", re.IGNORECASE)
+_TOTAL = re.compile(r"^(grand )?(totals?|sum|summe|gesamt)\s*:?$", re.IGNORECASE)
+_NUMBER_LIKE = re.compile(r"^[^\w]*[\d.,' ]+[^\w]*(?:[A-Za-z]{3})?$")
+# What spreadsheets put in a cell that has nothing to say.
+PLACEHOLDERS = frozenset({"-", "–", "—", "n/a", "na", "#n/a", "null", "none", "tbd", "?"})
+_LITERAL = frozenset({"title", "note"})  # where "TBD" or "-" may be meant as written
 _PIPETUI_KEY = "pipetui:"
 # Imported dates have no time of day; noon keeps them on their day in any time zone nearby.
 _NOON = dt.time(12)
@@ -93,6 +100,7 @@ class Record:
     closed_at: dt.datetime | None
     lost_reason: str | None
     note: str | None
+    cells: list[str]  # the row as it came, for the rejects file
     existing: ExistingDeal | None = None
     changed: dict[str, object] | None = None  # what an update changes; empty: nothing
 
@@ -162,6 +170,17 @@ class Plan:
     @property
     def unchanged(self) -> int:
         return sum(1 for r in self.records if r.existing is not None and not r.changed)
+
+    def change_counts(self) -> Counter:
+        """What the updates change: field names, and each outcome change as "won → open"."""
+        counts: Counter = Counter()
+        for record in self.to_update:
+            for name in record.changed:
+                if name == "status":
+                    counts[f"{record.existing.status} → {record.status}"] += 1
+                elif name != "currency" or "value" not in record.changed:
+                    counts[name] += 1
+        return counts
 
     def new_names(self) -> tuple[list[str], list[str], list[tuple[str, str | None]]]:
         """The reps, organizations and contacts the import creates, in file order."""
@@ -263,12 +282,22 @@ def plan_table(table: Table, options: Options, progress: Callable[[int, int], No
 
 
 def _without_footer(rows: list[SourceRow]) -> tuple[list[SourceRow], int]:
-    """Salesforce reports end in totals, a confidentiality line and a copyright line."""
+    """Salesforce reports end in totals, a confidentiality line and a copyright
+    line; spreadsheets in a "Total" row. Only rows at the very end go."""
     end = len(rows)
-    while end and _FOOTER.match(rows[end - 1].cells[0].strip()) and not any(
-            c.strip() for c in rows[end - 1].cells[1:]):
+    while end and _is_footer(rows[end - 1].cells):
         end -= 1
     return rows[:end], len(rows) - end
+
+
+def _is_footer(cells: list[str]) -> bool:
+    filled = [c.strip() for c in cells if c.strip()]
+    if not filled:
+        return False
+    if _FOOTER.match(filled[0]) and len(filled) == 1:
+        return True
+    # A totals row: the word, then nothing but numbers.
+    return bool(_TOTAL.match(filled[0])) and all(_NUMBER_LIKE.match(c) for c in filled[1:])
 
 
 class _Planner:
@@ -291,6 +320,7 @@ class _Planner:
         for stage in self.pipeline_stages:
             self.stage_by_word.setdefault(squash(stage.name), stage.id)
         self.stage_map = self._stage_map()
+        self.mapped_words: set[str] = set()
         self.reasons = {r.name.casefold(): r.name for r in LostReason.select().where(LostReason.active)}
 
     # -- the whole file ---------------------------------------------------------
@@ -307,7 +337,7 @@ class _Planner:
         self.new_stage_spelling: dict[str, str] = {}
         records: list[Record] = []
         bad: list[BadRow] = []
-        seen_keys: dict[str, int] = {}
+        seen_keys: dict[str, SourceRow] = {}
         deleted = 0
         total = len(self.rows)
         for done, row in enumerate(self.rows, 1):
@@ -323,9 +353,10 @@ class _Planner:
                 deleted += 1
                 continue
             if record.key is not None:
-                first = seen_keys.setdefault(record.key, row.line)
-                if first != row.line:
-                    bad.append(BadRow(row.line, f"has the same id as line {first} ({record.key})", row.cells))
+                first = seen_keys.setdefault(record.key, row)
+                if first is not row:  # by identity: in a one-line JSON file every row is on line 1
+                    bad.append(BadRow(row.line, f"has the same id as line {first.line} ({record.key})",
+                                      row.cells))
                     continue
             records.append(record)
         self.progress(total, total)
@@ -345,17 +376,32 @@ class _Planner:
         if not self.mapping.has("created"):
             plan.notes.append("the file has no created date: open deals are dated today, closed ones "
                               "at their close")
+        plan.notes += self._stage_map_notes()
+        if amounts.grouped:
+            line, text = amounts.grouped
+            plan.notes.append(f"no amount shows a decimal mark, so {text!r} (line {line}) and the like "
+                              f"are read as thousands")
+        currencies = Counter(r.currency for r in records)
+        if len(currencies) > 1:
+            listed = ", ".join(f"{code} {n:,}" for code, n in currencies.most_common())
+            plan.notes.append(f"deals in {len(currencies)} currencies: {listed}")
         return plan
 
     def _cells(self, *names: str):
         indexes = [i for name in names for i in self.columns.get(name, [])]
         for row in self.rows:
             for index in indexes:
-                if index < len(row.cells) and row.cells[index].strip():
-                    yield row.line, self._clean_cell(row.cells[index])
+                if index < len(row.cells):
+                    text = row.cells[index].strip()
+                    if text and text.casefold() not in PLACEHOLDERS:
+                        yield row.line, self._clean_cell(text)
 
     def _clean_cell(self, text: str) -> str:
         return unescape_cell(text) if self.escaped else text
+
+    def _stage_map_notes(self) -> list[str]:
+        unused = [source for source, _target in self.options.stage_map if squash(source) not in self.mapped_words]
+        return [f"--stage-map {source!r} matched no row of the file" for source in unused]
 
     def _stage_map(self) -> dict[str, int | str]:
         mapped: dict[str, int | str] = {}
@@ -403,7 +449,7 @@ class _Planner:
             for index in indexes:
                 if index < width:
                     text = cells[index].strip()
-                    if text:
+                    if text and (name in _LITERAL or text.casefold() not in PLACEHOLDERS):
                         values[name] = self._clean_cell(text).strip() if self.escaped else text
                         break
         return values
@@ -446,6 +492,7 @@ class _Planner:
             owner=self._text(row, "owner", "owner", 200), organization=organization,
             contact=self._text(row, "contact", "contact", 200), expected_close=expected,
             created_at=created_at, closed_at=closed_at, lost_reason=lost_reason, note=self._note(row),
+            cells=row.cells,
         )
 
     def _note(self, row: SourceRow) -> str | None:
@@ -458,12 +505,12 @@ class _Planner:
             raise ValueError(str(exc)) from None
 
     def _text(self, row: SourceRow, name: str, what: str, limit: int) -> str | None:
-        """A one-line field; a line break or tab inside the cell becomes a space."""
+        """A one-line field; any run of spaces, tabs or line breaks is one space
+        ("Anna  Schmidt" is the rep "Anna Schmidt")."""
         text = self._cell(row, name)
         if not text:
             return None
-        if "\n" in text or "\r" in text or "\t" in text:
-            text = re.sub(r" *[\r\n\t]+ *", " ", text)
+        text = " ".join(text.split())
         try:
             return clean_line(text, what, max_length=limit)
         except InvalidInput as exc:
@@ -488,6 +535,8 @@ class _Planner:
         if stage_text:
             word = squash(stage_text)
             target = self.stage_map.get(word)
+            if target is not None:
+                self.mapped_words.add(word)
             if isinstance(target, str):
                 outcome = target
             elif target is not None:
@@ -548,7 +597,7 @@ class _Planner:
         currency = self.currency
         if named_currency:
             try:
-                currency = validate_currency(named_currency)
+                currency = currency_code(named_currency)
             except InvalidInput:
                 raise ValueError(f"currency {named_currency!r} is not a three-letter code such as EUR") from None
         text = self._cell(row, "value")
@@ -584,10 +633,14 @@ class _Planner:
         if status == OPEN:
             due = expected or close_date
             created_at = _when(created) if created else self.now
+            if created_at > self.latest:
+                raise ValueError(f"was created on {created_at:%Y-%m-%d}, which is in the future")
             return created_at, None, due.value.date() if due else None
         closed = closed or close_date
         if closed is None:
-            raise ValueError(f"is {status} but has no close date")
+            hint = "" if self.columns.keys() & {"closed", "close_date"} else (
+                " (the file has no close date column; name one with --map COLUMN=close_date)")
+            raise ValueError(f"is {status} but has no close date{hint}")
         closed_at = _when(closed)
         created_at = _when(created) if created else closed_at
         if closed_at < created_at:
@@ -696,7 +749,6 @@ def _match_existing(plan: Plan) -> None:
             if _same_moment(row[13], record.created_at):
                 record.existing = _existing(row)
                 record.key = None  # the deal keeps having no external id
-    cells = {row.line: row.cells for row in plan.table.rows}
     kept = []
     for record in plan.records:
         old = record.existing
@@ -707,7 +759,7 @@ def _match_existing(plan: Plan) -> None:
                 and not _same_moment(old.created_at, record.created_at)):
             plan.bad.append(BadRow(record.line, f"has the id {record.key} of a different deal here (created "
                                                 f"{old.created_at:%Y-%m-%d %H:%M}): a file from another "
-                                                f"pipetui database?", cells[record.line]))
+                                                f"pipetui database?", record.cells))
             continue
         kept.append(record)
     plan.records = kept

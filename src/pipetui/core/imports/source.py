@@ -118,6 +118,8 @@ def parse_table(data: bytes, *, encoding: str | None = None, json_suffix: bool =
     if json_suffix or re.match(r"\s*\[\s*[{\]]", text):
         return _parse_json(text, used)
     separator = guess_separator(_first_record(text))
+    # csv's own limit (128 KiB) would fail with its own words; ours is checked below.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     rows: list[SourceRow] = []
     header: list[str] | None = None
@@ -126,8 +128,8 @@ def parse_table(data: bytes, *, encoding: str | None = None, json_suffix: bool =
         for cells in reader:
             if cells and max(map(len, cells)) > MAX_CELL:
                 raise InvalidInput(
-                    f"line {start}: a cell is longer than {MAX_CELL:,} characters; "
-                    f"a quote (\") is probably not closed"
+                    f"line {start}: a cell is longer than {MAX_CELL:,} characters, more than any deal "
+                    f"field holds (a quote left open would do that: it takes in the rest of the file)"
                 )
             if header is None:
                 header = [cell.strip() for cell in cells]
@@ -173,6 +175,8 @@ def _parse_json(text: str, encoding: str) -> Table:
     if text[position + 1:].strip():
         lineno = text.count("\n", 0, position + 1) + 1
         raise InvalidInput(f"line {lineno}: not valid JSON (more after the list); nothing was imported")
+    if not objects:
+        raise InvalidInput("the JSON file holds no deals ([])")
     header: dict[str, None] = {}
     for _line, item in objects:
         header.update(dict.fromkeys(item))

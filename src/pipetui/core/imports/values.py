@@ -47,8 +47,11 @@ def strptime_format(text: str) -> str:
     if "%" not in fmt:
         for token, code in _FRIENDLY_TOKENS:
             fmt = fmt.replace(token, code)
-    if not any(code in fmt for code in ("%d", "%j")) or not any(code in fmt for code in ("%Y", "%y")):
-        raise InvalidInput(f"--date-format {text!r} needs a day and a year (e.g. %d/%m/%Y or DD/MM/YYYY)")
+    has = {part: any(code in fmt for code in codes) for part, codes in
+           (("day", ("%d", "%j")), ("month", ("%m", "%b", "%B", "%j")), ("year", ("%Y", "%y")))}
+    if not all(has.values()):
+        missing = " and ".join(part for part, found in has.items() if not found)
+        raise InvalidInput(f"--date-format {text!r} has no {missing} (e.g. %d/%m/%Y or DD/MM/YYYY)")
     return fmt
 
 
@@ -105,12 +108,12 @@ class DateReader:
             match = _NUMERIC.match(text)
             if not match:
                 continue
-            first, second = int(match[1]), int(match[3])
-            if first > 12 and second <= 12:
+            first, second, year = int(match[1]), int(match[3]), _year(match[4])
+            if first > 12 and second <= 12 and _real(year, second, first):
                 day_first = day_first or (line, text)
-            elif second > 12 and first <= 12:
+            elif second > 12 and first <= 12 and _real(year, first, second):
                 month_first = month_first or (line, text)
-            elif first != second and ambiguous is None:
+            elif first != second and first <= 12 and second <= 12 and ambiguous is None:
                 ambiguous = (line, text)
         if day_first and month_first:
             raise InvalidInput(
@@ -123,10 +126,13 @@ class DateReader:
         if month_first:
             return cls(MDY, evidence=month_first)
         if ambiguous:
+            line, text = ambiguous
+            match = _NUMERIC.match(text)
+            sep, year = match[2], "%Y" if len(match[4]) == 4 else "%y"
             raise InvalidInput(
-                f"line {ambiguous[0]}: the date {ambiguous[1]!r} could be day first or month first, "
+                f"line {line}: the date {text!r} could be day first or month first, "
                 f"and no date in the file tells; say which with --date-format "
-                f"(e.g. --date-format %m/%d/%Y or --date-format %d/%m/%Y)"
+                f"(--date-format %m{sep}%d{sep}{year} or --date-format %d{sep}%m{sep}{year})"
             )
         return cls(MDY)  # every day equals its month, or no such dates: either order reads the same
 
@@ -161,7 +167,18 @@ class DateReader:
                 return Moment(dt.datetime.strptime(text, fmt), False)
             except ValueError:
                 continue
+        if text.isdigit() and 20_000 <= int(text) <= 80_000:
+            raise ValueError("is a number, perhaps a spreadsheet's date serial: format the column as "
+                             "dates before saving the CSV")
         raise ValueError("is not a date (e.g. 2017-03-01, 3/1/2017 or 01-03-17)")
+
+
+def _real(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _moment(year: int, month: int, day: int, time_text: str | None) -> Moment:
@@ -196,6 +213,7 @@ _AMOUNT = re.compile(
     rf"\s*(?P<post>{_SYMBOL_PATTERN}|[A-Za-z]{{3}})?$"
 )
 _POINT_DECIMAL = re.compile(r"^\d{1,3}(,\d{3})+\.\d+$|^\d+\.\d{1,2}$|^\d*\.\d{4,}$")
+_ONE_GROUP = re.compile(r"^\d{1,3}[.,]\d{3}$")  # 1.500: a thousand and a half, or one and a half?
 _COMMA_DECIMAL = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$|^\d+,\d{1,2}$|^\d*,\d{4,}$")
 
 
@@ -207,6 +225,12 @@ def _currency_of(token: str | None) -> str | None:
     return validate_currency(token)
 
 
+def currency_code(text: str) -> str:
+    """A currency column's cell: a code (``eur``) or a symbol (``€``)."""
+    code = _SYMBOLS.get(text.strip())
+    return code if code else validate_currency(text)
+
+
 class AmountReader:
     """Reads the amounts of one file with the one decimal mark the file uses.
 
@@ -215,16 +239,20 @@ class AmountReader:
     cell tells, ``,`` or ``.`` before exactly three digits groups thousands.
     """
 
-    def __init__(self, decimal_mark: str | None) -> None:
+    def __init__(self, decimal_mark: str | None, grouped: tuple[int, str] | None = None) -> None:
         self.decimal_mark = decimal_mark  # None: no cell of the file has a fraction
+        self.grouped = grouped  # a (line, cell) such as 1.500 read as thousands for want of a decimal mark
         self.rounded = 0
 
     @classmethod
     def detect(cls, cells: Iterable[tuple[int, str]]) -> AmountReader:
         point: tuple[int, str] | None = None
         comma: tuple[int, str] | None = None
+        grouped: tuple[int, str] | None = None
         for line, text in cells:
             digits = re.sub(r"[^0-9.,]", "", text)
+            if grouped is None and _ONE_GROUP.match(digits):
+                grouped = (line, text)
             if point is None and _POINT_DECIMAL.match(digits):
                 point = (line, text)
             elif comma is None and _COMMA_DECIMAL.match(digits):
@@ -234,7 +262,9 @@ class AmountReader:
                     f"the amounts mix two decimal marks: {point[1]!r} (line {point[0]}) "
                     f"and {comma[1]!r} (line {comma[0]}); fix the file so that all use one"
                 )
-        return cls("." if point else "," if comma else None)
+        if point or comma:
+            return cls("." if point else ",")
+        return cls(None, grouped)
 
     def read(self, text: str, currency: str | None) -> tuple[int, str | None]:
         """Minor units, and the currency the cell itself names (if any).
