@@ -750,7 +750,8 @@ def report_lines(r) -> list[str]:
         ("Sales cycle, days", h.cycle_days, p.cycle_days, days),
         ("Sales velocity, per day", h.velocity, p.velocity, money),
     ]:
-        lines.append(f"  {name:<24}{shown(now):>16}{shown(before):>16}{change(now, before):>8}")
+        # A space before each column keeps even billions apart.
+        lines.append(f"  {name:<24} {shown(now):>15} {shown(before):>15} {change(now, before):>7}")
     lines += ["", f"{'Funnel':<16}{'entered':>9}{'went on':>9}{'convert':>9}{'won':>6}"
                   f"{'avg days':>10}{'rotting':>9}"]
     for f in r.funnel:
@@ -759,7 +760,7 @@ def report_lines(r) -> list[str]:
     lines += ["", f"{'Quota':<22}{'quota':>16}{'won':>16}{'forecast':>16}{'attained':>10}{'coverage':>10}"]
     for q in r.quotas:
         coverage = "n/a" if q.coverage is None else f"{q.coverage:.1f}x"
-        lines.append(f"  {q.name[:20]:<20}{money(q.quota):>16}{money(q.won):>16}{money(q.forecast):>16}"
+        lines.append(f"  {q.name[:20]:<20} {money(q.quota):>15} {money(q.won):>15} {money(q.forecast):>15}"
                      f"{percent(q.attainment):>10}{coverage:>10}")
     sim = r.simulation
     lines += ["", f"Chance to reach quota: {percent(sim.chance)} ({sim.draws:,} draws over "
