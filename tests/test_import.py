@@ -1471,3 +1471,96 @@ def test_one_line_json_with_a_repeated_id_is_a_bad_row_not_a_conflict(backend_ur
     path = write(tmp_path, '[{"id": "0", "Deal Name": "A"}, {"id": "0", "Deal Name": "B"}]', name="d.json")
     result = run(backend_url, "import", str(path))
     assert result.exit_code == 2 and "has the same id as line 1 (0)" in result.stderr
+
+
+# --- what a code review found --------------------------------------------------------------
+
+
+def test_names_spaced_oddly_round_trip_without_a_change(backend_url, tmp_path):
+    ok(run(backend_url, "rep", "add", "Anna  Schmidt"))
+    ok(run(backend_url, "add", "Q3  renewal", "--value", "10", "--owner", "Anna  Schmidt",
+           "--org", "Acme  Corp", "--contact", "Jo  Doe"))
+    ok(run(backend_url, "add", "Umlaut", "--value", "10", "--org", "Müller\u00a0GmbH"))
+    ok(run(backend_url, "add", "Placeholder org", "--value", "10", "--org", "N/A"))
+    exported = tmp_path / "export.csv"
+    ok(run(backend_url, "export", str(exported)))
+    before = dump(backend_url)
+    result = ok(run(backend_url, "import", str(exported)))
+    assert summary(result).startswith("Imported: 0 deals created, 0 updated, 3 unchanged; new: 0 reps, "
+                                      "0 organizations, 0 contacts")
+    assert dump(backend_url) == before
+
+
+def test_a_lone_status_column_of_open_deals_imports_them(backend_url, tmp_path):
+    text = "Title,Status,Value,Close Date\nA,open,100,\nB,Active,5,\nC,Won,7,2026-11-01\n"
+    result = imported(backend_url, write(tmp_path, text))
+    assert printed_mapping(result.stdout)["Status"] == (FIELDS["stage"], "guessed")
+    deals = all_deals(backend_url)
+    assert [deals[t]["status"] for t in "ABC"] == [OPEN, OPEN, WON]
+    assert deals["A"]["stage"] == "Prospecting"
+
+
+def test_an_empty_outcome_leaves_a_closed_deal_closed(backend_url, tmp_path):
+    header = "id,Title,Stage,Created,Close Date\n"
+    imported(backend_url, write(tmp_path, header + "k1,A,Won,2020-01-01,2020-03-01\n"))
+    again = ok(run(backend_url, "import", str(write(tmp_path, header + "k1,A,,2020-01-01,2020-03-01\n",
+                                                    name="again.csv"))))
+    assert summary(again).startswith("Imported: 0 deals created, 0 updated, 1 unchanged")
+    assert all_deals(backend_url)["A"]["status"] == WON
+
+
+def test_nan_and_huge_cells_are_bad_rows_not_crashes(backend_url, tmp_path):
+    result = run(backend_url, "import", str(write(tmp_path, "Title,Probability,Value\nA,NaN,100\n")))
+    assert result.exit_code == 2 and "probability 'NaN' is not a probability" in result.stderr
+    long = write(tmp_path, f'Title,Value\nB,"1{" " * 90_000}@"\n', name="long.csv")
+    result = run(backend_url, "import", str(long))  # refused at once, not after minutes of matching
+    assert result.exit_code == 2 and "is not an amount" in result.stderr
+    deep = write(tmp_path, "[" + "[" * 100_000 + "]" * 100_000 + "]", name="deep.json")
+    assert "nested too deeply" in assert_one_line_failure(run(backend_url, "import", str(deep)), 2)
+    huge = write(tmp_path, 'id,external_id,title,stage,status,value,currency,probability,owner,organization,'
+                           'contact,expected_close,created_at,closed_at,lost_reason\n'
+                           '99999999999999999999,,X,Prospecting,open,1,USD,,,,,,2026-01-01T00:00:00,,\n',
+                 name="huge.csv")
+    result = run(backend_url, "import", str(huge))
+    assert result.exit_code == 2 and "id '99999999999999999999' is not a deal number" in result.stderr
+
+
+def test_salesforce_names_win_over_record_ids(backend_url, tmp_path):
+    text = ("Id,Name,StageName,Amount,CloseDate,OwnerId,Owner.Name,AccountId,Account.Name,IsWon,IsClosed\n"
+            "006X,Deal,Qualified,5,2026-12-01,005AAA,Jane Roe,001BBB,Acme,false,false\n")
+    imported(backend_url, write(tmp_path, text))
+    assert fields(all_deals(backend_url)["Deal"], "owner", "organization") == ("Jane Roe", "Acme")
+
+
+def test_a_bom_read_with_encoding_utf8_is_no_part_of_the_first_header(backend_url, tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffDeal - ID,Deal - Title,Deal - Value\n1,A,5\n".encode())
+    result = imported(backend_url, path, "--encoding", "utf-8")
+    assert printed_mapping(result.stdout)["Deal - ID"] == (FIELDS["source_id"], None)
+
+
+def test_json_numbers_and_short_iso_dates_read_as_written(backend_url, tmp_path):
+    path = write(tmp_path, '[{"title": "J", "amount": 1.5, "created": "2017-3-1 9:05"}]', name="d.json")
+    imported(backend_url, path)
+    assert fields(all_deals(backend_url)["J"], "value", "created_at") == (1_50, "2017-03-01T09:05:00")
+
+
+def test_a_bare_dollar_sign_is_the_rows_dollar_currency(backend_url, tmp_path):
+    imported(backend_url, write(tmp_path, "Title,Amount,Currency\nMaple,$5,CAD\nEagle,$7,\n"))
+    deals = all_deals(backend_url)
+    assert (deals["Maple"]["currency"], deals["Eagle"]["currency"]) == ("CAD", "USD")
+
+
+def test_a_close_date_column_does_not_clear_a_closed_deals_expected_close(backend_url, tmp_path):
+    header = "id,Title,Stage,Created,Expected close,Close Date\n"
+    imported(backend_url, write(tmp_path, header + "k2,B,Won,2020-01-01,2020-02-15,2020-03-01\n"))
+    later = write(tmp_path, "id,Title,Stage,Created,Close Date\nk2,B,Won,2020-01-01,2020-03-01\n", name="l.csv")
+    assert summary(ok(run(backend_url, "import", str(later)))).startswith("Imported: 0 deals created, 0 updated")
+    assert all_deals(backend_url)["B"]["expected_close"] == "2020-02-15"
+
+
+def test_the_rejects_file_may_not_be_the_database(sqlite_db, tmp_path):
+    url = str(tmp_path / "pipeline.db")
+    path = write(tmp_path, "Title,Value\nA,lots\n")
+    line = assert_one_line_failure(run(url, "import", str(path), "--skip-bad", url), 2)
+    assert "that is the database itself" in line

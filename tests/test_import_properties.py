@@ -188,3 +188,23 @@ def test_arbitrary_json_never_crashes_and_never_half_imports(sqlite_url, tmp_pat
     _outcome_is_clean(result)
     if result.exit_code != 0:
         assert dump(sqlite_url) == before
+
+
+def test_an_import_stamps_its_changes_with_the_servers_clock_on_postgresql(db, tmp_path, monkeypatch):
+    """Like every other change: a client whose clock is off cannot date an
+    import's history on a shared PostgreSQL database."""
+    from pipetui.core import clock, imports
+    from pipetui.store import Deal, StageChange, is_postgres
+
+    wrong = dt.datetime(2001, 1, 1)
+    monkeypatch.setattr(clock, "now", lambda: wrong)
+    path = tmp_path / "deals.csv"
+    path.write_text("id,Title,Value\nc1,Clocked,5\n", encoding="utf-8")
+    imports.run_import(path, imports.Options())
+    deal = Deal.get(Deal.external_id == "c1")
+    created = StageChange.get(StageChange.deal == deal.id).changed_at
+    real = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if is_postgres(db):
+        assert abs((created - real).total_seconds()) < 300 and abs((deal.updated_at - real).total_seconds()) < 300
+    else:
+        assert created == deal.updated_at == wrong

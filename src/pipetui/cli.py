@@ -454,6 +454,9 @@ def import_command(file: Path, preset, column_map, stage_map, create_stages, dat
 
     state = session()
     state.open()
+    database_file = state.location.sqlite_path
+    if skip_bad is not None and database_file is not None and skip_bad.resolve() == Path(database_file).resolve():
+        raise click.BadParameter("that is the database itself; name another file", param_hint="--skip-bad")
     options = imports.Options(
         preset=preset, column_map=parse_pairs(list(column_map), "--map"),
         stage_map=parse_pairs(list(stage_map), "--stage-map"), create_stages=create_stages,

@@ -133,6 +133,9 @@ PRESETS: dict[str, dict[str, str]] = {
         "lost_reason": "lost_reason",
     },
 }
+# A column read only when the better one is missing: Data Loader's record ids
+# name a rep or an account far worse than the names beside them.
+FALLBACKS = {"salesforce": {"OwnerId": "Owner.Name", "AccountId": "Account.Name"}}
 PRESET_CHOICES = ("pipedrive", "hubspot", "salesforce", "generic", "pipetui")
 # Ids of different systems could collide; each preset's ids get their own prefix.
 ID_PREFIXES = {"pipedrive": "pipedrive:", "hubspot": "hubspot:", "salesforce": "salesforce:"}
@@ -232,9 +235,11 @@ def build_mapping(header: list[str], *, preset: str | None = None,
     chosen = detect_preset(header) if preset is None else preset
     known = _NORMAL_PRESETS.get(chosen, {})
     columns = []
+    present = {normal(h) for h in header}
+    second_best = {normal(worse) for worse, better in FALLBACKS.get(chosen, {}).items() if normal(better) in present}
     for index, header_name in enumerate(header):
         name = normal(header_name)
-        if name in known:
+        if name in known and name not in second_best:
             columns.append(Column(index, header_name, known[name], "preset"))
         else:
             columns.append(Column(index, header_name, None, ""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from peewee import fn
 
-from pipetui.core import clock
+from pipetui.core.deals import change_time
 from pipetui.core.errors import InvalidInput
 from pipetui.core.export import unescape_cell
 from pipetui.core.imports.mapping import Mapping, build_mapping
@@ -66,7 +67,14 @@ NEW_STAGE_PROBABILITY = 50
 
 def squash(text: str) -> str:
     """``Closed Won``, ``closed-won`` and ``closedwon`` are one word."""
-    return re.sub(r"[\W_]+", "", text.casefold())
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFC", text).casefold())
+
+
+def name_key(name: str) -> str:
+    """What a person's or company's name is matched by: ``Anna  Schmidt``,
+    ``anna schmidt`` and a name with a non-breaking space, or composed
+    differently (macOS writes é as e and an accent), are one."""
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,7 @@ class Record:
     stage: int  # a stage id, or -n for the n-th stage the import creates
     stage_known: bool  # False: the file gave only an outcome, or nothing
     status: str
+    status_known: bool  # False: the file left the outcome open (an empty cell): OPEN for a new deal
     value: int
     currency: str
     probability: int | None
@@ -146,9 +155,9 @@ class Plan:
     unknown_stages: dict[str, int]  # as the file spells them -> rows
     new_stages: list[tuple[int, str, int]]  # (-n reference, name, probability) for --create-stages
     stage_names: dict[int, str]
-    reps: dict[str, int]  # casefolded name, email or login -> id
-    organizations: dict[str, int]  # casefolded name -> id
-    contacts: dict[tuple[str, int | None], int]  # (casefolded name, organization id) -> id
+    reps: dict[str, int]  # name_key of a name, e-mail or login -> id
+    organizations: dict[str, int]  # name_key -> id
+    contacts: dict[tuple[str, int | None], int]  # (name_key, organization id) -> id
     # What each existing rep, organization and contact answers to, by id: the
     # file naming a deal's person in another case (or a namesake) is no change.
     answers: dict[str, dict[int, set]]
@@ -188,12 +197,12 @@ class Plan:
         organizations: dict[str, str] = {}
         contacts: dict[tuple[str, str], tuple[str, str | None]] = {}
         for record in self.records:
-            if record.owner and record.owner.casefold() not in self.reps:
-                reps.setdefault(record.owner.casefold(), record.owner)
-            if record.organization and record.organization.casefold() not in self.organizations:
-                organizations.setdefault(record.organization.casefold(), record.organization)
+            if record.owner and name_key(record.owner) not in self.reps:
+                reps.setdefault(name_key(record.owner), record.owner)
+            if record.organization and name_key(record.organization) not in self.organizations:
+                organizations.setdefault(name_key(record.organization), record.organization)
             if record.contact and self.contact_id(record) is _NEW:
-                key = (record.contact.casefold(), (record.organization or "").casefold())
+                key = (name_key(record.contact), name_key(record.organization or ""))
                 contacts.setdefault(key, (record.contact, record.organization))
         return list(reps.values()), list(organizations.values()), list(contacts.values())
 
@@ -201,10 +210,10 @@ class Plan:
         """The contact's id; ``None`` for none, ``_NEW`` for one the import creates."""
         if not record.contact:
             return None
-        org_id = self.organizations.get(record.organization.casefold()) if record.organization else None
+        org_id = self.organizations.get(name_key(record.organization)) if record.organization else None
         if record.organization and org_id is None:
             return _NEW  # a new organization has no contacts yet
-        return self.contacts.get((record.contact.casefold(), org_id), _NEW)
+        return self.contacts.get((name_key(record.contact), org_id), _NEW)
 
     def changes(self, record: Record) -> dict[str, object]:
         """The fields of the existing deal the record changes (names for people)."""
@@ -217,7 +226,7 @@ class Plan:
             changed["title"] = record.title
         if record.stage_known and record.stage != old.stage:
             changed["stage"] = record.stage
-        if fields & {"stage", "status"} and record.status != old.status:
+        if record.status_known and record.status != old.status:
             changed["status"] = record.status
         if "value" in fields and (record.value, record.currency) != (old.value, old.currency):
             changed["value"] = record.value
@@ -226,14 +235,17 @@ class Plan:
             changed["currency"] = record.currency
         if "probability" in fields and record.probability != old.probability:
             changed["probability"] = record.probability
-        if "owner" in fields and not self._same("owner", old.owner, record.owner and record.owner.casefold()):
+        if "owner" in fields and not self._same("owner", old.owner, record.owner and name_key(record.owner)):
             changed["owner"] = record.owner
         if "organization" in fields and not self._same("organization", old.organization,
-                                                        record.organization and record.organization.casefold()):
+                                                        record.organization and name_key(record.organization)):
             changed["organization"] = record.organization
         if "contact" in fields and not self._same("contact", old.contact, self._contact_key(record)):
             changed["contact"] = record.contact
-        if fields & {"expected_close", "close_date"} and record.expected_close != old.expected_close:
+        # A close date column is the expected close of open deals only.
+        still_open = record.status == OPEN if record.status_known else old.status == OPEN
+        expected_given = "expected_close" in fields or ("close_date" in fields and still_open)
+        if expected_given and record.expected_close != old.expected_close:
             changed["expected_close"] = record.expected_close
         if record.status == LOST and "lost_reason" in fields and record.lost_reason != old.lost_reason:
             changed["lost_reason"] = record.lost_reason
@@ -248,10 +260,10 @@ class Plan:
     def _contact_key(self, record: Record) -> tuple[str, int | None] | None:
         if not record.contact:
             return None
-        org_id = self.organizations.get(record.organization.casefold()) if record.organization else None
+        org_id = self.organizations.get(name_key(record.organization)) if record.organization else None
         if record.organization and org_id is None:
-            return (record.contact.casefold(), -1)  # at an organization the import creates: new
-        return (record.contact.casefold(), org_id)
+            return (name_key(record.contact), -1)  # at an organization the import creates: new
+        return (name_key(record.contact), org_id)
 
     @property
     def fields_present(self) -> set[str]:
@@ -305,7 +317,7 @@ class _Planner:
                  footer: int, progress) -> None:
         self.table, self.mapping, self.options, self.rows = table, mapping, options, rows
         self.footer, self.progress = footer, progress
-        self.now = clock.now()
+        self.now = change_time()
         self.latest = self.now + dt.timedelta(days=1)
         self.currency = validate_currency(options.currency)
         self.pipetui_format = mapping.preset == "pipetui"
@@ -328,8 +340,9 @@ class _Planner:
     def run(self) -> Plan:
         dates = DateReader.detect(self._cells("created", "expected_close", "close_date", "closed"),
                                   self.options.date_format)
-        # pipetui writes plain decimals: 1.500 BHD is one and a half, never 1,500.
-        amounts = AmountReader(".") if self.pipetui_format else AmountReader.detect(self._cells("value"))
+        # pipetui and JSON write plain decimals: 1.500 BHD is one and a half, never 1,500.
+        plain = self.pipetui_format or self.table.separator is None
+        amounts = AmountReader(".") if plain else AmountReader.detect(self._cells("value"))
         probabilities = ProbabilityReader.detect(text for _line, text in self._cells("probability"))
         self.dates, self.amounts, self.probabilities = dates, amounts, probabilities
         self.unknown: dict[str, tuple[str, int]] = {}  # squashed -> (first spelling, rows)
@@ -449,7 +462,8 @@ class _Planner:
             for index in indexes:
                 if index < width:
                     text = cells[index].strip()
-                    if text and (name in _LITERAL or text.casefold() not in PLACEHOLDERS):
+                    if text and (name in _LITERAL or self.pipetui_format
+                                 or text.casefold() not in PLACEHOLDERS):
                         values[name] = self._clean_cell(text).strip() if self.escaped else text
                         break
         return values
@@ -459,7 +473,7 @@ class _Planner:
         if len(row.cells) > width and any(c.strip() for c in row.cells[width:]):
             raise ValueError(f"has {len(row.cells)} cells but the header names {width} columns "
                              f"(a separator inside an unquoted cell?)")
-        status, stage, stage_known = self._stage_and_status(row)
+        status, stage, stage_known, status_known = self._stage_and_status(row)
         if status == DELETED:
             return None
         source_id = self._text(row, "source_id", "source id", 200)
@@ -467,7 +481,7 @@ class _Planner:
         if key is None and self.pipetui_format:
             pipetui_id = self._cell(row, "pipetui_id")
             if pipetui_id:
-                if not (pipetui_id.isascii() and pipetui_id.isdigit()):
+                if not (pipetui_id.isascii() and pipetui_id.isdigit()) or int(pipetui_id) >= 2**63:
                     raise ValueError(f"id {pipetui_id!r} is not a deal number")
                 key = _PIPETUI_KEY + str(int(pipetui_id))
         organization = self._text(row, "organization", "organization", 200)
@@ -487,6 +501,7 @@ class _Planner:
                 lost_reason = self.reasons.get(lost_reason.casefold(), lost_reason)
         return Record(
             line=row.line, key=key, title=title, stage=stage, stage_known=stage_known, status=status,
+            status_known=status_known,
             value=value,
             currency=currency, probability=probability,
             owner=self._text(row, "owner", "owner", 200), organization=organization,
@@ -505,12 +520,13 @@ class _Planner:
             raise ValueError(str(exc)) from None
 
     def _text(self, row: SourceRow, name: str, what: str, limit: int) -> str | None:
-        """A one-line field; any run of spaces, tabs or line breaks is one space
-        ("Anna  Schmidt" is the rep "Anna Schmidt")."""
+        """A one-line field, as written but for line breaks and tabs, which
+        become a space. (Names match whatever their spacing: see name_key.)"""
         text = self._cell(row, name)
         if not text:
             return None
-        text = " ".join(text.split())
+        if "\n" in text or "\r" in text or "\t" in text:
+            text = re.sub(r" *[\r\n\t]+ *", " ", text)
         try:
             return clean_line(text, what, max_length=limit)
         except InvalidInput as exc:
@@ -528,7 +544,8 @@ class _Planner:
             raise ValueError("has no title, and no organization, product or id to make one from")
         return parts[:TITLE_MAX_LENGTH]
 
-    def _stage_and_status(self, row: SourceRow) -> tuple[str, int, bool]:
+    def _stage_and_status(self, row: SourceRow) -> tuple[str, int, bool, bool]:
+        """(status, stage, whether the file gave the stage, whether it gave the status)."""
         stage_text = self._cell(row, "stage")
         stage: int | None = None
         outcome: str | None = None
@@ -545,6 +562,8 @@ class _Planner:
                 stage = self.stage_by_word[word]
             elif word in _OUTCOMES:
                 outcome = _OUTCOMES[word]
+            elif _STATUSES.get(word) == OPEN:  # a lone "Status" column read as the stage
+                outcome = OPEN
             elif self.options.create_stages:
                 if word not in self.new_stages:
                     try:
@@ -563,10 +582,14 @@ class _Planner:
             raise ValueError(f"stage {stage_text!r} says {outcome} but the status says {status}")
         final = status or outcome or OPEN
         if final == DELETED:
-            return DELETED, 0, False
+            return DELETED, 0, False, False
+        told_apart = bool(self.columns.get("status") or self.columns.get("is_won") or self.columns.get("is_closed"))
+        # A stage named in a column of its own says nothing of the outcome when a status column
+        # exists; in a mixed column an open stage means an open deal.
+        known = status is not None or outcome is not None or (stage is not None and not told_apart)
         if stage is None:
-            return final, self.pipeline_stages[0].id, False
-        return final, stage, True
+            return final, self.pipeline_stages[0].id, False, known
+        return final, stage, True, known
 
     def _status(self, row: SourceRow) -> str | None:
         text = self._cell(row, "status")
@@ -665,15 +688,15 @@ _CHUNK = 5_000
 
 
 def _rep_index() -> tuple[dict[str, int], dict[int, set[str]]]:
-    """Reps by casefolded name, e-mail or login; and what each answers to."""
+    """Reps by name, e-mail or login (their ``name_key``); and what each answers to."""
     index: dict[str, int] = {}
     answers: dict[int, set[str]] = {}
     for rep_id, name, email, username in Rep.select(Rep.id, Rep.name, Rep.email, Rep.username).tuples():
-        keys = {k.casefold() for k in (name, email, username) if k}
+        keys = {name_key(k) for k in (name, email, username) if k}
         answers[rep_id] = keys
-        for key in keys - {name.casefold()}:
+        for key in keys - {name_key(name)}:
             index.setdefault(key, rep_id)
-        index[name.casefold()] = rep_id
+        index[name_key(name)] = rep_id
     return index, answers
 
 
@@ -681,20 +704,20 @@ def _organization_index() -> tuple[dict[str, int], dict[int, set[str]]]:
     index: dict[str, int] = {}
     answers: dict[int, set[str]] = {}
     for org_id, name in Organization.select(Organization.id, Organization.name).order_by(Organization.id).tuples():
-        index.setdefault(name.casefold(), org_id)
-        answers[org_id] = {name.casefold()}
+        index.setdefault(name_key(name), org_id)
+        answers[org_id] = {name_key(name)}
     return index, answers
 
 
 def _contact_index() -> tuple[dict[tuple[str, int | None], int], dict[int, set[tuple[str, int | None]]]]:
-    """Contacts by (casefolded name, organization); two of one name at one
+    """Contacts by (name key, organization); two of one name at one
     organization are both what the name means."""
     index: dict[tuple[str, int | None], int] = {}
     answers: dict[int, set[tuple[str, int | None]]] = {}
     query = Contact.select(Contact.id, Contact.name, Contact.organization).order_by(Contact.id).tuples()
     for contact_id, name, org_id in query:
-        index.setdefault((name.casefold(), org_id), contact_id)
-        answers[contact_id] = {(name.casefold(), org_id)}
+        index.setdefault((name_key(name), org_id), contact_id)
+        answers[contact_id] = {(name_key(name), org_id)}
     return index, answers
 
 

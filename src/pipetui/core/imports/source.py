@@ -58,7 +58,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     except LookupError:
         raise InvalidInput(f"unknown encoding {encoding!r} (e.g. utf-8, cp1252, latin-1)") from None
     try:
-        return data.decode(encoding), encoding
+        return data.decode(encoding).removeprefix("\ufeff"), encoding  # a mark left by --encoding utf-8
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidInput(
@@ -162,6 +162,8 @@ def _parse_json(text: str, encoding: str) -> Table:
             item, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"line {exc.lineno}: not valid JSON ({exc.msg}); nothing was imported") from None
+        except RecursionError:
+            raise InvalidInput(f"line {line}: the JSON is nested too deeply to be a deal") from None
         if not isinstance(item, dict):
             raise InvalidInput(f"line {line}: a JSON file to import holds a list of deal objects, "
                                f"not {type(item).__name__}s")

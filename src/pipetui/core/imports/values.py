@@ -19,8 +19,8 @@ from pipetui.core.money import MAX_MINOR, format_money, minor_digits, validate_c
 
 YMD, MDY, DMY = "year-month-day", "month/day/year", "day/month/year"
 
-_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?)?"
-                  r"(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?$", re.IGNORECASE)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?"
+                  r"\s*(Z|UTC|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
 _YMD_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ,]+(?P<time>.+))?$")
 _NUMERIC = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ,]+(?P<time>.+))?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,6})?)?\s*([AaPp][Mm])?$")
@@ -144,8 +144,11 @@ class DateReader:
         return cached
 
     def _read(self, text: str) -> Moment:
-        if _ISO.match(text):
-            return _iso(text)
+        if len(text) > 64:  # no date is this long; the patterns below need not look
+            raise ValueError("is not a date (e.g. 2017-03-01, 3/1/2017 or 01-03-17)")
+        match = _ISO.match(text)
+        if match:
+            return _iso(match)
         if self.fmt:
             for suffix in _TIME_SUFFIXES:
                 try:
@@ -192,19 +195,23 @@ def _moment(year: int, month: int, day: int, time_text: str | None) -> Moment:
     return Moment(dt.datetime(date.year, date.month, date.day, *time), True)
 
 
-def _iso(text: str) -> Moment:
-    normal = re.sub(r"\s*UTC$", "+00:00", text, flags=re.IGNORECASE).replace(",", ".")
+def _iso(match: re.Match) -> Moment:
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
-        value = dt.datetime.fromisoformat(normal)
+        value = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                            int(second or 0), int((fraction or "0").ljust(6, "0")))
     except ValueError:
         raise ValueError("is not a real date") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return Moment(value, len(text) > 10)
+    if zone and zone.upper() not in ("Z", "UTC"):
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        value -= sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return Moment(value, hour is not None)
 
 
 # --- amounts ------------------------------------------------------------------------
 
+DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN"})
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW",
             "R$": "BRL", "A$": "AUD", "C$": "CAD", "CHF": "CHF", "kr": None, "zł": "PLN"}
 _SYMBOL_PATTERN = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
@@ -272,6 +279,8 @@ class AmountReader:
         :class:`ValueError` carries the reason when the cell is no amount.
         """
         raw = text.strip()
+        if len(raw) > 64:  # no amount is this long; the pattern below need not look
+            raise ValueError("is not an amount (e.g. 12500, 12,500.50, $3,000 or 1.234,50 €)")
         match = _AMOUNT.match(raw)
         if not match or (match["pre"] and match["post"]):
             if re.search(r"\d[eE][+-]?\d", raw):
@@ -282,8 +291,10 @@ class AmountReader:
             if match:
                 raise ValueError("names two currencies")
             raise ValueError("is not an amount (e.g. 12500, 12,500.50, $3,000 or 1.234,50 €)")
+        token = match["pre"] or match["post"]
         try:
-            named = _currency_of(match["pre"] or match["post"])
+            # "$" alone is any dollar: the row's own currency when that is one.
+            named = currency if token == "$" and currency in DOLLARS else _currency_of(token)
         except InvalidInput:
             raise ValueError("names no currency this reads (use a three-letter code such as EUR)") from None
         whole, fraction = self._split(re.sub(r"[\s'\u00a0\u202f]", "", match["number"]))
@@ -343,9 +354,11 @@ class ProbabilityReader:
         numbers = []
         for text in cells:
             try:
-                numbers.append(Decimal(text.strip().removesuffix("%").strip()))
+                number = Decimal(text.strip().removesuffix("%").strip())
             except InvalidOperation:
                 continue
+            if number.is_finite():  # NaN (as pandas writes) compares with nothing
+                numbers.append(number)
         shares = bool(numbers) and all(0 <= n <= 1 for n in numbers) and any(n % 1 for n in numbers)
         return cls(shares)
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError, fn
 
-from pipetui.core import clock
+from pipetui.core.deals import change_time
 from pipetui.core.errors import ConflictError
-from pipetui.core.imports.plan import Plan, Record
+from pipetui.core.imports.plan import Plan, Record, name_key
 from pipetui.core.lookup import default_pipeline
 from pipetui.store import (
     OPEN,
@@ -75,7 +75,7 @@ class _Writer:
     def __init__(self, plan: Plan, progress) -> None:
         self.plan = plan
         self.progress = progress
-        self.now = clock.now()
+        self.now = change_time()  # PostgreSQL: the server's clock, as for every change
         self.pipeline_id = default_pipeline().id
         self.changes = 0
         self.notes = 0
@@ -152,7 +152,7 @@ class _Writer:
         rows = [(i, name, stamp, *extra) for i, name in zip(ids, names, strict=True)]
         for start in range(0, len(rows), CHUNK):
             insert_rows(db, model, columns, rows[start:start + CHUNK])
-        return {name.casefold(): i for i, name in zip(ids, names, strict=True)}
+        return {name_key(name): i for i, name in zip(ids, names, strict=True)}
 
     def _contacts(self, contacts: list[tuple[str, str | None]]) -> dict[tuple[str, str], int]:
         if not contacts:
@@ -164,7 +164,7 @@ class _Writer:
         for contact_id, (name, organization) in zip(ids, contacts, strict=True):
             org_id = self._org_id(organization)
             rows.append((contact_id, name, org_id, stamp))
-            by_key[(name.casefold(), (organization or "").casefold())] = contact_id
+            by_key[(name_key(name), name_key(organization or ""))] = contact_id
         for start in range(0, len(rows), CHUNK):
             insert_rows(db, Contact, ["id", "name", "organization_id", "created_at"], rows[start:start + CHUNK])
         return by_key
@@ -172,10 +172,10 @@ class _Writer:
     # -- ids of what a record names ----------------------------------------------------
 
     def _org_id(self, name: str | None) -> int | None:
-        return self.org_ids[name.casefold()] if name else None
+        return self.org_ids[name_key(name)] if name else None
 
     def _rep_id(self, name: str | None) -> int | None:
-        return self.rep_ids[name.casefold()] if name else None
+        return self.rep_ids[name_key(name)] if name else None
 
     def _contact_id(self, record: Record) -> int | None:
         if not record.contact:
@@ -183,7 +183,7 @@ class _Writer:
         known = self.plan.contact_id(record)
         if isinstance(known, int):
             return known
-        return self.contact_ids[(record.contact.casefold(), (record.organization or "").casefold())]
+        return self.contact_ids[(name_key(record.contact), name_key(record.organization or ""))]
 
     def _stage_id(self, ref: int) -> int:
         return self.stage_ids[ref] if ref < 0 else ref
