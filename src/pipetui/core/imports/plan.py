@@ -9,6 +9,7 @@ reads the database; :mod:`pipetui.core.imports.writer` writes the plan.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -70,6 +71,7 @@ def squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFC", text).casefold())
 
 
+@functools.lru_cache(maxsize=100_000)  # the same names come back row after row
 def name_key(name: str) -> str:
     """What a person's or company's name is matched by: ``Anna  Schmidt``,
     ``anna schmidt`` and a name with a non-breaking space, or composed
