@@ -1507,6 +1507,12 @@ def test_an_empty_outcome_leaves_a_closed_deal_closed(backend_url, tmp_path):
                                                     name="again.csv"))))
     assert summary(again).startswith("Imported: 0 deals created, 0 updated, 1 unchanged")
     assert all_deals(backend_url)["A"]["status"] == WON
+    repriced = write(tmp_path, "id,Title,Stage,Created,Close Date,Value\nk1,A,,2020-01-01,2020-03-01,99\n",
+                     name="repriced.csv")
+    assert summary(ok(run(backend_url, "import", str(repriced)))).startswith("Imported: 0 deals created, 1 updated")
+    assert fields(all_deals(backend_url)["A"], "status", "value") == (WON, 99_00)  # the value, nothing else
+    with opened(backend_url):
+        assert integrity.deals_with_inconsistent_history() == []
 
 
 def test_nan_and_huge_cells_are_bad_rows_not_crashes(backend_url, tmp_path):

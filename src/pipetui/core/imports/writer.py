@@ -226,7 +226,7 @@ class _Writer:
         for r in records:
             old, changed = r.existing, r.changed
             stage = self._stage_id(r.stage) if "stage" in changed else old.stage
-            status = r.status
+            status = r.status if "status" in changed else old.status
             closed_at, entered = old.closed_at, old.stage_entered_at
             if "stage" in changed or "status" in changed:
                 when = self.now
