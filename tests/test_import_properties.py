@@ -208,3 +208,41 @@ def test_an_import_stamps_its_changes_with_the_servers_clock_on_postgresql(db, t
         assert abs((created - real).total_seconds()) < 300 and abs((deal.updated_at - real).total_seconds()) < 300
     else:
         assert created == deal.updated_at == wrong
+
+
+STAGE_CELLS = ["Qualified", "Proposal", "Won", "Closed Lost", "", "open"]
+STATUS_OF = {"Qualified": "open", "Proposal": "open", "Won": "won", "Closed Lost": "lost", "open": "open"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(STAGE_CELLS),
+                                         st.integers(min_value=0, max_value=3)), max_size=4),
+                      min_size=1, max_size=4))
+def test_imports_one_after_another_keep_history_and_follow_the_file(tmp_path, files):
+    """Files that move, close, reopen and re-price the same deals, imported in turn: every
+    history stays whole, and each deal ends as the last file to name its outcome says."""
+    import uuid
+
+    from pipetui.store import Deal
+
+    sqlite_url = str(tmp_path / f"{uuid.uuid4().hex}.db")  # a new database for each example
+    expected: dict[str, str] = {}
+    for number, rows in enumerate(files):
+        unique = {key: (stage, value) for key, stage, value in rows}  # an id once per file
+        lines = ["id,Title,Stage,Value,Created,Close Date"]
+        lines += [f"{key},Deal {key},{stage},{value},2026-01-0{1 + value},2026-02-01" for key, (stage, value)
+                  in unique.items()]
+        path = tmp_path / f"file{number}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        result = run(sqlite_url, "import", str(path))
+        _outcome_is_clean(result)
+        assert result.exit_code == 0, result.stderr
+        for key, (stage, _value) in unique.items():
+            if stage:
+                expected[key] = STATUS_OF[stage]
+            else:
+                expected.setdefault(key, "open")  # new and told nothing: open
+        with opened(sqlite_url):
+            assert deals_with_inconsistent_history() == []
+            got = {d.external_id: d.status for d in Deal.select() if d.external_id in expected}
+            assert got == expected
