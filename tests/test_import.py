@@ -1570,3 +1570,19 @@ def test_the_rejects_file_may_not_be_the_database(sqlite_db, tmp_path):
     path = write(tmp_path, "Title,Value\nA,lots\n")
     line = assert_one_line_failure(run(url, "import", str(path), "--skip-bad", url), 2)
     assert "that is the database itself" in line
+
+
+def test_salesforce_closed_stages_of_its_own_need_no_stage_map(backend_url, tmp_path):
+    """On close, Salesforce sets StageName to one of its closed stages; with IsWon and
+    IsClosed in the file such a name says nothing a stage map must place."""
+    text = ("Id,Name,StageName,Amount,CloseDate,CreatedDate,IsWon,IsClosed\n"
+            "1,Signed,Closed - Signed,5,2026-03-01,2026-01-01T10:00:00.000Z,true,true\n"
+            "2,Dropped,Closed - No Decision,5,2026-03-02,2026-01-01T10:00:00.000Z,false,true\n"
+            "3,Open one,Needs Review,5,2026-12-01,2026-01-01T10:00:00.000Z,false,false\n")
+    result = run(backend_url, "import", str(write(tmp_path, text)))
+    assert result.exit_code == 2 and "'Needs Review': 1 row" in result.stderr  # an open deal's stage is needed
+    assert "Closed - Signed" not in result.stderr and "No Decision" not in result.stderr
+    imported(backend_url, write(tmp_path, text, name="again.csv"), "--stage-map", "Needs Review=Qualified")
+    deals = all_deals(backend_url)
+    assert [fields(deals[t], "stage", "status") for t in ("Signed", "Dropped", "Open one")] == [
+        ("Prospecting", WON), ("Prospecting", LOST), ("Qualified", OPEN)]

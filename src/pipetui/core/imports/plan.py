@@ -575,6 +575,8 @@ class _Planner:
                     self.new_stages[word] = -(len(self.new_stages) + 1)
                     self.new_stage_spelling[word] = spelling
                 stage = self.new_stages[word]
+            elif self._closed_by_flags(row):
+                pass  # Salesforce's own closed stage ("Closed - Signed"): IsWon and IsClosed say the rest
             else:
                 spelling, count = self.unknown.get(word, (stage_text, 0))
                 self.unknown[word] = (spelling, count + 1)
@@ -592,6 +594,13 @@ class _Planner:
         if stage is None:
             return final, self.pipeline_stages[0].id, False, known
         return final, stage, True, known
+
+    def _closed_by_flags(self, row: SourceRow) -> bool:
+        """Whether IsWon/IsClosed columns close this row (bad flags are reported by _status)."""
+        try:
+            return bool(self._flag(row, "is_won") or self._flag(row, "is_closed"))
+        except ValueError:
+            return False
 
     def _status(self, row: SourceRow) -> str | None:
         text = self._cell(row, "status")
