@@ -36,8 +36,8 @@ def _pg_problem() -> str | None:
     return None
 
 
-def postgres_url() -> str:
-    """A URL to a schema of our own, emptied now."""
+def postgres_url(schema: str = PG_SCHEMA) -> str:
+    """A URL to ``schema`` (by default this process's own), emptied now."""
     problem = _pg_problem()
     if problem:
         message = f"PostgreSQL at {PG_URL} is not reachable ({problem}); set PIPETUI_TEST_PG"
@@ -49,24 +49,28 @@ def postgres_url() -> str:
     conn = psycopg2.connect(PG_URL)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        cur.execute(f"CREATE SCHEMA {PG_SCHEMA}")
+        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        cur.execute(f"CREATE SCHEMA {schema}")
     conn.close()
     separator = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{separator}options={quote(f'-c search_path={PG_SCHEMA}')}"
+    return f"{PG_URL}{separator}options={quote(f'-c search_path={schema}')}"
+
+
+def drop_schema(schema: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(PG_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    conn.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def drop_postgres_schema_at_exit():
     yield
     if _pg_problem() is None:
-        import psycopg2
-
-        conn = psycopg2.connect(PG_URL)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
-        conn.close()
+        drop_schema(PG_SCHEMA)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

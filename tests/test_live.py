@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -157,19 +158,13 @@ def test_the_watcher_opens_a_file_whose_name_has_uri_characters(tmp_path):
 def test_commits_to_another_schema_of_the_database_are_not_ours(tmp_path):
     """NOTIFY is database-wide; a pipeline in another schema of the same
     PostgreSQL database must not wake our screens."""
-    import psycopg2
-    from conftest import PG_URL, postgres_url
+    from conftest import drop_schema, postgres_url
 
     from pipetui.store import open_database
 
     ours = postgres_url()
-    other_schema = f"pipetui_other_{tmp_path.name[-20:].replace('-', '_')}"
-    conn = psycopg2.connect(PG_URL)
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA IF EXISTS {other_schema} CASCADE")
-        cursor.execute(f"CREATE SCHEMA {other_schema}")
-    other = ours.split("options=")[0] + f"options=-c%20search_path%3D{other_schema}"
+    other_schema = f"pipetui_other_{os.getpid()}"
+    other = postgres_url(other_schema)
     db = open_database(ours)
     watcher = ChangeWatcher(db)
     try:
@@ -180,6 +175,4 @@ def test_commits_to_another_schema_of_the_database_are_not_ours(tmp_path):
     finally:
         watcher.close()
         db.close()
-        with conn.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {other_schema} CASCADE")
-        conn.close()
+        drop_schema(other_schema)

@@ -213,17 +213,8 @@ def demo(count: int, seed: int, force: bool) -> None:
 
     state = session()
     state.open()
-    if sys.stderr.isatty() and count >= 5000:
-        with click.progressbar(length=count, label="Generating deals", file=sys.stderr) as bar:
-            last = [0]
-
-            def progress(done: int, total: int) -> None:
-                bar.update(done - last[0])
-                last[0] = done
-
-            summary = demo_data.generate(count, seed=seed, force=force, progress=progress)
-    else:
-        summary = demo_data.generate(count, seed=seed, force=force)
+    with _progress("Generating deals", minimum=5_000) as progress:
+        summary = demo_data.generate(count, seed=seed, force=force, progress=progress)
     click.echo(
         f"Created {summary.deals:,} deals ({summary.open:,} open, {summary.won:,} won, "
         f"{summary.lost:,} lost) for {summary.reps} reps in {state.location.display()}"
@@ -494,17 +485,18 @@ def import_command(file: Path, preset, column_map, stage_map, create_stages, dat
 
 
 class _progress:
-    """A progress bar on stderr when it is a terminal and the work is long."""
+    """A progress bar on stderr when it is a terminal and the work is long
+    (``minimum`` steps at least)."""
 
-    def __init__(self, label: str) -> None:
-        self.label, self.bar, self.shown = label, None, 0
+    def __init__(self, label: str, minimum: int = 2_000) -> None:
+        self.label, self.minimum, self.bar, self.shown = label, minimum, None, 0
 
     def __enter__(self):
         return self.update
 
     def update(self, done: int, total: int) -> None:
         if self.bar is None:
-            if not sys.stderr.isatty() or total < 2_000:
+            if not sys.stderr.isatty() or total < self.minimum:
                 return
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
@@ -518,6 +510,7 @@ class _progress:
 
 def _print_plan(file: Path, plan) -> None:
     from pipetui.core.imports.mapping import FIELDS
+    from pipetui.core.text import printable
 
     table, mapping = plan.table, plan.mapping
     click.echo(f"Read {file}: {_count(len(table.rows), 'row')}, {table.layout}, {table.encoding}")
@@ -530,10 +523,10 @@ def _print_plan(file: Path, plan) -> None:
     for column in mapping.columns:
         target = FIELDS[column.field] if column.field else "(not imported)"
         origin = {"guessed": "  [guessed]", "--map": "  [--map]"}.get(column.how, "")
-        click.echo(f"  {_printable(column.header):<{width}}  -> {target}{origin}")
+        click.echo(f"  {printable(column.header):<{width}}  -> {target}{origin}")
     if plan.dates is not None and plan.dates.evidence:
         line, example = plan.dates.evidence
-        click.echo(f"Dates read as {plan.dates.order} (line {line} has {_printable(example)})")
+        click.echo(f"Dates read as {plan.dates.order} (line {line} has {printable(example)})")
     for note in plan.notes:
         click.echo(f"Note: {note}")
     if plan.footer_rows:
@@ -546,15 +539,14 @@ def _print_plan(file: Path, plan) -> None:
         click.echo(f"Note: rounded {_count(plan.rounded, 'value')} to their currency's smallest unit")
 
 
-def _printable(text: str) -> str:
-    """A header as plain text: control characters shown as escapes, never sent to the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def _import_counts(plan, written) -> str:
-    reps, organizations, contacts = plan.new_names()
-    created, updated = len(plan.to_create), len(plan.to_update)
-    people = ", ".join(_count(len(found), word) for found, word in
+    if written is None:  # a dry run: what the plan would write
+        reps, organizations, contacts = map(len, plan.new_names())
+        created, updated = len(plan.to_create), len(plan.to_update)
+    else:
+        reps, organizations, contacts = written.reps, written.organizations, written.contacts
+        created, updated = written.created, written.updated
+    people = ", ".join(_count(n, word) for n, word in
                        ((reps, "rep"), (organizations, "organization"), (contacts, "contact")))
     stages = ""
     if plan.new_stages:
@@ -562,7 +554,7 @@ def _import_counts(plan, written) -> str:
     if written is None:
         return (f"Would create {_count(created, 'deal')}, update {updated:,}, leave {plan.unchanged:,} "
                 f"unchanged; new: {people}{stages}")
-    return (f"Imported: {_count(written.created, 'deal')} created, {written.updated:,} updated, "
+    return (f"Imported: {_count(created, 'deal')} created, {updated:,} updated, "
             f"{plan.unchanged:,} unchanged; new: {people}{stages}")
 
 

@@ -11,6 +11,16 @@ from pipetui.core.errors import InvalidInput
 TITLE_MAX_LENGTH = 500
 
 
+def printable(text: str) -> str:
+    """Text fit for a terminal, screen or cell grid: control characters become U+FFFD."""
+    if text.isprintable():
+        return text
+    return "".join(
+        "\ufffd" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
+    )
+
+
+
 def clean_line(value: str, what: str, *, max_length: int = 200, required: bool = True) -> str | None:
     """Strip ``value`` and reject control characters and over-long text.
 

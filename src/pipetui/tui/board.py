@@ -8,7 +8,6 @@ thousand. A key redraws only the regions it changed.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -22,21 +21,13 @@ from textual.widget import Widget
 
 from pipetui.core.board import Card, Column
 from pipetui.core.money import format_compact
+from pipetui.core.text import printable
 
 HEADER_LINES = 4  # name and count, total, weighted, rule
 CARD_LINES = 4  # three lines of text and a gap
 MIN_COLUMN_WIDTH = 22
 WINDOW = 25  # cards per window the screen loads at a time: a tall screen shows 12
 ROT_GLYPH = "⚠"
-
-
-def printable(text: str) -> str:
-    """Text fit for a terminal cell grid: control characters become U+FFFD."""
-    if text.isprintable():
-        return text
-    return "".join(
-        "\ufffd" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text
-    )
 
 
 def fit(text: str, width: int) -> str:

@@ -1,5 +1,5 @@
 """Live screens: the app looks for other processes' commits a few times a
-second (a cheap check, see :mod:`pipetui.store.changes`) and tells every
+second (a cheap check, see :func:`pipetui.core.connection.watch_changes`) and tells every
 screen, which reloads what it shows and redraws only what differs."""
 
 from __future__ import annotations

@@ -805,9 +805,7 @@ def _match_existing(plan: Plan) -> None:
 
 
 def _same_moment(stored, imported: dt.datetime) -> bool:
-    if isinstance(stored, str):
-        stored = dt.datetime.fromisoformat(stored)
-    return abs((stored - imported).total_seconds()) < 1
+    return abs((_moment_of(stored) - imported).total_seconds()) < 1
 
 
 def _last_changes(plan: Plan) -> None:
@@ -821,6 +819,4 @@ def _last_changes(plan: Plan) -> None:
         query = (StageChange.select(StageChange.deal, fn.MAX(StageChange.changed_at))
                  .where(StageChange.deal.in_(chunk)).group_by(StageChange.deal).tuples())
         for deal_id, last in query:
-            if isinstance(last, str):
-                last = dt.datetime.fromisoformat(last)
-            moving[deal_id].last_change = last
+            moving[deal_id].last_change = _moment_of(last)
