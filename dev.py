@@ -6,8 +6,9 @@
     python3 dev.py bench [ARGS]          run the benchmarks (benchmarks/run.py)
 
 The first call makes a virtual environment in .venv and installs pipetui
-with its test tools into it; later calls reinstall only when pyproject.toml
-has changed.
+with its test tools into it, at the exact versions in constraints.txt
+(pyproject.toml states only compatible ranges); later calls reinstall only
+when pyproject.toml or constraints.txt has changed.
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".pipetui-installed"
+# What the install depends on: a change to either reinstalls .venv.
+INSTALL_INPUTS = ("pyproject.toml", "constraints.txt")
 
 
 def ensure_environment() -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for name in INSTALL_INPUTS:
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256((ROOT / name).read_bytes()).digest())
+    wanted = digest.hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if not (BIN / "python").exists():
@@ -34,7 +41,10 @@ def ensure_environment() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("dev.py: installing pipetui and its test tools into .venv", file=sys.stderr)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
+    subprocess.run(
+        [*pip, "install", "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[test]"],
+        check=True,
+    )
     STAMP.write_text(wanted)
 
 
