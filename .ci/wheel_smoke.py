@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipetui.store import open_database
 from pipetui.tui.app import PipetuiApp
-from pipetui.tui.board import BoardView
+from pipetui.tui.widgets.board import BoardView
 from pipetui.tui.styles import styles_path
 
 styles = styles_path()

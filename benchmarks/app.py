@@ -62,7 +62,7 @@ async def open_board(db_path: str) -> dict:
     imports = time.perf_counter()
     from pipetui.store import open_database
     from pipetui.tui.app import PipetuiApp
-    from pipetui.tui.board import BoardView
+    from pipetui.tui.widgets.board import BoardView
 
     # The moment the board first holds cards; its next frame is the first full one.
     filled: list[float] = []

@@ -11,9 +11,10 @@ from pipetui.core import clock, deals, lookup, people
 from pipetui.core.money import Money
 from pipetui.store import LOST, OPEN, WON, Deal, StageChange
 from pipetui.tui.app import PipetuiApp
-from pipetui.tui.board import BoardView
-from pipetui.tui.editor import ConfirmDiscard, DealEditor
-from pipetui.tui.screens import BoardScreen, HelpScreen, LoseDialog, OwnerDialog
+from pipetui.tui.widgets.board import BoardView
+from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog
+from pipetui.tui.screens.editor import DealEditor
+from pipetui.tui.screens.board import BoardScreen
 
 NOW = dt.datetime(2026, 11, 27, 9, 0)
 
@@ -184,7 +185,7 @@ async def test_owner_filter_mine_all_or_one_rep(app, pipeline):
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)
-        assert isinstance(app.screen, OwnerDialog)
+        assert isinstance(app.screen, PickDialog)
         await pilot.press("down", "enter")  # "Mine (Maya Patel)"
         await settle(pilot)
         board = board_of(app)
@@ -200,7 +201,7 @@ async def test_help_lists_every_key(app):
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
-        assert isinstance(app.screen, HelpScreen)
+        assert isinstance(app.screen, HelpDialog)
         keys = str(app.screen.query_one("#keys").render())
         for words in ("Column to the left", "Move the deal to the next stage", "Mark the deal won",
                       "Undo the last change", "Redo what was undone", "Filter by title", "Quit"):
@@ -338,7 +339,7 @@ async def test_escape_asks_before_throwing_edits_away(app):
         await settle(pilot)
         await type_into(pilot, "#title", "Changed")
         await pilot.press("escape")
-        assert isinstance(app.screen, ConfirmDiscard)
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
         assert isinstance(app.screen, DealEditor)
         await pilot.press("escape", "y")

@@ -6,7 +6,7 @@ from test_customers import book  # noqa: F401 - the fixture
 
 from pipetui.store import Contact, Deal, Organization
 from pipetui.tui.app import PipetuiApp
-from pipetui.tui.customers import CustomerForm, CustomersScreen
+from pipetui.tui.screens.customers import CustomerForm, CustomersScreen
 
 
 async def settle(pilot) -> None:

@@ -72,7 +72,7 @@ async def wait_until(pilot, condition, seconds: float = 3.0) -> None:
 
 async def test_the_board_follows_another_process_and_keeps_the_cursor(db, backend_url):
     from pipetui.tui.app import PipetuiApp
-    from pipetui.tui.board import BoardView
+    from pipetui.tui.widgets.board import BoardView
 
     deals.create_deal("Small", Money(1_000_00, "USD"))
     deals.create_deal("Medium", Money(5_000_00, "USD"))
@@ -94,7 +94,7 @@ async def test_a_change_that_changes_nothing_on_screen_sends_nothing(db):
     from textual._compositor import CompositorUpdate
 
     from pipetui.tui.app import PipetuiApp
-    from pipetui.tui.board import BoardView
+    from pipetui.tui.widgets.board import BoardView
     from pipetui.tui.live import DataChanged
 
     deals.create_deal("Steady", Money(1_000_00, "USD"))
@@ -121,8 +121,9 @@ async def test_a_change_that_changes_nothing_on_screen_sends_nothing(db):
 
 async def test_a_board_behind_a_dialog_catches_up_when_it_returns(db, backend_url):
     from pipetui.tui.app import PipetuiApp
-    from pipetui.tui.board import BoardView
-    from pipetui.tui.screens import BoardScreen, HelpScreen
+    from pipetui.tui.widgets.board import BoardView
+    from pipetui.tui.dialogs import HelpDialog
+    from pipetui.tui.screens.board import BoardScreen
 
     deals.create_deal("First", Money(1_000_00, "USD"))
     app = PipetuiApp(db=db, location="test")
@@ -130,7 +131,7 @@ async def test_a_board_behind_a_dialog_catches_up_when_it_returns(db, backend_ur
         board = app.screen.query_one(BoardView)
         await wait_until(pilot, lambda: board.current_card is not None)
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpDialog))
         cli(backend_url, "add", "While you read the help", "--value", "10")
         await pilot.pause(0.8)  # noticed while the help is in front
         assert board.columns[0].count == 1

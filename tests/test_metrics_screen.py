@@ -6,8 +6,8 @@ from test_metrics import NOW, story  # noqa: F401 - the fixture
 
 from pipetui.core import clock
 from pipetui.tui.app import PipetuiApp
-from pipetui.tui.metrics import MetricsScreen
-from pipetui.tui.screens import BoardScreen
+from pipetui.tui.screens.metrics import MetricsScreen
+from pipetui.tui.screens.board import BoardScreen
 
 
 async def settle(pilot) -> None:

@@ -117,7 +117,7 @@ async def test_the_board_fires_the_rules_and_says_why_a_move_is_refused(db, tmp_
     import tomllib
 
     from pipetui.tui.app import PipetuiApp
-    from pipetui.tui.board import BoardView
+    from pipetui.tui.widgets.board import BoardView
 
     rules.install(rules.parse(tomllib.loads(CONFIG)["rules"], CONFIG)[0])
     with clock.frozen(NOW):

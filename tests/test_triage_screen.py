@@ -9,7 +9,7 @@ from test_triage import NOW, day  # noqa: F401 - the fixture
 from pipetui.core import clock
 from pipetui.store import LOST, WON, Activity, Deal
 from pipetui.tui.app import PipetuiApp
-from pipetui.tui.triage import TriageScreen
+from pipetui.tui.screens.triage import TriageScreen
 
 
 async def settle(pilot) -> None:
@@ -184,7 +184,7 @@ async def test_u_undoes_done_snooze_schedule_and_close_date_too(day, db):  # noq
 
 
 async def test_h_moves_back_and_enter_opens_the_editor(day, db):  # noqa: F811
-    from pipetui.tui.editor import DealEditor
+    from pipetui.tui.screens.editor import DealEditor
 
     with clock.frozen(NOW):
         app = PipetuiApp(db=db, location="t")

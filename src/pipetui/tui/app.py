@@ -6,31 +6,17 @@ starts it (the CLI, or a test); it opens on the board.
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
+from typing import Any
 
-from peewee import Database
 from textual.app import App
 from textual.binding import Binding
 
 from pipetui.config import load_state, save_state
 from pipetui.tui.commands import GoToDeal
 from pipetui.tui.live import LiveApp
-from pipetui.tui.screens import BoardScreen
+from pipetui.tui.screens.board import BoardScreen
 from pipetui.tui.styles import sheet
-
-_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Leave the objects made so far (modules, classes, parsed styles) out of
-    garbage collection, once per process. They live as long as the process,
-    and a full collection scanning them landed in the first frame, adding a
-    third to the time the board takes to open."""
-    global _frozen
-    if not _frozen:
-        gc.freeze()
-        _frozen = True
 
 
 class PipetuiApp(LiveApp):
@@ -44,12 +30,11 @@ class PipetuiApp(LiveApp):
         Binding("q", "quit", "Quit", tooltip="Quit pipetui", id="app.quit"),
     ]
 
-    def __init__(self, *, db: Database, location: str, actor=None, settings=None,
+    def __init__(self, *, db: Any, location: str, actor=None, settings=None,
                  state_file: Path | None = None, start: str = "board",
                  warnings: list[str] | None = None) -> None:
         super().__init__()
-        _freeze_startup_objects()
-        self.db = db
+        self.db = db  # the open database; workers open their own connections to it
         self.location = location
         self.actor = actor
         self.settings = settings
@@ -57,6 +42,10 @@ class PipetuiApp(LiveApp):
         self.sub_title = location
         self.start = start  # "board", or "triage" for `pipetui triage`
         self.warnings = warnings or []  # e.g. broken automation rules: shown, not fatal
+
+    @property
+    def currency(self) -> str:
+        return self.settings.currency if self.settings is not None else "USD"
 
     def on_mount(self) -> None:
         if self.state_file is not None:
@@ -67,17 +56,24 @@ class PipetuiApp(LiveApp):
         keymap = self.settings.keys if self.settings is not None else {}
         if keymap:
             self.set_keymap(keymap)
-        currency = self.settings.currency if self.settings is not None else "USD"
         if self.start == "triage":
-            from pipetui.tui.triage import TriageScreen
+            from pipetui.tui.screens.triage import TriageScreen
 
-            self.push_screen(TriageScreen(actor=self.actor, currency=currency, as_root=True))
+            self.push_screen(TriageScreen(actor=self.actor, currency=self.currency, as_root=True))
         else:
-            self.push_screen(BoardScreen(actor=self.actor, keymap=keymap, currency=currency))
+            self.show_board()
         self.watch_database()
         for warning in self.warnings:
             self.notify(f"{warning}; the rule is left out", title="Config", severity="warning",
                         timeout=15, markup=False)
+
+    def show_board(self) -> None:
+        """The board in place of the screen in front (or as the first one)."""
+        board = BoardScreen(actor=self.actor, currency=self.currency)
+        if len(self.screen_stack) > 1:
+            self.switch_screen(board)
+        else:
+            self.push_screen(board)
 
     def _remember_theme(self, theme) -> None:
         try:

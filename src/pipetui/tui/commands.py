@@ -10,7 +10,7 @@ from textual.command import Hit, Hits, Provider
 
 from pipetui.core.connection import on_own_connection
 from pipetui.core.lookup import search_open_deals
-from pipetui.tui.board import printable
+from pipetui.core.text import printable
 
 
 def _search(text: str) -> list[tuple[int, str, str]]:

@@ -11,22 +11,19 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import Static
 
 from pipetui.core import metrics
-from pipetui.core.connection import on_own_connection
 from pipetui.core.dates import Period
-from pipetui.core.errors import user_message
 from pipetui.core.metrics import QuotaLine, Summary, percent
 from pipetui.core.money import format_compact
-from pipetui.tui.app import _freeze_startup_objects
-from pipetui.tui.board import fit, printable
+from pipetui.core.text import printable
 from pipetui.tui.live import LiveApp
 from pipetui.tui.styles import sheet
+from pipetui.tui.text import fit
+from pipetui.tui.work import Failure
 
 WON_GLYPH, FORECAST_GLYPH, QUOTA_GLYPH = "█", "▒", "│"
 
@@ -57,15 +54,8 @@ class MonitorApp(LiveApp):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("q", "quit", "Quit", id="monitor.quit")]
 
-    class Computed(Message):
-        def __init__(self, found: Summary | None, error: str | None = None) -> None:
-            super().__init__()
-            self.found = found
-            self.error = error
-
     def __init__(self, *, period: Period, rep=None, currency: str = "USD", rates=None) -> None:
         super().__init__()
-        _freeze_startup_objects()
         self.period = period
         self.rep = rep
         self.currency = currency
@@ -95,25 +85,21 @@ class MonitorApp(LiveApp):
 
     def _compute(self) -> None:
         self._computing, self._again = True, False
-        self._worker()
+        period, rep, currency, rates = self.period, self.rep, self.currency, self.rates
+        self.run_db(lambda: metrics.summary(period, rep=rep, currency=currency, rates=rates),
+                    self._computed, exclusive=True, group="monitor")
 
-    @work(thread=True, exclusive=True, group="monitor", exit_on_error=False)
-    def _worker(self) -> None:
-        try:
-            found = on_own_connection(lambda: metrics.summary(
-                self.period, rep=self.rep, currency=self.currency, rates=self.rates))
-        except Exception as exc:  # noqa: BLE001 - shown in the title line
-            self.post_message(self.Computed(None, user_message(exc) or f"could not compute: {exc}"))
-            return
-        self.post_message(self.Computed(found))
+    def _computed(self, found: Summary) -> None:
+        self.found = found
+        self._draw()
+        self._computed_or_failed()
 
-    def on_monitor_app_computed(self, message: Computed) -> None:
+    def work_failed(self, failure: Failure) -> None:
+        self._set("#mon-title", Text(printable(failure.text), style="bold red"))
+        self._computed_or_failed()
+
+    def _computed_or_failed(self) -> None:
         self._computing = False
-        if message.error is not None:
-            self._set("#mon-title", Text(printable(message.error), style="bold red"))
-        else:
-            self.found = message.found
-            self._draw()
         if self._again:
             self._compute()
 

@@ -11,24 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from pipetui.core import clock, metrics, people
-from pipetui.core.connection import on_own_connection
 from pipetui.core.dates import Period, quarter_period, shift_period
-from pipetui.core.errors import user_message
 from pipetui.core.metrics import Report, percent, previous_change
 from pipetui.core.money import format_compact, minor_digits
-from pipetui.tui.board import printable
-from pipetui.tui.keybar import KeyBar
+from pipetui.core.text import printable
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
+from pipetui.tui.widgets.keybar import KeyBar
+from pipetui.tui.work import Failure
 
 
 @dataclass(frozen=True)
@@ -57,15 +54,6 @@ class MetricsScreen(LiveScreen):
         Binding("r", "scope", "Rep/team", tooltip="Cycle through the team and each rep",
                 id="metrics.scope"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, generation: int, report: Report | None, scopes: list[Scope],
-                     error: str | None = None) -> None:
-            super().__init__()
-            self.generation = generation
-            self.report = report
-            self.scopes = scopes
-            self.error = error
 
     def __init__(self, *, currency: str = "USD", rates=None, period: Period | None = None) -> None:
         super().__init__()
@@ -118,33 +106,38 @@ class MetricsScreen(LiveScreen):
         else:
             self.load(quietly=True)
 
-    @work(thread=True, exclusive=True, group="metrics", exit_on_error=False)
     def _compute(self, generation: int, period: Period, rep_id: int | None) -> None:
-        def run():
+        currency, rates = self.currency, self.rates
+
+        def run() -> tuple[Report, list[Scope]]:
             reps = people.list_reps()
             rep = next((r for r in reps if r.id == rep_id), None)
-            found = metrics.report(period, rep=rep, currency=self.currency, rates=self.rates)
+            found = metrics.report(period, rep=rep, currency=currency, rates=rates)
             return found, [TEAM, *(Scope(r.name, r.id) for r in reps)]
 
-        try:
-            found, scopes = on_own_connection(run)
-        except Exception as exc:  # noqa: BLE001 - shown on the screen
-            self.post_message(self.Loaded(generation, None, self.scopes,
-                                          user_message(exc) or f"could not compute: {exc}"))
-            return
-        self.post_message(self.Loaded(generation, found, scopes))
+        def failed(failure: Failure) -> None:
+            if self._computed(generation):
+                self._show_title(error=failure.text)
 
-    def on_metrics_screen_loaded(self, message: Loaded) -> None:
-        if message.generation != self._generation:
-            return  # the period or scope changed meanwhile
+        self.run_db(run, lambda found: self._loaded(generation, *found), failed=failed,
+                    exclusive=True, group="metrics")
+
+    def _computed(self, generation: int) -> bool:
+        """True when this computation is the latest asked for (the period or
+        scope may have changed meanwhile); then the next one, if data changed
+        during it, starts."""
+        if generation != self._generation:
+            return False
         self._computing = False
         if self._again:
             self.load(quietly=True)
-        self.scopes = message.scopes
-        if message.error is not None:
-            self._show_title(error=message.error)
+        return True
+
+    def _loaded(self, generation: int, report: Report, scopes: list[Scope]) -> None:
+        if not self._computed(generation):
             return
-        self.report = message.report
+        self.scopes = scopes
+        self.report = report
         self._show_title()
         self._show_answers()
         self._draw_funnel()

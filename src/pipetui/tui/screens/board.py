@@ -1,7 +1,9 @@
-"""Screens of the app: the board and its dialogs.
+"""The board screen: the kanban board, its filter and status line, and the
+keys that act on the selected deal.
 
-Screens decide and delegate: every database call runs in a thread worker
-and comes back as a message; the rules live in ``pipetui.core``.
+Screens decide and delegate: every database call runs through
+:meth:`~pipetui.tui.work.DatabaseWork.run_db`; the rules live in
+``pipetui.core``.
 """
 
 from __future__ import annotations
@@ -11,26 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Input, Static
 
 from pipetui.core import board as board_data
 from pipetui.core import clock, deals, people
 from pipetui.core.board import BoardFilter, Card, Column
-from pipetui.core.connection import on_own_connection
-from pipetui.core.errors import user_message
+from pipetui.core.text import printable
 from pipetui.core.undo import Change, UndoLog
-from pipetui.tui.board import WINDOW, BoardView, printable
-from pipetui.tui.keybar import KeyBar
+from pipetui.tui.dialogs import HelpDialog, LoseDialog, PickDialog
+from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
-from pipetui.tui.styles import sheet
-from pipetui.tui.typing import type_into
+from pipetui.tui.widgets.board import WINDOW, BoardView
+from pipetui.tui.widgets.keybar import KeyBar
+from pipetui.tui.work import Failure, failure_text
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,30 @@ class Owner:
 
     label: str
     rep_id: int | None
+
+
+@dataclass(frozen=True)
+class BoardRead:
+    """Everything one board read found: the column totals, the cursor's
+    place, and the visible cards of the columns read again."""
+
+    generation: int
+    columns: list[Column]
+    place: tuple[int, int] | None
+    today: dt.date
+    cards: dict[tuple[int, int], list[Card]]
+    stale: set[int] | None
+
+
+@dataclass(frozen=True)
+class Written:
+    """A change that succeeded, and the board as it is after it."""
+
+    text: str
+    deal_id: int
+    change: Change | None  # kept for undo; None for an undo or a redo
+    stale: set[int]
+    board: BoardRead | None
 
 
 class BoardScreen(LiveScreen):
@@ -63,66 +87,24 @@ class BoardScreen(LiveScreen):
         Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter", id="board.clear_filter", show=False),
     ]
 
-    class ColumnsLoaded(Message):
-        def __init__(self, generation: int, columns: list[Column], place: tuple[int, int] | None,
-                     today: dt.date, cards: dict[tuple[int, int], list[Card]],
-                     stale: set[int] | None) -> None:
-            super().__init__()
-            self.generation = generation
-            self.columns = columns
-            self.place = place
-            self.today = today
-            self.cards = cards
-            self.stale = stale
+    filter: reactive[BoardFilter] = reactive(BoardFilter, init=False)
+    """What the board shows: a text and an owner; a change reads it again."""
 
-    class ChoicesLoaded(Message):
-        def __init__(self, reasons: list[str], owners: list[Owner]) -> None:
-            super().__init__()
-            self.reasons = reasons
-            self.owners = owners
-
-    class CardsLoaded(Message):
-        def __init__(self, generation: int, stage_id: int, offset: int, cards: list[Card]) -> None:
-            super().__init__()
-            self.generation = generation
-            self.stage_id = stage_id
-            self.offset = offset
-            self.cards = cards
-
-    class Changed(Message):
-        """A write succeeded: say so, remember it for undo, reload on that deal."""
-
-        def __init__(self, text: str, deal_id: int, change: Change | None,
-                     stale: set[int] | None, loaded: BoardScreen.ColumnsLoaded | None) -> None:
-            super().__init__()
-            self.text = text
-            self.deal_id = deal_id
-            self.change = change
-            self.stale = stale
-            self.loaded = loaded
-
-    class Failed(Message):
-        def __init__(self, text: str, *, write: bool = False) -> None:
-            super().__init__()
-            self.text = text
-            self.write = write  # a refused change: show the board as it now is
-
-    def __init__(self, *, actor=None, keymap: dict[str, str] | None = None,
-                 currency: str = "USD") -> None:
+    def __init__(self, *, actor=None, currency: str = "USD") -> None:
         super().__init__()
         self.actor = actor
         self._currency = currency
-        self._filter_keys = set((keymap or {}).get("board.filter", "slash").split(","))
-        self.filter = BoardFilter()
         self.undo_log = UndoLog()
         self.reasons: list[str] = []
         self.owners: list[Owner] = []
         self._generation = 0
         self._busy = False
-        self._typing_filter = False
         self._message: tuple[str, bool] = ("", False)
         self._status_shown: Text | None = None
         self._cursor_target: int | None = None  # a deal a pending reload puts the cursor on
+        self.filter_typing = TypeAhead(self, lambda: self.query_one("#filter", Input),
+                                       {"board.filter": self.action_filter},
+                                       submit=self._filter_kept, cancel=self.action_clear_filter)
 
     def compose(self) -> ComposeResult:
         yield BoardView(id="board")
@@ -135,7 +117,8 @@ class BoardScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.query_one(BoardView).focus()
-        self._load_choices()
+        self.run_db(lambda: (deals.lost_reasons(), [Owner(r.name, r.id) for r in people.list_reps()]),
+                    self._choices_loaded, group="choices")
         self._load_first_board()
 
     def _load_first_board(self) -> None:
@@ -146,15 +129,21 @@ class BoardScreen(LiveScreen):
         try:
             loaded = self._read_board(self._generation, self.filter, None, None, {})
         except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self._show_status(user_message(exc) or f"could not load: {exc}", error=True)
+            self._show_status(failure_text(exc), error=True)
             return
-        self.on_board_screen_columns_loaded(loaded)
+        self._board_read(loaded)
 
     @property
     def board(self) -> BoardView:
         return self.query_one(BoardView)
 
+    def work_failed(self, failure: Failure) -> None:
+        self._show_status(failure.text, error=True)
+
     # --- loading -----------------------------------------------------------
+
+    def watch_filter(self) -> None:
+        self.reload()
 
     def reload(self, on_deal: int | None = None, stale: set[int] | None = None) -> None:
         """Reload the column totals and the cards of the ``stale`` columns (all
@@ -166,21 +155,13 @@ class BoardScreen(LiveScreen):
         elif self.board.current_card is not None:
             on_deal = self.board.current_card.id
         self._generation += 1
-        self._load_columns(self._generation, self.filter, on_deal, stale, self.board.window_offsets())
-
-    @work(thread=True, exclusive=True, group="columns", exit_on_error=False)
-    def _load_columns(self, generation: int, flt: BoardFilter, on_deal: int | None,
-                      stale: set[int] | None, offsets: dict[int, int]) -> None:
-        try:
-            loaded = on_own_connection(lambda: self._read_board(generation, flt, on_deal, stale, offsets))
-        except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(self.Failed(user_message(exc) or f"could not load: {exc}"))
-            return
-        self.post_message(loaded)
+        generation, flt, offsets = self._generation, self.filter, self.board.window_offsets()
+        self.run_db(lambda: self._read_board(generation, flt, on_deal, stale, offsets),
+                    self._board_read, exclusive=True, group="columns")
 
     @staticmethod
     def _read_board(generation: int, flt: BoardFilter, on_deal: int | None, stale: set[int] | None,
-                    offsets: dict[int, int]) -> ColumnsLoaded:
+                    offsets: dict[int, int]) -> BoardRead:
         """Totals, the cursor's place and the visible cards of the stale
         columns, in one go: the board then draws once, complete."""
         columns = board_data.columns(flt)
@@ -190,32 +171,19 @@ class BoardScreen(LiveScreen):
         if place is not None:
             wanted.add((place[0], place[1] // WINDOW * WINDOW))
         cards = {key: board_data.cards(key[0], offset=key[1], limit=WINDOW, flt=flt) for key in wanted}
-        return BoardScreen.ColumnsLoaded(generation, columns, place, clock.today(), cards, stale)
+        return BoardRead(generation, columns, place, clock.today(), cards, stale)
 
-    def on_board_screen_columns_loaded(self, message: ColumnsLoaded) -> None:
-        if message.generation != self._generation:
+    def _board_read(self, read: BoardRead) -> None:
+        if read.generation != self._generation:
             return
         self._cursor_target = None
-        self.board.set_columns(message.columns, today=message.today, cards=message.cards,
-                               stale=message.stale, place=message.place)
+        self.board.set_columns(read.columns, today=read.today, cards=read.cards,
+                               stale=read.stale, place=read.place)
         self._show_status()
 
-    @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
-    def _load_choices(self) -> None:
+    def _choices_loaded(self, choices: tuple[list[str], list[Owner]]) -> None:
         """The lost reasons and the reps, for the dialogs."""
-
-        def load():
-            return deals.lost_reasons(), [Owner(r.name, r.id) for r in people.list_reps()]
-
-        try:
-            reasons, owners = on_own_connection(load)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(user_message(exc) or f"could not load: {exc}"))
-            return
-        self.post_message(self.ChoicesLoaded(reasons, owners))
-
-    def on_board_screen_choices_loaded(self, message: ChoicesLoaded) -> None:
-        self.reasons, self.owners = message.reasons, message.owners
+        self.reasons, self.owners = choices
 
     def on_data_changed(self) -> None:
         """Someone committed: read the board again; the cursor stays on its deal."""
@@ -224,73 +192,52 @@ class BoardScreen(LiveScreen):
 
     @on(BoardView.WindowNeeded)
     def _window_needed(self, message: BoardView.WindowNeeded) -> None:
-        self._load_cards(self._generation, message.stage_id, message.offset, self.filter)
+        generation, flt, stage_id, offset = self._generation, self.filter, message.stage_id, message.offset
 
-    @work(thread=True, exit_on_error=False)
-    def _load_cards(self, generation: int, stage_id: int, offset: int, flt: BoardFilter) -> None:
-        try:
-            cards = on_own_connection(
-                lambda: board_data.cards(stage_id, offset=offset, limit=WINDOW, flt=flt))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(user_message(exc) or f"could not load cards: {exc}"))
-            return
-        self.post_message(self.CardsLoaded(generation, stage_id, offset, cards))
+        def shown(cards: list[Card]) -> None:
+            if generation == self._generation:
+                self.board.set_cards(stage_id, offset, cards)
 
-    def on_board_screen_cards_loaded(self, message: CardsLoaded) -> None:
-        if message.generation == self._generation:
-            self.board.set_cards(message.stage_id, message.offset, message.cards)
+        self.run_db(lambda: board_data.cards(stage_id, offset=offset, limit=WINDOW, flt=flt), shown)
 
     # --- writing -----------------------------------------------------------
 
     def _write(self, work: Callable[[], tuple[str, int, Change]], *, record: bool = True) -> None:
-        """Run a change in a worker; ``record`` keeps it for undo."""
+        """Run a change, then read the board as it now is on the same
+        connection: one trip to a thread and one redraw per key. ``record``
+        keeps the change for undo."""
         if self._busy:
             return  # one write at a time keeps undo in order
         self._busy = True
-        self._run_write(work, record)
-
-    def _run_write(self, work: Callable[[], tuple[str, int, Change]], record: bool) -> None:
         self._generation += 1
-        self._write_worker(work, record, self._generation, self.filter, self.board.window_offsets())
+        generation, flt, offsets = self._generation, self.filter, self.board.window_offsets()
 
-    @work(thread=True, exit_on_error=False)
-    def _write_worker(self, work: Callable[[], tuple[str, int, Change]], record: bool,
-                      generation: int, flt: BoardFilter, offsets: dict[int, int]) -> None:
-        """The change, then the board as it now is, read on the same connection:
-        one trip to a thread and one redraw per key."""
-
-        def write_then_read():
+        def write_then_read() -> Written:
             text, deal_id, change = work()
             stale = {change.before_stage_id, change.after_stage_id}
             try:
-                loaded = self._read_board(generation, flt, deal_id, stale, offsets)
+                board = self._read_board(generation, flt, deal_id, stale, offsets)
             except Exception:  # noqa: BLE001 - the change is made; reload the usual way
-                loaded = None
-            return text, deal_id, change, stale, loaded
+                board = None
+            return Written(text, deal_id, change if record else None, stale, board)
 
-        try:
-            text, deal_id, change, stale, loaded = on_own_connection(write_then_read)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one line
-            self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}",
-                                          write=True))
-            return
-        self.post_message(self.Changed(text, deal_id, change if record else None, stale, loaded))
+        self.run_db(write_then_read, self._written, failed=self._write_failed)
 
-    def on_board_screen_changed(self, message: Changed) -> None:
+    def _written(self, written: Written) -> None:
         self._busy = False
-        if message.change is not None:
-            self.undo_log.record(message.change)
-        self._show_status(message.text)
-        if message.loaded is not None and message.loaded.generation == self._generation:
-            self.on_board_screen_columns_loaded(message.loaded)
+        if written.change is not None:
+            self.undo_log.record(written.change)
+        self._show_status(written.text)
+        if written.board is not None and written.board.generation == self._generation:
+            self._board_read(written.board)
         else:
-            self.reload(on_deal=message.deal_id, stale=message.stale)
+            self.reload(on_deal=written.deal_id, stale=written.stale)
 
-    def on_board_screen_failed(self, message: Failed) -> None:
+    def _write_failed(self, failure: Failure) -> None:
+        """A refused change: say why, and show the board as it now is."""
         self._busy = False
-        self._show_status(message.text, error=True)
-        if message.write:
-            self.reload()
+        self._show_status(failure.text, error=True)
+        self.reload()
 
     def action_move(self, steps: int) -> None:
         card = self.board.current_card
@@ -345,12 +292,11 @@ class BoardScreen(LiveScreen):
         with self.prevent(Input.Changed):
             field.value = ""
         field.display = False
-        self.filter = BoardFilter()
+        self.set_reactive(BoardScreen.filter, BoardFilter())
         self.reload(on_deal=deal_id)
 
     def action_edit(self) -> None:
-        # Imported here: the editor's widgets would add to the time to open.
-        from pipetui.tui.editor import DealEditor
+        from pipetui.tui.screens.editor import DealEditor
 
         card = self.board.current_card
         if card is not None:
@@ -358,7 +304,7 @@ class BoardScreen(LiveScreen):
                                          **self._choices()))
 
     def action_new(self) -> None:
-        from pipetui.tui.editor import DealEditor
+        from pipetui.tui.screens.editor import DealEditor
 
         column = self.board.current_column
         stage = column.name if column is not None else None
@@ -420,39 +366,19 @@ class BoardScreen(LiveScreen):
 
     def _typing(self, on: bool) -> None:
         """While the filter takes text, letters are text, not board keys."""
-        self._typing_filter = on
+        self.filter_typing.typing = on
         self.board.keys_enabled = not on
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not self._typing_filter or action == "clear_filter"
+        return not self.filter_typing.typing or action == "clear_filter"
 
     def on_key(self, event) -> None:
-        """Open the filter at once, and give it the keys typed right after.
-
-        Bindings run only once a key has bubbled up to the app, after the keys
-        typed behind it have already been dispatched to the board; so the
-        filter key is acted on here, and the keys that follow it reach the
-        filter even before it has focus (the input itself consumes the rest).
-        """
-        if not self._typing_filter:
-            if event.key in self._filter_keys:
-                event.stop()
-                self.action_filter()
-            return
-        field = self.query_one("#filter", Input)
-        if event.key == "escape":
-            event.stop()
-            self.action_clear_filter()
-        elif event.key == "enter":
-            event.stop()
-            self._filter_kept()
-        else:
-            type_into(field, event)
+        """The filter opens on key press and takes the keys typed right after."""
+        self.filter_typing.key(event)
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
         self.filter = BoardFilter(event.value, self.filter.owner_id)
-        self.reload()
 
     @on(Input.Submitted, "#filter")
     def _filter_kept(self) -> None:
@@ -463,14 +389,12 @@ class BoardScreen(LiveScreen):
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)
-        had_text = bool(self.filter.text)
-        field.value = ""
+        with self.prevent(Input.Changed):
+            field.value = ""
         field.display = False
         self._typing(False)
         self.board.focus()
-        if had_text:
-            self.filter = BoardFilter("", self.filter.owner_id)
-            self.reload()
+        self.filter = BoardFilter("", self.filter.owner_id)
 
     def action_owner(self) -> None:
         choices = [Owner("All deals", None)]
@@ -481,25 +405,29 @@ class BoardScreen(LiveScreen):
         def chosen(owner: Owner | None) -> None:
             if owner is not None:
                 self.filter = BoardFilter(self.filter.text, owner.rep_id)
-                self.reload()
 
-        self.app.push_screen(OwnerDialog(choices), chosen)
+        self.app.push_screen(PickDialog("Whose deals?", [(o.label, o) for o in choices]), chosen)
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        palette = Binding("ctrl+p", "command_palette", "Palette",
+                          tooltip="Command palette: go to a deal by name")
+        self.app.push_screen(HelpDialog([*BoardView.BINDINGS, *self.BINDINGS, palette, *self.app.BINDINGS]))
+
+    # Screens are imported when first opened: their widgets would add to the
+    # time the board takes to open.
 
     def action_customers(self) -> None:
-        from pipetui.tui.customers import CustomersScreen
+        from pipetui.tui.screens.customers import CustomersScreen
 
         self.app.push_screen(CustomersScreen())
 
     def action_triage(self) -> None:
-        from pipetui.tui.triage import TriageScreen
+        from pipetui.tui.screens.triage import TriageScreen
 
         self.app.push_screen(TriageScreen(actor=self.actor, currency=self._currency, reasons=self.reasons))
 
     def action_metrics(self) -> None:
-        from pipetui.tui.metrics import MetricsScreen  # plotext costs time at start-up
+        from pipetui.tui.screens.metrics import MetricsScreen  # plotext costs time at start-up
 
         settings = getattr(self.app, "settings", None)
         rates = settings.rates if settings is not None else {}
@@ -526,88 +454,3 @@ class BoardScreen(LiveScreen):
         if line != self._status_shown:  # a reload that changed nothing sends nothing
             self._status_shown = line
             self.query_one("#status", Static).update(line, layout=False)  # always one line
-
-
-class LoseDialog(ModalScreen[str | None]):
-    """Pick why a deal was lost, or type a reason."""
-
-    CSS_PATH = sheet("dialogs.tcss")  # read when first shown, not at start-up
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="lose.cancel")]
-
-    def __init__(self, title: str, reasons: list[str]) -> None:
-        super().__init__()
-        self.deal_title = title
-        self.reasons = reasons
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label(Text(f"Why was {printable(self.deal_title)} lost?"), id="dialog-title")
-            yield OptionList(*[Option(Text(printable(r)), id=str(i)) for i, r in enumerate(self.reasons)],
-                             id="reasons")
-            yield Input(placeholder="or type a reason and press Enter", id="reason")
-
-    @on(OptionList.OptionSelected, "#reasons")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.reasons[int(event.option.id)])
-
-    @on(Input.Submitted, "#reason")
-    def _typed(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class OwnerDialog(ModalScreen[Owner | None]):
-    """Show everybody's deals, mine, or one rep's."""
-
-    CSS_PATH = sheet("dialogs.tcss")  # read when first shown, not at start-up
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="owner.cancel")]
-
-    def __init__(self, choices: list[Owner]) -> None:
-        super().__init__()
-        self.choices = choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Whose deals?", id="dialog-title")
-            yield OptionList(*[Option(Text(printable(c.label)), id=str(i))
-                               for i, c in enumerate(self.choices)], id="owners")
-
-    @on(OptionList.OptionSelected, "#owners")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.choices[int(event.option.id)])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class HelpScreen(ModalScreen[None]):
-    """Every key of the board, from the bindings themselves."""
-
-    CSS_PATH = sheet("dialogs.tcss")  # read when first shown, not at start-up
-
-    BINDINGS = [
-        Binding("escape,question_mark,q", "close", "Close", id="help.close"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        keymap = self.app.keymap if hasattr(self.app, "keymap") else {}
-        rows = Text()
-        palette = Binding("ctrl+p", "command_palette", "Palette",
-                          tooltip="Command palette: go to a deal by name")
-        for binding in [*BoardView.BINDINGS, *BoardScreen.BINDINGS, palette, *self.app.BINDINGS]:
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            shown = ", ".join(self.app.get_key_display(Binding(k, "")) for k in keys.split(","))
-            rows.append(f"{shown:<22}", style="bold")
-            rows.append(f"{binding.tooltip or binding.description}\n")
-        with Vertical(id="dialog"):
-            yield Label("Keys (arrows scroll)", id="dialog-title")
-            with VerticalScroll(id="keys-scroll"):
-                yield Static(rows, id="keys")
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -21,23 +21,13 @@ from textual.widget import Widget
 
 from pipetui.core.board import Card, Column
 from pipetui.core.money import format_compact
-from pipetui.core.text import printable
+from pipetui.tui.text import fit
 
 HEADER_LINES = 4  # name and count, total, weighted, rule
 CARD_LINES = 4  # three lines of text and a gap
 MIN_COLUMN_WIDTH = 22
 WINDOW = 25  # cards per window the screen loads at a time: a tall screen shows 12
 ROT_GLYPH = "⚠"
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` cut or padded to exactly ``width`` cells, with an ellipsis when cut."""
-    if width <= 0:
-        return ""
-    text = printable(text)
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
 
 
 def money_summary(amounts: dict[str, int]) -> str:

@@ -11,31 +11,42 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dataclasses import dataclass
+
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pipetui.core import activities, deals, triage
-from pipetui.core.connection import on_own_connection
+from pipetui.core import activities, deals, lookup, people, triage
 from pipetui.core.dates import parse_date
-from pipetui.core.errors import user_message
 from pipetui.core.money import format_compact
+from pipetui.core.text import printable
 from pipetui.core.undo import Change, UndoLog
-from pipetui.tui.board import fit, printable
-from pipetui.tui.keybar import KeyBar
+from pipetui.tui.dialogs import LoseDialog, PickDialog
+from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
-from pipetui.tui.typing import type_into
+from pipetui.tui.text import fit
+from pipetui.tui.widgets.keybar import KeyBar
+from pipetui.tui.work import Failure
 
 AGENDA_SHOWN = 4
 SNOOZES = [("+1 day", 1), ("+3 days", 3), ("+1 week", 7)]
+
+
+@dataclass(frozen=True)
+class Done:
+    """An action that succeeded: what to say, and how to take it back (a
+    stage or status change goes through the undo log, which checks
+    versions; an activity or date change carries its own inverse)."""
+
+    text: str
+    change: Change | None = None
+    inverse: tuple[str, Callable[[], None]] | None = None
 
 
 class TriageScreen(LiveScreen):
@@ -63,23 +74,6 @@ class TriageScreen(LiveScreen):
         Binding("b,escape", "back", "Board", tooltip="Back to the board", id="triage.back"),
     ]
 
-    class Loaded(Message):
-        def __init__(self, queue: list[triage.TriageItem], agenda: list[triage.AgendaItem],
-                     error: str | None = None) -> None:
-            super().__init__()
-            self.queue = queue
-            self.agenda = agenda
-            self.error = error
-
-    class Done(Message):
-        def __init__(self, text: str, error: bool = False, change: Change | None = None,
-                     inverse: tuple[str, Callable[[], None]] | None = None) -> None:
-            super().__init__()
-            self.text = text
-            self.error = error
-            self.change = change
-            self.inverse = inverse  # (what it undoes, how) for changes to activities and dates
-
     def __init__(self, *, actor=None, currency: str = "USD", reasons: list[str] | None = None,
                  as_root: bool = False) -> None:
         super().__init__()
@@ -96,6 +90,11 @@ class TriageScreen(LiveScreen):
         self.undo_stack: list[Change | tuple[str, Callable[[], None]]] = []
         self._busy = False
         self._prompt: Callable[[str], None] | None = None
+        self.prompt_typing = TypeAhead(
+            self, lambda: self.query_one("#triage-input", Input),
+            {"triage.schedule": self.action_schedule, "triage.close_date": self.action_close_date},
+            submit=lambda: self._answer(self.query_one("#triage-input", Input).value),
+            cancel=self._cancel_prompt)
 
     def compose(self) -> ComposeResult:
         yield Static(id="triage-title")
@@ -114,42 +113,33 @@ class TriageScreen(LiveScreen):
     # --- reading -----------------------------------------------------------
 
     def reload(self) -> None:
-        self._read(self.actor.id if self.actor is not None else None)
+        rep_id = self.actor.id if self.actor is not None else None
+        self.run_db(lambda: (triage.queue(rep_id), triage.agenda(rep_id)), self._loaded,
+                    exclusive=True, group="triage-read")
 
-    @work(thread=True, exclusive=True, group="triage-read", exit_on_error=False)
-    def _read(self, rep_id: int | None) -> None:
-        try:
-            found, agenda = on_own_connection(lambda: (triage.queue(rep_id), triage.agenda(rep_id)))
-        except Exception as exc:  # noqa: BLE001 - shown in the status line
-            self.post_message(self.Loaded([], [], user_message(exc) or f"could not load: {exc}"))
-            return
-        self.post_message(self.Loaded(found, agenda))
-
-    @work(thread=True, group="triage-choices", exit_on_error=False)
     def _load_choices(self) -> None:
-        """The lost reasons, stages and reps the dialogs and the editor offer."""
-        from pipetui.core import lookup, people
+        """The lost reasons, stages and reps the dialogs and the editor offer;
+        without them the lose dialog still takes typed reasons."""
 
-        def load():
-            return (deals.lost_reasons(), [s.name for s in lookup.stages()],
-                    [r.name for r in people.list_reps()])
+        def chosen(choices: tuple[list[str], list[str], list[str]]) -> None:
+            self.lost_reasons, self.stage_names, self.rep_names = choices
 
-        try:
-            self.lost_reasons, self.stage_names, self.rep_names = on_own_connection(load)
-        except Exception:  # noqa: BLE001 - the lose dialog then takes typed reasons only
-            pass
+        self.run_db(lambda: (deals.lost_reasons(), [s.name for s in lookup.stages()],
+                             [r.name for r in people.list_reps()]),
+                    chosen, failed=lambda _: None, group="triage-choices")
+
+    def work_failed(self, failure: Failure) -> None:
+        self._status(failure.text, error=True)
 
     def on_data_changed(self) -> None:
         if not self._busy:
             self.reload()
 
-    def on_triage_screen_loaded(self, message: Loaded) -> None:
-        if message.error:
-            self._status(message.error, error=True)
-            return
+    def _loaded(self, found: tuple[list[triage.TriageItem], list[triage.AgendaItem]]) -> None:
+        queue, agenda = found
         listing = self.query_one("#queue", OptionList)
         keep = listing.highlighted or 0
-        self.queue = message.queue
+        self.queue = queue
         width = max(listing.scrollable_content_region.width - 3, 20)  # padding and scrollbar
         listing.set_options([Option(self._row(item, width), id=str(item.deal_id)) for item in self.queue])
         if self.queue:
@@ -159,7 +149,7 @@ class TriageScreen(LiveScreen):
         title = Text.assemble(("Triage · ", "bold"), (printable(who), "bold"),
                               f" · {count} deal{'s' * (count != 1)} need{'s' * (count == 1)} attention")
         self.query_one("#triage-title", Static).update(title)
-        self._show_agenda(message.agenda)
+        self._show_agenda(agenda)
 
     def _show_agenda(self, agenda: list[triage.AgendaItem]) -> None:
         width = max(self.query_one("#agenda", Static).content_region.width, 20)
@@ -198,32 +188,25 @@ class TriageScreen(LiveScreen):
 
     # --- acting ------------------------------------------------------------
 
-    def _act(self, work: Callable[[], tuple[str, Change | None]]) -> None:
+    def _act(self, work: Callable[[], Done]) -> None:
         if self._busy:
             return
         self._busy = True
-        self._run(work)
+        self.run_db(work, self._done, failed=self._act_failed)
 
-    @work(thread=True, exit_on_error=False)
-    def _run(self, work: Callable[[], tuple]) -> None:
-        try:
-            text, undo = on_own_connection(work)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one line
-            self.post_message(self.Done(user_message(exc) or f"{type(exc).__name__}: {exc}", error=True))
-            return
-        if isinstance(undo, tuple):
-            self.post_message(self.Done(text, inverse=undo))
-        else:
-            self.post_message(self.Done(text, change=undo))
-
-    def on_triage_screen_done(self, message: Done) -> None:
+    def _done(self, done: Done) -> None:
         self._busy = False
-        if message.change is not None:
-            self.undo_log.record(message.change)
-            self.undo_stack.append(message.change)
-        if message.inverse is not None:
-            self.undo_stack.append(message.inverse)
-        self._status(message.text, error=message.error)
+        if done.change is not None:
+            self.undo_log.record(done.change)
+            self.undo_stack.append(done.change)
+        if done.inverse is not None:
+            self.undo_stack.append(done.inverse)
+        self._status(done.text)
+        self.reload()
+
+    def _act_failed(self, failure: Failure) -> None:
+        self._busy = False
+        self._status(failure.text, error=True)
         self.reload()
 
     def action_cursor(self, delta: int) -> None:
@@ -242,8 +225,8 @@ class TriageScreen(LiveScreen):
 
         def work():
             activities.complete_activity(activity.activity_id)
-            return (f"Done: {printable(activity.kind)} {printable(activity.subject)}",
-                    ("done", lambda: activities.reopen_activity(activity.activity_id)))
+            return Done(f"Done: {printable(activity.kind)} {printable(activity.subject)}",
+                        inverse=("done", lambda: activities.reopen_activity(activity.activity_id)))
 
         self._act(work)
 
@@ -257,10 +240,15 @@ class TriageScreen(LiveScreen):
         def chosen(days: int | None) -> None:
             if days:
                 before = activity.due_date
-                self._act(lambda: (f"Snoozed to {activities.snooze_activity(activity.activity_id, days).due_date}",
-                                   ("snooze", lambda: activities.set_activity_due(activity.activity_id, before))))
 
-        self.app.push_screen(SnoozeDialog(), chosen)
+                def work():
+                    snoozed = activities.snooze_activity(activity.activity_id, days)
+                    return Done(f"Snoozed to {snoozed.due_date}",
+                                inverse=("snooze", lambda: activities.set_activity_due(activity.activity_id, before)))
+
+                self._act(work)
+
+        self.app.push_screen(PickDialog("Snooze until", SNOOZES), chosen)
 
     def action_schedule(self) -> None:
         item = self.current
@@ -271,8 +259,8 @@ class TriageScreen(LiveScreen):
         def schedule(line: str) -> None:
             def work():
                 activity = activities.schedule_on_deal(item.deal_id, line, owner=actor)
-                return (f"Scheduled {printable(activity.subject)} on {printable(item.title)}",
-                        ("scheduling", lambda: activities.delete_activity(activity.id)))
+                return Done(f"Scheduled {printable(activity.subject)} on {printable(item.title)}",
+                            inverse=("scheduling", lambda: activities.delete_activity(activity.id)))
 
             self._act(work)
 
@@ -292,7 +280,8 @@ class TriageScreen(LiveScreen):
                     deals.edit_deal(item.deal_id, expected_version=changed.version,
                                     expected_close=item.expected_close)
 
-                return f"{printable(item.title)} now expected to close {day}", ("close date change", back)
+                return Done(f"{printable(item.title)} now expected to close {day}",
+                            inverse=("close date change", back))
 
             self._act(work)
 
@@ -309,7 +298,7 @@ class TriageScreen(LiveScreen):
             moved = deals.step_deal(item.deal_id, steps, expected_version=item.version, actor=actor)
             change = Change(f"move to {moved.stage.name}", item.deal_id, "move", before.stage_id,
                             moved.stage_id, moved.version)
-            return f"Moved {printable(moved.title)} to {moved.stage.name}", change
+            return Done(f"Moved {printable(moved.title)} to {moved.stage.name}", change)
 
         self._act(work)
 
@@ -321,14 +310,12 @@ class TriageScreen(LiveScreen):
 
         def work():
             won = deals.win_deal(item.deal_id, expected_version=item.version, actor=actor)
-            return f"Won {printable(won.title)}", Change("win", won.id, "win", won.stage_id, won.stage_id,
-                                                           won.version)
+            return Done(f"Won {printable(won.title)}",
+                        Change("win", won.id, "win", won.stage_id, won.stage_id, won.version))
 
         self._act(work)
 
     def action_lose(self) -> None:
-        from pipetui.tui.screens import LoseDialog
-
         item = self.current
         if item is None:
             return
@@ -340,9 +327,9 @@ class TriageScreen(LiveScreen):
 
             def work():
                 lost = deals.lose_deal(item.deal_id, reason, expected_version=item.version, actor=actor)
-                return (f"Lost {printable(lost.title)} ({printable(lost.lost_reason)})",
-                        Change("lose", lost.id, "lose", lost.stage_id, lost.stage_id, lost.version,
-                               lost.lost_reason))
+                return Done(f"Lost {printable(lost.title)} ({printable(lost.lost_reason)})",
+                            Change("lose", lost.id, "lose", lost.stage_id, lost.stage_id, lost.version,
+                                   lost.lost_reason))
 
             self._act(work)
 
@@ -354,7 +341,7 @@ class TriageScreen(LiveScreen):
         self.action_edit()
 
     def action_edit(self) -> None:
-        from pipetui.tui.editor import DealEditor
+        from pipetui.tui.screens.editor import DealEditor
 
         item = self.current
         if item is not None:
@@ -372,7 +359,7 @@ class TriageScreen(LiveScreen):
 
             def undo_activity():
                 inverse()
-                return f"Undid the {label}", None
+                return Done(f"Undid the {label}")
 
             self._act(undo_activity)
             return
@@ -380,30 +367,17 @@ class TriageScreen(LiveScreen):
 
         def work():
             change, deal = log.undo(actor)
-            return f"Undid {change.label} of {printable(deal.title)}", None
+            return Done(f"Undid {change.label} of {printable(deal.title)}")
 
         self._act(work)
 
     def action_back(self) -> None:
         if self.as_root:
-            from pipetui.tui.screens import BoardScreen
-
-            self.app.switch_screen(BoardScreen(actor=self.actor, currency=self.currency))
+            self.app.show_board()
         else:
             self.app.pop_screen()
 
     # --- the one-line prompt ---------------------------------------------------
-
-    def _prompt_keys(self) -> dict[str, Callable[[], None]]:
-        settings = getattr(self.app, "settings", None)
-        keymap = settings.keys if settings is not None else {}
-        keys = {}
-        for binding_id, action in (("triage.schedule", self.action_schedule),
-                                   ("triage.close_date", self.action_close_date)):
-            default = next(b.key for b in self.BINDINGS if b.id == binding_id)
-            for key in keymap.get(binding_id, default).split(","):
-                keys[key.strip()] = action
-        return keys
 
     def _ask(self, placeholder: str, then: Callable[[str], None]) -> None:
         field = self.query_one("#triage-input", Input)
@@ -412,6 +386,7 @@ class TriageScreen(LiveScreen):
         field.display = True
         field.focus()
         self._prompt = then
+        self.prompt_typing.typing = True
 
     @on(Input.Submitted, "#triage-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -423,33 +398,21 @@ class TriageScreen(LiveScreen):
         if then is not None and text.strip():
             then(text.strip())
 
+    def _cancel_prompt(self) -> None:
+        self._prompt = None
+        self._close_prompt()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the prompt takes text, letters are text; Escape closes it.
         return self._prompt is None or action == "back"
 
     def on_key(self, event) -> None:
-        """The keys that open the prompt act here, not as bindings: bindings
-        run only after the keys typed behind them were dispatched, and those
-        keys belong to the prompt. While it is open, keys that arrive before
-        it has focus are its too."""
-        if self._prompt is None:
-            action = self._prompt_keys().get(event.key)
-            if action is not None:
-                event.stop()
-                action()
-            return
-        field = self.query_one("#triage-input", Input)
-        if event.key == "escape":
-            event.stop()
-            self._prompt = None
-            self._close_prompt()
-        elif event.key == "enter":
-            event.stop()
-            self._answer(field.value)
-        else:
-            type_into(field, event)
+        """The keys that open the prompt act on key press, and the keys typed
+        right after them are the prompt's, even before it has focus."""
+        self.prompt_typing.key(event)
 
     def _close_prompt(self) -> None:
+        self.prompt_typing.typing = False
         field = self.query_one("#triage-input", Input)
         field.display = False
         self.query_one("#queue", OptionList).focus()
@@ -457,22 +420,3 @@ class TriageScreen(LiveScreen):
     def _status(self, text: str, *, error: bool = False) -> None:
         self.query_one("#triage-status", Static).update(
             Text(printable(text), style="bold red" if error else ""))
-
-
-class SnoozeDialog(ModalScreen[int | None]):
-    """Put the due activity off by a day, three days or a week."""
-
-    CSS_PATH = sheet("dialogs.tcss")
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="snooze.cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Snooze until", id="dialog-title")
-            yield OptionList(*[Option(label, id=str(days)) for label, days in SNOOZES], id="snoozes")
-
-    @on(OptionList.OptionSelected, "#snoozes")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -6,26 +6,24 @@ worker through the core, which refuses a deal someone else changed meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from pipetui.core import activities, clock, deals, lookup
-from pipetui.core.connection import on_own_connection
 from pipetui.core.dates import parse_date
-from pipetui.core.errors import ConflictError, InvalidInput, user_message
+from pipetui.core.errors import InvalidInput
 from pipetui.core.money import format_money, parse_money
-from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability
-from pipetui.tui.board import printable
+from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability, printable
+from pipetui.tui.dialogs import ConfirmDialog
 from pipetui.tui.styles import sheet
+from pipetui.tui.work import DatabaseWork, Failure
 
 # Field id -> label, and the check run on every keystroke (None: no check).
 FIELDS: list[tuple[str, str]] = [
@@ -132,7 +130,7 @@ def _notes(deal_id: int) -> Text:
     return text or Text("no notes", style="dim")
 
 
-class DealEditor(ModalScreen[tuple[int, int, int] | None]):
+class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
     """Edit a deal (or make a new one); returns (deal id, stage id, version) when saved."""
 
     CSS_PATH = sheet("editor.tcss")  # read when first opened, not at start-up
@@ -142,24 +140,6 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
         Binding("escape", "cancel", "Cancel", id="editor.cancel"),
         Binding("ctrl+l", "reload", "Reload", id="editor.reload"),
     ]
-
-    class Loaded(Message):
-        def __init__(self, form: Form) -> None:
-            super().__init__()
-            self.form = form
-
-    class Saved(Message):
-        def __init__(self, deal_id: int, stage_id: int, version: int) -> None:
-            super().__init__()
-            self.deal_id = deal_id
-            self.stage_id = stage_id
-            self.version = version
-
-    class Failed(Message):
-        def __init__(self, text: str, conflict: bool = False) -> None:
-            super().__init__()
-            self.text = text
-            self.conflict = conflict
 
     def __init__(self, deal_id: int | None, *, stages: list[str], reps: list[str],
                  stage: str | None = None, currency: str = "USD", actor=None) -> None:
@@ -212,19 +192,14 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
     def on_mount(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="editor-load", exit_on_error=False)
     def _load(self) -> None:
-        owner = self.actor.name if self.actor else None
-        try:
-            form = on_own_connection(lambda: _read_form(self.deal_id, self.stage, owner))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(user_message(exc) or str(exc)))
-            return
-        self.post_message(self.Loaded(form))
+        deal_id, stage, owner = self.deal_id, self.stage, self.actor.name if self.actor else None
+        self.run_db(lambda: _read_form(deal_id, stage, owner), self._loaded,
+                    exclusive=True, group="editor-load")
 
-    def on_deal_editor_loaded(self, message: Loaded) -> None:
-        self.form = message.form
-        values = message.form.values
+    def _loaded(self, form: Form) -> None:
+        self.form = form
+        values = form.values
         self.query_one("#stage", Select).value = values["stage"]
         owner = self.query_one("#owner", Select)
         if values["owner"] in self.reps:
@@ -237,9 +212,9 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
                     self.query_one(f"#{name}", Input).value = values[name]
             self._show_error(name, "")
         if self.deal_id is not None:
-            self.query_one("#history", Static).update(message.form.history)
-            self.query_one("#activities", Static).update(message.form.activities)
-            self.query_one("#notes", Static).update(message.form.notes)
+            self.query_one("#history", Static).update(form.history)
+            self.query_one("#activities", Static).update(form.activities)
+            self.query_one("#notes", Static).update(form.notes)
         self.query_one("#title", Input).focus()
 
     # --- checking --------------------------------------------------------
@@ -311,28 +286,19 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
                                      stage=values["stage"], **common)
 
         self._saving = True
-        self._run(save)
+        self.run_db(save, self._saved, failed=self._save_failed)
 
-    @work(thread=True, exit_on_error=False)
-    def _run(self, save: Callable[[], object]) -> None:
-        try:
-            saved = on_own_connection(save)
-        except ConflictError as exc:
-            self.post_message(self.Failed(f"{exc}. Press ctrl+l to reload it (your edits are lost).",
-                                          conflict=True))
-            return
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(user_message(exc) or f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(self.Saved(saved.id, saved.stage_id, saved.version))
-
-    def on_deal_editor_saved(self, message: Saved) -> None:
+    def _saved(self, saved) -> None:
         self._saving = False
-        self.dismiss((message.deal_id, message.stage_id, message.version))
+        self.dismiss((saved.id, saved.stage_id, saved.version))
 
-    def on_deal_editor_failed(self, message: Failed) -> None:
+    def _save_failed(self, failure: Failure) -> None:
         self._saving = False
-        self._status(message.text, error=True)
+        hint = ". Press ctrl+l to reload it (your edits are lost)." if failure.conflict else ""
+        self._status(failure.text + hint, error=True)
+
+    def work_failed(self, failure: Failure) -> None:
+        self._status(failure.text, error=True)
 
     def _status(self, text: str, *, error: bool = False) -> None:
         self.query_one("#editor-status", Static).update(
@@ -359,25 +325,19 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
         self._side_write(lambda: activities.schedule_on_deal(deal_id, text, owner=actor),
                          "Activity scheduled.")
 
-    @work(thread=True, exit_on_error=False)
-    def _side_write(self, write: Callable[[], object], done: str) -> None:
+    def _side_write(self, write, done: str) -> None:
         deal_id = self.deal_id
 
-        def write_then_read():
+        def write_then_read() -> tuple[Text, Text]:
             write()
             return _activities(deal_id), _notes(deal_id)
 
-        try:
-            side = on_own_connection(write_then_read)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(user_message(exc) or str(exc)))
-            return
-        self.app.call_from_thread(self._show_side, side, done)
+        def shown(side: tuple[Text, Text]) -> None:
+            self.query_one("#activities", Static).update(side[0])
+            self.query_one("#notes", Static).update(side[1])
+            self._status(done)
 
-    def _show_side(self, side: tuple[Text, Text], done: str) -> None:
-        self.query_one("#activities", Static).update(side[0])
-        self.query_one("#notes", Static).update(side[1])
-        self._status(done)
+        self.run_db(write_then_read, shown)
 
     # --- leaving -----------------------------------------------------------
 
@@ -391,7 +351,8 @@ class DealEditor(ModalScreen[tuple[int, int, int] | None]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmDiscard(), answered)
+        self.app.push_screen(ConfirmDialog("Discard your changes?", yes="discard them",
+                                           no="keep editing"), answered)
 
 
 _PLACEHOLDERS = {
@@ -402,20 +363,3 @@ _PLACEHOLDERS = {
     "expected_close": "2026-12-01, +2w, eom, fri …",
     "probability": "0-100, empty: the stage's",
 }
-
-
-class ConfirmDiscard(ModalScreen[bool]):
-    """Asks before unsaved changes are thrown away."""
-
-    BINDINGS = [
-        Binding("y", "answer(True)", "Discard", id="discard.yes"),
-        Binding("n,escape", "answer(False)", "Keep editing", id="discard.no"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Discard your changes?", id="dialog-title")
-            yield Label("y: discard them    n or Esc: keep editing")
-
-    def action_answer(self, discard: bool) -> None:
-        self.dismiss(discard)
