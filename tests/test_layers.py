@@ -330,7 +330,7 @@ def test_the_walker_sees_the_whole_package():
                  "pipetui.store", "pipetui.store.models", "pipetui.tui", "pipetui.tui.app"):
         assert name in modules
     imports = all_imports(modules)
-    assert any(within(i.target, "click") for i in imports["pipetui.cli"])
+    assert any(within(i.target, "click") for i in imports["pipetui.cli.session"])
     assert any(within(i.target, "peewee") for i in imports["pipetui.store.models"])
     assert any(
         within(i.target, "textual") for name, found in imports.items()

@@ -1,0 +1,74 @@
+"""The front doors that open a screen: the app (the root command), triage
+and the monitor."""
+
+from __future__ import annotations
+
+
+import click
+
+from pipetui import __version__
+from pipetui.cli.session import FriendlyGroup, Session, command, common_options
+
+
+@click.group(cls=FriendlyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+@click.option("--demo", is_flag=True,
+              help="Open a demo pipeline (its own file, filled on first use) instead of your data.")
+@click.version_option(__version__, "--version", prog_name="pipetui")
+@click.pass_context
+def cli(ctx: click.Context, demo: bool) -> None:
+    """pipetui: a keyboard-driven sales pipeline in your terminal.
+
+    Without a command, opens the app.
+    """
+    state = ctx.ensure_object(Session)
+    state.demo = demo
+    if ctx.invoked_subcommand is None:
+        run_app(state)
+
+
+def run_app(state: Session, start: str = "board") -> None:
+    from pipetui.core import demo as demo_data
+
+    state.quiet_rules = True
+    db = state.open()
+    if state.demo and not demo_data.existing_deals():
+        demo_data.generate(300, seed=1)
+    from pipetui.config import state_path
+    from pipetui.tui.app import PipetuiApp
+
+    PipetuiApp(db=db, location=state.location.display(), actor=state.actor(),
+               settings=state.settings, state_file=state_path(), start=start,
+               warnings=state.rule_problems).run()
+
+
+@command(opens=False)
+def triage(state: Session) -> None:
+    """Open the app on the triage queue: the deals that need attention now."""
+    run_app(state, start="triage")
+
+
+@command()
+@click.option("--period", "-p", default="this-quarter", show_default=True,
+              help="2026-11, 2026-Q4, this-month, this-quarter, this-week or FROM..TO.")
+@click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep (default: you, when you are a rep).")
+@click.option("--team", is_flag=True, help="The whole team.")
+def monitor(state: Session, period: str, rep_name: str | None, team: bool) -> None:
+    """A compact live view for a tmux pane: quota, this week, latest changes."""
+    from pipetui.core import lookup
+    from pipetui.core.dates import parse_period
+    from pipetui.core.errors import InvalidInput
+
+    if rep_name and team:
+        raise InvalidInput("give --rep or --team, not both")
+    chosen = parse_period(period)
+    if rep_name:
+        rep = lookup.resolve_rep(rep_name)
+    elif team:
+        rep = None
+    else:
+        rep = state.actor()  # you, when your login or `me` names a rep; else the team
+    from pipetui.tui.monitor import run_monitor
+
+    run_monitor(period=chosen, rep=rep, currency=state.settings.currency, rates=state.settings.rates)

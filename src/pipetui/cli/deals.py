@@ -1,0 +1,198 @@
+"""Deals one at a time, and lists of them: add, move, win, lose, reopen,
+delete, deals, stages and the lost reasons."""
+
+from __future__ import annotations
+
+
+import json
+from typing import Any
+
+
+import click
+
+from pipetui.cli.session import STATUS_CHOICES, FriendlyGroup, Session, command
+
+
+@command()
+@click.argument("title")
+@click.option("--value", "-v", required=True, help="Amount: 12500, 12.5k, $3,000, EUR 900 …")
+@click.option("--stage", "-s", help="Stage name or unique prefix (default: the first stage).")
+@click.option("--owner", "-o", help="Owning rep (default: you).")
+@click.option("--org", help="Organization (created if new).")
+@click.option("--contact", help="Contact person (created if new).")
+@click.option("--close", help="Expected close date: 2026-12-01, +2w, eom, fri …")
+@click.option("--currency", help="ISO currency code (default from the config, else USD).")
+@click.option("--probability", help="Win probability 0-100, instead of the stage's default.")
+def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability) -> None:
+    """Add a deal."""
+    from pipetui.core.deals import add_deal
+
+    deal = add_deal(title, value, default_currency=state.settings.currency, stage=stage, owner=owner,
+                    organization=org, contact=contact, expected_close=close, currency=currency,
+                    probability=probability, actor=state.actor())
+    click.echo(f"Added #{deal.id} {deal.title} in {deal.stage.name}")
+
+
+@command()
+@click.argument("deal")
+@click.argument("stage")
+def move(state: Session, deal: str, stage: str) -> None:
+    """Move DEAL (id or title prefix) to STAGE (name or prefix)."""
+    from pipetui.core import deals, lookup
+
+    target = lookup.resolve_stage(stage)
+    found = lookup.resolve_deal(deal)
+    moved = deals.move_deal(found.id, target, actor=state.actor())
+    click.echo(f"Moved #{moved.id} {moved.title} to {target.name}")
+
+
+@command()
+@click.argument("deal")
+def win(state: Session, deal: str) -> None:
+    """Mark DEAL won."""
+    from pipetui.core import deals, lookup
+
+    won = deals.win_deal(lookup.resolve_deal(deal).id, actor=state.actor())
+    click.echo(f"Won #{won.id} {won.title}")
+
+
+@command()
+@click.argument("deal")
+@click.option("--reason", "-r", required=True, help="Why it was lost: a listed reason or free text.")
+def lose(state: Session, deal: str, reason: str) -> None:
+    """Mark DEAL lost, with a reason."""
+    from pipetui.core import deals, lookup
+
+    lost = deals.lose_deal(lookup.resolve_deal(deal).id, reason, actor=state.actor())
+    click.echo(f"Lost #{lost.id} {lost.title} ({lost.lost_reason})")
+
+
+@command()
+@click.argument("deal")
+@click.option("--stage", "-s", help="Reopen in this stage (default: the stage it closed in).")
+def reopen(state: Session, deal: str, stage: str | None) -> None:
+    """Reopen a won or lost DEAL."""
+    from pipetui.core import deals, lookup
+
+    target = lookup.resolve_stage(stage) if stage else None
+    reopened = deals.reopen_deal(lookup.resolve_deal(deal, include_deleted=False).id, target,
+                                 actor=state.actor())
+    click.echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage.name}")
+
+
+@command()
+@click.argument("deal")
+def delete(state: Session, deal: str) -> None:
+    """Delete DEAL (it leaves every list and figure; its history is kept)."""
+    from pipetui.core import deals, lookup
+
+    gone = deals.delete_deal(lookup.resolve_deal(deal).id)
+    click.echo(f"Deleted #{gone.id} {gone.title}")
+
+
+@command(name="deals")
+@click.option("--stage", "-s", help="Only this stage.")
+@click.option("--owner", "-o", help="Only this rep's deals.")
+@click.option("--status", type=click.Choice(STATUS_CHOICES), default="open", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many deals.")
+@click.option("--json", "as_json", is_flag=True, help="JSON: one object per deal, value in minor units.")
+def list_deals(state: Session, stage, owner, status, limit, as_json: bool) -> None:
+    """List deals."""
+    from pipetui.core import lookup, pipeline
+    from pipetui.core.deals import win_probability
+    from pipetui.core.money import format_money
+
+    rows = pipeline.list_deals(
+        status=None if status == "all" else status,
+        stage=lookup.resolve_stage(stage) if stage else None,
+        owner=lookup.resolve_rep(owner) if owner else None,
+        limit=limit,
+    )
+    if as_json:
+        click.echo(json.dumps([deal_json(d) for d in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No deals.")
+        return
+    for d in rows:
+        close = d.expected_close.isoformat() if d.expected_close else "-"
+        owner_name = d.owner.name if d.owner_id else "-"
+        click.echo(
+            f"#{d.id:<6} {d.stage.name:<12} {d.status:<4} {format_money(d.value, d.currency):>16} "
+            f"{win_probability(d):>3}%  {close:<10}  {owner_name:<16} {d.title}"
+        )
+
+
+def deal_json(d) -> dict[str, Any]:
+    from pipetui.core.deals import win_probability
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": d.id,
+        "title": d.title,
+        "stage": d.stage.name,
+        "status": d.status,
+        "value": d.value,
+        "currency": d.currency,
+        "probability": d.probability,
+        "win_probability": win_probability(d),
+        "owner": d.owner.name if d.owner_id else None,
+        "organization": d.organization.name if d.organization_id else None,
+        "contact": d.contact.name if d.contact_id else None,
+        "expected_close": iso(d.expected_close),
+        "lost_reason": d.lost_reason,
+        "created_at": iso(d.created_at),
+        "updated_at": iso(d.updated_at),
+        "closed_at": iso(d.closed_at),
+        "stage_entered_at": iso(d.stage_entered_at),
+        "last_activity_at": iso(d.last_activity_at),
+        "version": d.version,
+        "external_id": d.external_id,
+    }
+
+
+@command()
+def stages(state: Session) -> None:
+    """List the stages with their default win probability and rotting days."""
+    from pipetui.core import lookup
+
+    for stage in lookup.stages():
+        rot = f"rots after {stage.rotting_days} days" if stage.rotting_days else "never rots"
+        click.echo(f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}")
+
+
+@click.group(cls=FriendlyGroup, invoke_without_command=True)
+@click.pass_context
+def reasons(ctx: click.Context) -> None:
+    """The reasons offered when a deal is lost (free text is allowed too)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(reasons_list)
+
+
+@command(name="list", parent=reasons)
+def reasons_list(state: Session) -> None:
+    """List the lost reasons."""
+    from pipetui.core import deals
+
+    for name in deals.lost_reasons():
+        click.echo(name)
+
+
+@command(name="add", parent=reasons)
+@click.argument("name")
+def reasons_add(state: Session, name: str) -> None:
+    """Offer a new lost reason."""
+    from pipetui.core import deals
+
+    click.echo(f"Added lost reason {deals.add_lost_reason(name)}")
+
+
+@command(name="remove", parent=reasons)
+@click.argument("name")
+def reasons_remove(state: Session, name: str) -> None:
+    """Stop offering a lost reason (deals lost for it keep it)."""
+    from pipetui.core import deals
+
+    click.echo(f"Removed lost reason {deals.remove_lost_reason(name)}")

@@ -1,0 +1,143 @@
+"""Figures: the report and the day's activities."""
+
+from __future__ import annotations
+
+
+import json
+
+import click
+
+
+from pipetui.cli.session import Session, command
+
+@command()
+@click.option("--period", "-p", default="this-quarter", show_default=True,
+              help="2026-11, 2026-Q4, this-month, this-quarter, this-week or FROM..TO.")
+@click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep's figures.")
+@click.option("--team", is_flag=True, help="The whole team's figures (the default).")
+@click.option("--json", "as_json", is_flag=True, help="Every figure as JSON (keys in the README).")
+def report(state: Session, period: str, rep_name: str | None, team: bool, as_json: bool) -> None:
+    """Pipeline health, funnel, quotas and forecast for a period."""
+    from pipetui.core import lookup, metrics
+    from pipetui.core.dates import parse_period
+    from pipetui.core.errors import InvalidInput
+
+    if rep_name and team:
+        raise InvalidInput("give --rep or --team, not both")
+    chosen = parse_period(period)
+    rep = lookup.resolve_rep(rep_name) if rep_name else None
+    result = metrics.report(chosen, rep=rep, currency=state.settings.currency, rates=state.settings.rates)
+    if as_json:
+        click.echo(json.dumps(metrics.as_json(result), indent=2, ensure_ascii=False))
+        return
+    for line in report_lines(result):
+        click.echo(line)
+
+
+@command()
+@click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep's (default: yours, when you are a rep).")
+@click.option("--all", "everyone", is_flag=True, help="Everyone's.")
+@click.option("--json", "as_json", is_flag=True, help="One object per activity.")
+def today(state: Session, rep_name: str | None, everyone: bool, as_json: bool) -> None:
+    """Today's and overdue activities, oldest first."""
+    from pipetui.core import clock, lookup, triage
+    from pipetui.core.errors import InvalidInput
+
+    if rep_name and everyone:
+        raise InvalidInput("give --rep or --all, not both")
+    rep = lookup.resolve_rep(rep_name) if rep_name else (None if everyone else state.actor())
+    items = triage.agenda(rep.id if rep is not None else None)
+    if as_json:
+        click.echo(json.dumps([
+            {"id": a.activity_id, "kind": a.kind, "subject": a.subject, "due_date": a.due_date.isoformat(),
+             "due_time": a.due_time.strftime("%H:%M") if a.due_time else None, "overdue_days": a.overdue_days,
+             "deal_id": a.deal_id, "deal": a.deal_title, "owner": a.owner}
+            for a in items], indent=2, ensure_ascii=False))
+        return
+    if not items:
+        click.echo(f"Nothing due today ({clock.today()}).")
+        return
+    for a in items:
+        when = "today" if a.overdue_days == 0 else f"{a.overdue_days}d late"
+        at = a.due_time.strftime("%H:%M") if a.due_time else "     "
+        deal = f"#{a.deal_id} {a.deal_title}" if a.deal_id else "-"
+        click.echo(f"{when:>9} {at} {a.kind:<7} {a.subject[:40]:<40} {a.owner or '-':<16} {deal}")
+
+
+CLOSING_SHOWN = 10
+
+
+def report_lines(r) -> list[str]:
+    """The report as text for a terminal or a mail."""
+    from pipetui.core.metrics import percent, previous_change
+    from pipetui.core.money import format_money
+
+    def money(amount):
+        return "n/a" if amount is None else format_money(round(amount), r.currency, cents=False)
+
+    def days(value):
+        return "n/a" if value is None else f"{value:.1f}"
+
+    def change(now, before):
+        delta = previous_change(now, before)
+        return "" if delta is None else f"{delta * 100:+.0f}%"
+
+    h, p = r.health, r.previous
+    lines = [f"Pipeline report: {r.scope}, {r.period.label} "
+             f"({r.period.start}..{r.period.end}), money in {r.currency}", ""]
+    lines += metrics_answers(r) + [""]
+    lines.append(f"{'Health':<26}{r.period.label:>16}{'before':>16}{'change':>8}")
+    for name, now, before, shown in [
+        ("Open deals", h.open_deals, p.open_deals, str),
+        ("Open value", h.open_value, p.open_value, money),
+        ("Weighted value", h.weighted_value, p.weighted_value, money),
+        ("Won deals", h.won_deals, p.won_deals, str),
+        ("Lost deals", h.lost_deals, p.lost_deals, str),
+        ("Won value", h.won_value, p.won_value, money),
+        ("Win rate", h.win_rate, p.win_rate, percent),
+        ("Average won deal", h.average_won, p.average_won, money),
+        ("Sales cycle, days", h.cycle_days, p.cycle_days, days),
+        ("Sales velocity, per day", h.velocity, p.velocity, money),
+    ]:
+        # A space before each column keeps even billions apart.
+        lines.append(f"  {name:<24} {shown(now):>15} {shown(before):>15} {change(now, before):>7}")
+    lines += ["", f"{'Funnel':<16}{'entered':>9}{'went on':>9}{'convert':>9}{'won':>6}"
+                  f"{'avg days':>10}{'rotting':>9}"]
+    for f in r.funnel:
+        lines.append(f"  {f.name[:14]:<14}{f.entered:>9}{f.advanced:>9}{percent(f.conversion):>9}"
+                     f"{f.won:>6}{days(f.average_days):>10}{f.rotting:>9}")
+    lines += ["", f"{'Quota':<22}{'quota':>16}{'won':>16}{'forecast':>16}{'attained':>10}{'coverage':>10}"]
+    for q in r.quotas:
+        coverage = "n/a" if q.coverage is None else f"{q.coverage:.1f}x"
+        lines.append(f"  {q.name[:20]:<20} {money(q.quota):>15} {money(q.won):>15} {money(q.forecast):>15}"
+                     f"{percent(q.attainment):>10}{coverage:>10}")
+    sim = r.simulation
+    lines += ["", f"Chance to reach quota: {percent(sim.chance)} ({sim.draws:,} draws over "
+                  f"{sim.deals:,} open deals expected to close); won value at the end: "
+                  f"{money(sim.p10)} (p10), {money(sim.p50)} (p50), {money(sim.p90)} (p90)"]
+    lines += ["", f"Expected to close this week ({r.closing_week.start}..{r.closing_week.end}):"]
+    if not r.closing_this_week:
+        lines.append("  none")
+    shown = r.closing_this_week[:CLOSING_SHOWN]
+    for d in shown:
+        lines.append(f"  #{d.deal_id:<6} {d.expected_close}  {format_money(d.value, d.currency):>16} "
+                     f"{d.probability:>3}%  {d.stage:<12} {d.owner or '-':<16} {d.title}")
+    more = sum(n for n, _ in r.closing_totals.values()) - len(shown)
+    if more > 0:
+        lines.append(f"  … and {more:,} more (--json lists the largest {len(r.closing_this_week)})")
+    lines += ["", "Lost, by stage and reason:"]
+    if not r.lost_reasons:
+        lines.append("  none")
+    for row in r.lost_reasons:
+        lines.append(f"  {row.stage[:14]:<14} {row.deals:>6}  {row.reason}")
+    if r.left_out:
+        left = ", ".join(f"{n} in {code}" for code, n in sorted(r.left_out.items()))
+        lines += ["", f"Left out of money figures (no rate to {r.currency} under [rates] in the "
+                      f"config file): deals {left}"]
+    return lines
+
+
+def metrics_answers(r) -> list[str]:
+    from pipetui.core.metrics import answers
+
+    return answers(r)

@@ -1,0 +1,211 @@
+"""What every command shares: the ``--db`` and ``--as`` options, the session
+they choose (settings, database, who is acting), one way to open it, and
+one place that turns failures into a line and an exit status.
+
+Bad input prints one line on stderr and exits with status 2; any other
+expected failure prints one line and exits with status 1. No traceback
+reaches a user (set ``PIPETUI_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+
+import functools
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+
+import click
+
+STATUS_CHOICES = ["open", "won", "lost", "all"]
+
+
+@dataclass
+class Session:
+    """What the options of this invocation chose; the database opens on first use."""
+
+    db_option: str | None = None
+    as_option: str | None = None
+    demo: bool = False
+    _settings: Any = None
+    _db: Any = None
+    _actor: Any = field(default=None)
+    _actor_resolved: bool = False
+    location: Any = None
+    rule_problems: list[str] = field(default_factory=list)
+    quiet_rules: bool = False  # the app shows them itself
+
+    @property
+    def settings(self):
+        if self._settings is None:
+            from pipetui.config import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    def open(self, run_migrations: bool = True):
+        if self._db is None:
+            from pipetui.config import resolve_location
+            from pipetui.store import open_database
+
+            self.location, is_default = resolve_location(self.db_option, self.settings, demo=self.demo)
+            self._db = open_database(self.location, create_dirs=is_default,
+                                     run_migrations=run_migrations)
+            if run_migrations:
+                self.install_rules()
+        return self._db
+
+    def install_rules(self) -> None:
+        """The config's automation rules, for every service this run calls;
+        a broken rule is reported (with its line) and left out."""
+        from pipetui.core import rules
+
+        problems = self.settings.rule_problems + [
+            f"{self.settings.path}: {p}"
+            for p in rules.install(self.settings.rules, self.settings.rotting_days)]
+        self.rule_problems = problems
+        if not self.quiet_rules:
+            for problem in problems:
+                click.echo(f"pipetui: warning: {problem} (the rule is left out)", err=True)
+
+    def actor(self):
+        """The rep this invocation acts as (``--as``, ``me`` in the config, login name)."""
+        if not self._actor_resolved:
+            from pipetui.core.lookup import resolve_actor
+
+            self.open()
+            self._actor = resolve_actor(self.as_option, self.settings.me)
+            self._actor_resolved = True
+        return self._actor
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is not None:
+        state = ctx.ensure_object(Session)
+        setattr(state, {"db": "db_option", "as_": "as_option"}[param.name], value)
+    return value
+
+
+def common_options(command):
+    """``--db`` and ``--as`` on every command, before or after its name."""
+    command = click.option(
+        "--as", "as_", metavar="REP", callback=_remember, expose_value=False,
+        help="Act as this rep (recorded in history).",
+    )(command)
+    return click.option(
+        "--db", metavar="URL", callback=_remember, expose_value=False,
+        help="Database: a file path, sqlite:///path or postgresql://user@host/db.",
+    )(command)
+
+
+def session() -> Session:
+    return click.get_current_context().ensure_object(Session)
+
+
+def command(name: str | None = None, *, opens: bool = True, parent: click.Group | None = None, **attrs):
+    """A command taking ``--db`` and ``--as`` that receives the session as
+    its first argument, with the database open unless ``opens`` is False;
+    ``parent`` is the group it belongs to (else it is added to the root)."""
+
+    def wrap(function):
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            state = session()
+            if opens:
+                state.open()
+            return function(state, *args, **kwargs)
+
+        made = click.command(name, **attrs)(common_options(run))
+        if parent is not None:
+            parent.add_command(made)
+        return made
+
+    return wrap
+
+
+class FriendlyGroup(click.Group):
+    """Turns expected failures into one line and an exit status."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's usage errors, too, become one line (status 2) instead of a usage block."""
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            click.echo(f"pipetui: {exc.format_message()}{hint}", err=True)
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("pipetui: aborted", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except BrokenPipeError:
+            # The reader went away (``pipetui deals | head``): stop quietly,
+            # and keep Python from complaining when it flushes at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(141)
+        except Exception as exc:
+            if os.environ.get("PIPETUI_DEBUG"):
+                raise
+            code, message = describe(exc)
+            click.echo(f"pipetui: {message}", err=True)
+            ctx.exit(code)
+
+
+def describe(exc: Exception) -> tuple[int, str]:
+    """The exit status and the one line for a failure."""
+    from pipetui.core.errors import PipetuiError, user_message
+    from pipetui.store import DatabaseOpenError
+
+    if isinstance(exc, PipetuiError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, DatabaseOpenError):
+        return 1, str(exc)
+    message = user_message(exc)
+    if message is not None:
+        return 1, message
+    if isinstance(exc, KeyboardInterrupt):
+        return 130, "interrupted"
+    return 1, f"unexpected error: {type(exc).__name__}: {exc} (run with PIPETUI_DEBUG=1 for details)"
+
+
+def count(n: int, word: str) -> str:
+    """``1 deal``, ``2,000 deals``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+class progress:  # noqa: N801 - used as a function: with progress(...) as step
+    """A progress bar on stderr when it is a terminal and the work is long
+    (``minimum`` steps at least)."""
+
+    def __init__(self, label: str, minimum: int = 2_000) -> None:
+        self.label, self.minimum, self.bar, self.shown = label, minimum, None, 0
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not sys.stderr.isatty() or total < self.minimum:
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
