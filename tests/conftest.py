@@ -100,12 +100,3 @@ def sqlite_db(tmp_path):
 def frozen_clock():
     with clock.frozen(FROZEN_NOW):
         yield FROZEN_NOW
-
-
-@pytest.fixture(autouse=True)
-def _no_rules_left_installed():
-    """Automation rules are process-wide once installed: none leak between tests."""
-    from pipetui.core import rules
-
-    yield
-    rules.install_nothing()

@@ -421,10 +421,10 @@ async def test_the_theme_is_remembered(sqlite_db, tmp_path):
 
 
 async def test_bindings_can_be_remapped_from_the_config(sqlite_db, pipeline):
-    from pipetui.config import Settings
+    from pipetui.core.context import Context
 
-    settings = Settings(keys={"board.card_down": "s", "board.win": "W"})
-    app = PipetuiApp(db=sqlite_db, location="test.db", settings=settings)
+    context = Context(keys={"board.card_down": "s", "board.win": "W"})
+    app = PipetuiApp(db=sqlite_db, location="test.db", context=context)
     with clock.frozen(NOW):
         async with app.run_test(size=(120, 30)) as pilot:
             await settle(pilot)

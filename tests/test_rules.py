@@ -52,43 +52,59 @@ def test_a_rule_naming_an_unknown_stage_is_left_out_with_its_line(db):
 
     found, problems = rules.parse(tomllib.loads(CONFIG)["rules"], CONFIG)
     assert problems == [] and len(found) == 3
-    assert rules.install(found) == ["line 16: no stage 'Propsal' in the pipeline"]
-    assert len(rules.installed()) == 2
+    book, problems = rules.compile(found)
+    assert problems == ["line 16: no stage 'Propsal' in the pipeline"]
+    assert len(book.rules) == 2
+
+
+def rulebook(text: str = CONFIG) -> rules.Rulebook:
+    import tomllib
+
+    return rules.compile(rules.parse(tomllib.loads(text)["rules"], text)[0])[0]
 
 
 @pytest.fixture
 def ruled(db):
-    import tomllib
-
-    rules.install(rules.parse(tomllib.loads(CONFIG)["rules"], CONFIG)[0])
     with clock.frozen(NOW):
         yield {s.name: s for s in lookup.stages()}
 
 
-def test_entering_a_stage_requires_sets_and_schedules(ruled):
+@pytest.fixture
+def book(db) -> rules.Rulebook:
+    return rulebook()
+
+
+def test_no_rule_fires_unless_a_front_door_hands_it_over(ruled):
+    """Rules are not process-wide: a service called without them fires none."""
     empty = deals.create_deal("No value yet", Money(0, "USD"))
+    moved = deals.move_deal(empty.id, ruled["Proposal"])
+    assert moved.probability is None and Activity.select().count() == 0
+
+
+def test_entering_a_stage_requires_sets_and_schedules(ruled, book):
+    empty = deals.create_deal("No value yet", Money(0, "USD"), rules=book)
     with pytest.raises(InvalidInput, match="Proposal needs a value first"):
-        deals.move_deal(empty.id, ruled["Proposal"])
+        deals.move_deal(empty.id, ruled["Proposal"], rules=book)
     assert Deal.get_by_id(empty.id).stage_id == ruled["Prospecting"].id  # nothing changed
     assert StageChange.select().where(StageChange.deal == empty.id).count() == 1
-    priced = deals.create_deal("Priced", Money(5_000_00, "USD"))
-    moved = deals.move_deal(priced.id, ruled["Proposal"])
+    priced = deals.create_deal("Priced", Money(5_000_00, "USD"), rules=book)
+    moved = deals.move_deal(priced.id, ruled["Proposal"], rules=book)
     assert moved.probability == 55
     task = Activity.get(Activity.deal == priced.id)
     assert (task.kind, task.subject, task.due_date) == ("task", "Send proposal", dt.date(2026, 11, 29))
 
 
-def test_creating_a_deal_in_the_stage_is_entering_it(ruled):
+def test_creating_a_deal_in_the_stage_is_entering_it(ruled, book):
     with pytest.raises(InvalidInput, match="needs a value"):
-        deals.create_deal("Straight to proposal", Money(0, "USD"), stage=ruled["Proposal"])
+        deals.create_deal("Straight to proposal", Money(0, "USD"), stage=ruled["Proposal"], rules=book)
     assert Deal.select().count() == 0
-    made = deals.create_deal("Straight to proposal", Money(100, "USD"), stage=ruled["Proposal"])
+    made = deals.create_deal("Straight to proposal", Money(100, "USD"), stage=ruled["Proposal"], rules=book)
     assert made.probability == 55 and Activity.select().count() == 1
 
 
-def test_winning_schedules_the_kick_off(ruled):
+def test_winning_schedules_the_kick_off(ruled, book):
     deal = deals.create_deal("Signed", Money(100, "USD"))
-    deals.win_deal(deal.id)
+    deals.win_deal(deal.id, rules=book)
     kick_off = Activity.get(Activity.deal == deal.id)
     assert (kick_off.kind, kick_off.subject, kick_off.due_date) == ("call", "Kick-off call", dt.date(2026, 11, 30))
 
@@ -114,16 +130,15 @@ def test_the_cli_fires_the_rules_and_reports_a_broken_one(db, backend_url, tmp_p
 
 
 async def test_the_board_fires_the_rules_and_says_why_a_move_is_refused(db, tmp_path):
-    import tomllib
-
+    from pipetui.core.context import Context
     from pipetui.tui.app import PipetuiApp
     from pipetui.tui.widgets.board import BoardView
 
-    rules.install(rules.parse(tomllib.loads(CONFIG)["rules"], CONFIG)[0])
+    context = Context(rules=rulebook(), problems=("config.toml: line 16: no stage 'Propsal'",))
     with clock.frozen(NOW):
         stages = {s.name: s for s in lookup.stages()}
         empty = deals.create_deal("Empty", Money(0, "USD"), stage=stages["Meeting"])
-        app = PipetuiApp(db=db, location="t", warnings=["config.toml: line 16: no stage 'Propsal'"])
+        app = PipetuiApp(db=db, location="t", context=context)
         async with app.run_test(size=(120, 30)) as pilot:
             for _ in range(6):
                 await app.workers.wait_for_complete()
@@ -156,10 +171,13 @@ def test_rotting_days_per_stage_from_the_config(db, tmp_path, monkeypatch):
     with clock.frozen(NOW):
         prospecting = lookup.resolve_stage("Prospecting")
         assert not board.cards(prospecting.id)[0].rotting  # the stage's own: 14 days
-        assert rules.install([], settings.rotting_days) == ["[rotting_days]: no stage 'Nowhere' in the pipeline"]
-        assert board.cards(prospecting.id)[0].rotting
-        assert board.columns(BoardFilter())[0].rotting_days == 3
-        assert "rotting" in triage.queue()[0].reasons and triage.queue()[0].deal_id == stale.id
+        book, problems = rules.compile([], settings.rotting_days)
+        assert problems == ["[rotting_days]: no stage 'Nowhere' in the pipeline"]
+        assert board.cards(prospecting.id, rules=book)[0].rotting
+        assert board.columns(BoardFilter(), rules=book)[0].rotting_days == 3
+        queue = triage.queue(rules=book)
+        assert "rotting" in queue[0].reasons and queue[0].deal_id == stale.id
+        assert all("rotting" not in item.reasons for item in triage.queue())  # the stage's own 14
 
 
 def test_the_cli_move_sets_the_probability_and_schedules(ruled, backend_url, tmp_path, monkeypatch):
@@ -175,11 +193,12 @@ def test_the_cli_move_sets_the_probability_and_schedules(ruled, backend_url, tmp
     assert Activity.get(Activity.deal == priced.id).subject == "Send proposal"
 
 
-async def test_a_win_on_the_board_schedules_the_kick_off(ruled, db):
+async def test_a_win_on_the_board_schedules_the_kick_off(ruled, book, db):
+    from pipetui.core.context import Context
     from pipetui.tui.app import PipetuiApp
 
     signed = deals.create_deal("Signed", Money(100, "USD"))
-    app = PipetuiApp(db=db, location="t")
+    app = PipetuiApp(db=db, location="t", context=Context(rules=book))
     async with app.run_test(size=(120, 30)) as pilot:
         for _ in range(6):
             await app.workers.wait_for_complete()
@@ -200,14 +219,12 @@ def test_undoing_and_redoing_a_move_fires_no_rule_again(ruled):
     log = UndoLog()
     log.record(Change("move", deal.id, "move", ruled["Meeting"].id, ruled["Negotiation"].id, moved.version))
     # Proposal is not involved; a rule on entering Meeting would have refused (no value) or
-    # scheduled again: install one for the test.
-    import tomllib
-
+    # scheduled again: the front door holds one.
     text = '[[rules]]\non = "enter"\nstage = "Meeting"\nrequire = "value"\nactivity = "task Prepare"\n'
-    rules.install(rules.parse(tomllib.loads(text)["rules"], text)[0])
+    book = rulebook(text)
     _change, back = log.undo()
     assert back.stage_id == ruled["Meeting"].id and Activity.select().count() == 0
     _change, again = log.redo()
     assert again.stage_id == ruled["Negotiation"].id
     with pytest.raises(InvalidInput, match="needs a value"):  # a real move still obeys the rule
-        deals.move_deal(deal.id, ruled["Meeting"])
+        deals.move_deal(deal.id, ruled["Meeting"], rules=book)

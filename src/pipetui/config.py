@@ -13,6 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
+from pipetui.core.context import Context
 from pipetui.core.errors import PipetuiError
 from pipetui.core.money import validate_currency
 from pipetui.store.database import Location, parse_location
@@ -94,6 +95,19 @@ def load_settings(path: Path | None = None) -> Settings:
     return Settings(db=data.get("db"), me=data.get("me"), currency=currency, keys=keys,
                     rates=rates, rules=found, rotting_days=rotting,
                     rule_problems=[f"{path}: {p}" for p in problems + rotting_problems], path=path)
+
+
+def build_context(settings: Settings) -> Context:
+    """The context of this process: the settings, and the rules and rotting
+    days checked against the open database's stages (a broken one is left
+    out, and said in ``problems``)."""
+    from pipetui.core import rules
+
+    book, problems = rules.compile(settings.rules, settings.rotting_days)
+    where = f"{settings.path}: " if settings.path else ""
+    return Context(currency=settings.currency, rates=dict(settings.rates), rules=book,
+                   keys=dict(settings.keys), me=settings.me,
+                   problems=tuple(settings.rule_problems + [where + p for p in problems]))
 
 
 def _parse_rates(table: object, path: Path) -> dict[str, Decimal]:

@@ -38,9 +38,8 @@ def run_app(state: Session, start: str = "board") -> None:
     from pipetui.config import state_path
     from pipetui.tui.app import PipetuiApp
 
-    PipetuiApp(db=db, location=state.location.display(), actor=state.actor(),
-               settings=state.settings, state_file=state_path(), start=start,
-               warnings=state.rule_problems).run()
+    PipetuiApp(db=db, location=state.location.display(), context=state.context, actor=state.actor(),
+               state_file=state_path(), start=start).run()
 
 
 @command(opens=False)
@@ -71,4 +70,4 @@ def monitor(state: Session, period: str, rep_name: str | None, team: bool) -> No
         rep = state.actor()  # you, when your login or `me` names a rep; else the team
     from pipetui.tui.monitor import run_monitor
 
-    run_monitor(period=chosen, rep=rep, currency=state.settings.currency, rates=state.settings.rates)
+    run_monitor(period=chosen, rep=rep, currency=state.context.currency, rates=state.context.rates)

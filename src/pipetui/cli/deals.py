@@ -27,9 +27,9 @@ def add(state: Session, title: str, value: str, stage, owner, org, contact, clos
     """Add a deal."""
     from pipetui.core.deals import add_deal
 
-    deal = add_deal(title, value, default_currency=state.settings.currency, stage=stage, owner=owner,
+    deal = add_deal(title, value, default_currency=state.context.currency, stage=stage, owner=owner,
                     organization=org, contact=contact, expected_close=close, currency=currency,
-                    probability=probability, actor=state.actor())
+                    probability=probability, actor=state.actor(), rules=state.context.rules)
     click.echo(f"Added #{deal.id} {deal.title} in {deal.stage.name}")
 
 
@@ -42,7 +42,7 @@ def move(state: Session, deal: str, stage: str) -> None:
 
     target = lookup.resolve_stage(stage)
     found = lookup.resolve_deal(deal)
-    moved = deals.move_deal(found.id, target, actor=state.actor())
+    moved = deals.move_deal(found.id, target, actor=state.actor(), rules=state.context.rules)
     click.echo(f"Moved #{moved.id} {moved.title} to {target.name}")
 
 
@@ -52,7 +52,7 @@ def win(state: Session, deal: str) -> None:
     """Mark DEAL won."""
     from pipetui.core import deals, lookup
 
-    won = deals.win_deal(lookup.resolve_deal(deal).id, actor=state.actor())
+    won = deals.win_deal(lookup.resolve_deal(deal).id, actor=state.actor(), rules=state.context.rules)
     click.echo(f"Won #{won.id} {won.title}")
 
 

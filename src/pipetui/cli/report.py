@@ -26,7 +26,8 @@ def report(state: Session, period: str, rep_name: str | None, team: bool, as_jso
         raise InvalidInput("give --rep or --team, not both")
     chosen = parse_period(period)
     rep = lookup.resolve_rep(rep_name) if rep_name else None
-    result = metrics.report(chosen, rep=rep, currency=state.settings.currency, rates=state.settings.rates)
+    result = metrics.report(chosen, rep=rep, currency=state.context.currency, rates=state.context.rates,
+                            rules=state.context.rules)
     if as_json:
         click.echo(json.dumps(metrics.as_json(result), indent=2, ensure_ascii=False))
         return

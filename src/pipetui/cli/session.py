@@ -33,9 +33,9 @@ class Session:
     _db: Any = None
     _actor: Any = field(default=None)
     _actor_resolved: bool = False
+    _context: Any = None
     location: Any = None
-    rule_problems: list[str] = field(default_factory=list)
-    quiet_rules: bool = False  # the app shows them itself
+    quiet_rules: bool = False  # the app shows broken rules itself
 
     @property
     def settings(self):
@@ -53,22 +53,21 @@ class Session:
             self.location, is_default = resolve_location(self.db_option, self.settings, demo=self.demo)
             self._db = open_database(self.location, create_dirs=is_default,
                                      run_migrations=run_migrations)
-            if run_migrations:
-                self.install_rules()
         return self._db
 
-    def install_rules(self) -> None:
-        """The config's automation rules, for every service this run calls;
+    @property
+    def context(self):
+        """Settings, rules and rotting days, built once on the open database;
         a broken rule is reported (with its line) and left out."""
-        from pipetui.core import rules
+        if self._context is None:
+            from pipetui.config import build_context
 
-        problems = self.settings.rule_problems + [
-            f"{self.settings.path}: {p}"
-            for p in rules.install(self.settings.rules, self.settings.rotting_days)]
-        self.rule_problems = problems
-        if not self.quiet_rules:
-            for problem in problems:
-                click.echo(f"pipetui: warning: {problem} (the rule is left out)", err=True)
+            self.open()
+            self._context = build_context(self.settings)
+            if not self.quiet_rules:
+                for problem in self._context.problems:
+                    click.echo(f"pipetui: warning: {problem} (the rule is left out)", err=True)
+        return self._context
 
     def actor(self):
         """The rep this invocation acts as (``--as``, ``me`` in the config, login name)."""
@@ -76,7 +75,7 @@ class Session:
             from pipetui.core.lookup import resolve_actor
 
             self.open()
-            self._actor = resolve_actor(self.as_option, self.settings.me)
+            self._actor = resolve_actor(self.as_option, self.context.me)
             self._actor_resolved = True
         return self._actor
 
@@ -115,6 +114,7 @@ def command(name: str | None = None, *, opens: bool = True, parent: click.Group 
             state = session()
             if opens:
                 state.open()
+                state.context  # noqa: B018 - built now, so that broken rules are reported first
             return function(state, *args, **kwargs)
 
         made = click.command(name, **attrs)(common_options(run))

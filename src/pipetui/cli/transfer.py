@@ -58,7 +58,7 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
     options = imports.Options(
         preset=preset, column_map=parse_pairs(list(column_map), "--map"),
         stage_map=parse_pairs(list(stage_map), "--stage-map"), create_stages=create_stages,
-        date_format=date_format, currency=validate_currency(currency or state.settings.currency),
+        date_format=date_format, currency=validate_currency(currency or state.context.currency),
         encoding=encoding, skip_bad=skip_bad is not None,
     )
     with progress("Checking rows") as step:

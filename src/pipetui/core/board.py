@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
-from pipetui.core import clock, rules
+from pipetui.core import clock
 from pipetui.core.lookup import stages
 from pipetui.core.pipeline import stage_totals
+from pipetui.core.rules import NO_RULES, Rulebook
 from pipetui.store import OPEN, Activity, Deal, Organization, Rep, Stage
 from pipetui.store.database import text_contains
 
@@ -81,9 +82,10 @@ def _with_names(query):
     )
 
 
-def columns(flt: BoardFilter = BoardFilter()) -> list[Column]:
+def columns(flt: BoardFilter = BoardFilter(), *, rules: Rulebook = NO_RULES) -> list[Column]:
     """One column per stage, in order, with the count, total and weighted
-    value of its open deals per currency (currencies are never added up)."""
+    value of its open deals per currency (currencies are never added up);
+    its rotting days are the ``rules``' for the stage, else its own."""
     if flt.text.strip() == "":
         return [
             Column(t.stage.id, t.stage.name, t.stage.probability,
@@ -117,7 +119,7 @@ def columns(flt: BoardFilter = BoardFilter()) -> list[Column]:
 
 
 def cards(stage_id: int, *, offset: int = 0, limit: int = 50,
-          flt: BoardFilter = BoardFilter()) -> list[Card]:
+          flt: BoardFilter = BoardFilter(), rules: Rulebook = NO_RULES) -> list[Card]:
     """A window of a column's cards, largest value first."""
     next_due = (
         Activity.select(fn.MIN(Activity.due_date))

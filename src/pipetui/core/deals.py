@@ -15,10 +15,11 @@ from typing import Any
 
 from peewee import fn
 
-from pipetui.core import clock, rules
+from pipetui.core import clock
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.lookup import default_pipeline, stages
 from pipetui.core.money import Money, validate_currency
+from pipetui.core.rules import NO_RULES, Rulebook
 from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability
 from pipetui.store import (
     LOST,
@@ -116,8 +117,10 @@ def create_deal(
     probability: int | None = None,
     external_id: str | None = None,
     actor: Rep | None = None,
+    rules: Rulebook = NO_RULES,
 ) -> Deal:
-    """Open a new deal, in the first stage unless ``stage`` is given."""
+    """Open a new deal, in the first stage unless ``stage`` is given; the
+    ``rules`` of entering that stage apply."""
     title = clean_line(title, "title", max_length=TITLE_MAX_LENGTH)
     if value.amount < 0:
         raise InvalidInput("value must not be negative")
@@ -195,12 +198,10 @@ def edit_deal(
 
 
 def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None,
-              actor: Rep | None = None, apply_rules: bool = True) -> Deal:
-    """Move an open deal to another stage of its pipeline.
-
-    ``apply_rules=False`` is for undo and redo: taking a move back, or making
-    it again, is not entering the stage anew, so its rules do not fire
-    (nor refuse) a second time."""
+              actor: Rep | None = None, rules: Rulebook = NO_RULES) -> Deal:
+    """Move an open deal to another stage of its pipeline; the ``rules`` of
+    entering that stage apply (undo and redo pass none: taking a move back,
+    or making it again, is not entering the stage anew)."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
         now = change_time()  # after the read: later than the change it builds on
@@ -209,10 +210,8 @@ def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None
             raise InvalidInput(f"deal #{deal.id} is {deal.status}; reopen it before moving it")
         if deal.stage_id == stage.id:
             raise InvalidInput(f"deal #{deal.id} is already in {stage.name}")
-        ruled = {}
-        if apply_rules:
-            rules.check_entry(deal, stage.name)
-            ruled = rules.after_entry(deal, stage.name, actor, now)
+        rules.check_entry(deal, stage.name)
+        ruled = rules.after_entry(deal, stage.name, actor, now)
         from_stage = deal.stage_id
         deal = _save(deal, {"stage": stage, "stage_entered_at": now, "last_activity_at": now, **ruled}, now)
         _record_change(deal, from_stage, stage, OPEN, OPEN, actor, now)
@@ -220,7 +219,7 @@ def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None
 
 
 def step_deal(deal_id: int, steps: int, *, expected_version: int | None = None,
-              actor: Rep | None = None) -> Deal:
+              actor: Rep | None = None, rules: Rulebook = NO_RULES) -> Deal:
     """Move a deal ``steps`` stages forward (or back when negative)."""
     deal = get_deal(deal_id)
     ordered = stages(deal.pipeline)
@@ -228,11 +227,13 @@ def step_deal(deal_id: int, steps: int, *, expected_version: int | None = None,
     if not 0 <= index < len(ordered):
         edge = "last" if steps > 0 else "first"
         raise InvalidInput(f"deal #{deal.id} is already in the {edge} stage")
-    return move_deal(deal_id, ordered[index], expected_version=expected_version, actor=actor)
+    return move_deal(deal_id, ordered[index], expected_version=expected_version, actor=actor, rules=rules)
 
 
-def win_deal(deal_id: int, *, expected_version: int | None = None, actor: Rep | None = None) -> Deal:
-    """Mark an open deal won; it stays in its last stage for the history."""
+def win_deal(deal_id: int, *, expected_version: int | None = None, actor: Rep | None = None,
+             rules: Rulebook = NO_RULES) -> Deal:
+    """Mark an open deal won; it stays in its last stage for the history;
+    the ``rules`` of winning apply."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
         now = change_time()  # after the read: later than the change it builds on
@@ -425,6 +426,7 @@ def add_deal(
     currency: str | None = None,
     probability: str | None = None,
     actor: Rep | None = None,
+    rules: Rulebook = NO_RULES,
 ) -> Deal:
     """Create a deal from what a person typed, as ``pipetui add`` and the
     board's new-deal editor do.
@@ -436,12 +438,13 @@ def add_deal(
     form = _parse_form(title, value, code or default_currency, stage, owner, organization, contact,
                        expected_close, probability)
     if code and form.money.currency != code:
-        raise InvalidInput(f"value is in {form.money.currency} but --currency says {code}")
+        raise InvalidInput(f"value is in {form.money.currency} but the currency given is {code}",
+                           field="currency")
     with db.atomic():
         org, person = _people(form)
         return create_deal(form.title, form.money, stage=form.stage, owner=form.owner or actor,
                            organization=org, contact=person, expected_close=form.expected_close,
-                           probability=form.probability, actor=actor)
+                           probability=form.probability, actor=actor, rules=rules)
 
 
 def update_deal(
@@ -458,6 +461,7 @@ def update_deal(
     expected_close: str | None,
     probability: str | None,
     actor: Rep | None = None,
+    rules: Rulebook = NO_RULES,
 ) -> Deal:
     """Save the deal editor's form: parse every field, then change the deal
     and, if its stage changed, move it, all in one transaction and only if
@@ -472,5 +476,5 @@ def update_deal(
                          organization=org, contact=person, expected_close=form.expected_close,
                          actor=actor)
         if form.stage is not None and form.stage.id != current.stage_id:
-            deal = move_deal(deal_id, form.stage, expected_version=deal.version, actor=actor)
+            deal = move_deal(deal_id, form.stage, expected_version=deal.version, actor=actor, rules=rules)
     return deal

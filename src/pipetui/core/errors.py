@@ -9,9 +9,19 @@ from __future__ import annotations
 
 
 class PipetuiError(Exception):
-    """A failure with a message fit to show a user as it is."""
+    """A failure with a message fit to show a user as it is.
+
+    The message speaks of fields and values, never of one front end's way of
+    giving them; ``field`` names the field or setting it is about (``currency``,
+    ``date_format``, ``column_map``), so that each front end can add its own
+    hint: the option on the command line, the field on a screen.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InvalidInput(PipetuiError):

@@ -24,9 +24,10 @@ from decimal import Decimal
 
 from peewee import JOIN, SQL, fn
 
-from pipetui.core import clock, rules
+from pipetui.core import clock
 from pipetui.core.dates import Period, shift_period, week_period
 from pipetui.core.money import format_money, minor_digits
+from pipetui.core.rules import NO_RULES, Rulebook
 from pipetui.store import LOST, OPEN, WON, Deal, Quota, Rep, Stage
 from pipetui.store import database_proxy as db
 from pipetui.store.database import is_postgres
@@ -210,15 +211,16 @@ class Report:
 
 
 def report(period: Period, *, rep: Rep | None = None, currency: str = "USD",
-           rates: dict[str, Decimal] | None = None, today: dt.date | None = None) -> Report:
+           rates: dict[str, Decimal] | None = None, today: dt.date | None = None,
+           rules: Rulebook = NO_RULES) -> Report:
     """Every figure of the metrics screen and ``pipetui report``, for the
-    team (``rep`` None) or one rep."""
+    team (``rep`` None) or one rep; rotting as the ``rules`` say."""
     today = today or clock.today()
     money = Converter(currency, dict(rates or {}))
     rep_id = rep.id if rep is not None else None
     current = health(period, rep_id, money)
     before = health(shift_period(period, -1), rep_id, Converter(currency, money.rates))
-    funnel_rows = funnel(period, rep_id)
+    funnel_rows = funnel(period, rep_id, rules=rules)
     quota_lines = quotas(period, rep_id, money)
     target = quota_lines[0]
     week = week_period(today)
@@ -319,7 +321,7 @@ def health(period: Period, rep_id: int | None, money: Converter) -> Health:
                   average_won, cycle_days, velocity)
 
 
-def funnel(period: Period, rep_id: int | None) -> list[FunnelStage]:
+def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES) -> list[FunnelStage]:
     """Per stage, from the stage history: the deals that entered it in the
     period, how many of those went on to a later stage or were won, and how
     many were won; the average stay (days) of the stays that ended in the

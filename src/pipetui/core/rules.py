@@ -46,10 +46,6 @@ class Rule:
     line: int = 0  # where it is in the config file
 
 
-_installed: list[Rule] = []
-_rotting: dict[int, int] = {}  # stage id -> rotting days from the config
-
-
 def parse(table: object, text: str = "") -> tuple[list[Rule], list[str]]:
     """The rules of a config file's ``[[rules]]`` array, and one message per
     problem ("line 12: ..."); a rule with a problem is left out."""
@@ -132,10 +128,59 @@ def parse_rotting(table: object, text: str = "") -> tuple[dict[str, int], list[s
     return found, problems
 
 
-def install(rules: list[Rule], rotting: dict[str, int] | None = None) -> list[str]:
-    """Make ``rules`` (and the rotting days) the ones the services apply;
-    those naming a stage the pipeline does not have are left out, with a
-    message each."""
+@dataclass(frozen=True)
+class Rulebook:
+    """The automation rules and rotting days in force, checked against the
+    pipeline's stages. Built once per process (:func:`compile`) and handed to
+    the services that fire rules and the queries that judge rotting; the
+    empty book (:data:`NO_RULES`) fires nothing and keeps the stages' own
+    rotting days."""
+
+    rules: tuple[Rule, ...] = ()
+    rotting: tuple[tuple[int, int], ...] = ()  # (stage id, days) from the config
+
+    def rotting_days(self, stage_id: int, own: int | None) -> int | None:
+        """Days without activity before a deal in the stage rots: the
+        config's, else the stage's own."""
+        return dict(self.rotting).get(stage_id, own)
+
+    def _matching(self, on: str, stage_name: str | None) -> list[Rule]:
+        return [r for r in self.rules
+                if r.on == on and (r.stage is None or (stage_name or "").casefold() == r.stage.casefold())]
+
+    def check_entry(self, deal, stage_name: str) -> None:
+        """Refuse a move into ``stage_name`` that a rule requires more for."""
+        present = {"value": deal.value, "expected_close": deal.expected_close, "owner": deal.owner_id,
+                   "organization": deal.organization_id, "contact": deal.contact_id}
+        missing = []
+        for rule in self._matching("enter", stage_name):
+            missing += [name for name in rule.require if not present[name] and name not in missing]
+        if missing:
+            wanted = " and ".join(FIELDS[name] for name in missing)
+            raise InvalidInput(f"{stage_name} needs {wanted} first; set it, then move the deal")
+
+    def after_entry(self, deal, stage_name: str, actor, now: dt.datetime) -> dict:
+        """Changes the rules make to a deal entering ``stage_name`` (to save
+        with the move), after creating their activities."""
+        changes = {}
+        for rule in self._matching("enter", stage_name):
+            if rule.probability is not None:
+                changes["probability"] = rule.probability
+            _create_activity(rule, deal, actor, now)
+        return changes
+
+    def after_win(self, deal, actor, now: dt.datetime) -> None:
+        for rule in self._matching("won", None):
+            _create_activity(rule, deal, actor, now)
+
+
+NO_RULES = Rulebook()
+
+
+def compile(rules: list[Rule], rotting: dict[str, int] | None = None) -> tuple[Rulebook, list[str]]:
+    """The rulebook of ``rules`` and the rotting days by stage name, for the
+    pipeline's stages; rules and days naming a stage the pipeline does not
+    have are left out, with a message each."""
     from pipetui.core.lookup import stages
 
     by_name = {s.name.casefold(): s for s in stages()}
@@ -145,59 +190,14 @@ def install(rules: list[Rule], rotting: dict[str, int] | None = None) -> list[st
             problems.append(f"line {rule.line}: no stage {rule.stage!r} in the pipeline")
         else:
             kept.append(rule)
-    _installed[:] = kept
-    _rotting.clear()
+    days_by_stage = []
     for name, days in (rotting or {}).items():
         stage = by_name.get(name.casefold())
         if stage is None:
             problems.append(f"[rotting_days]: no stage {name!r} in the pipeline")
         else:
-            _rotting[stage.id] = days
-    return problems
-
-
-def rotting_days(stage_id: int, own: int | None) -> int | None:
-    """Days without activity before a deal in the stage rots: the config's,
-    else the stage's own."""
-    return _rotting.get(stage_id, own)
-
-
-def installed() -> list[Rule]:
-    return list(_installed)
-
-
-def _matching(on: str, stage_name: str | None) -> list[Rule]:
-    return [r for r in _installed
-            if r.on == on and (r.stage is None or (stage_name or "").casefold() == r.stage.casefold())]
-
-
-def check_entry(deal, stage_name: str) -> None:
-    """Refuse a move into ``stage_name`` that a rule requires more for."""
-    present = {"value": deal.value, "expected_close": deal.expected_close, "owner": deal.owner_id,
-               "organization": deal.organization_id, "contact": deal.contact_id}
-    missing = []
-    for rule in _matching("enter", stage_name):
-        missing += [name for name in rule.require if not present[name] and name not in missing]
-    if missing:
-        wanted = " and ".join(FIELDS[name] for name in missing)
-        raise InvalidInput(f"{stage_name} needs {wanted} first; set it in the editor (Enter) "
-                           f"or with the command line, then move the deal")
-
-
-def after_entry(deal, stage_name: str, actor, now: dt.datetime) -> dict:
-    """Changes the rules make to a deal entering ``stage_name`` (to save with
-    the move), after creating their activities."""
-    changes = {}
-    for rule in _matching("enter", stage_name):
-        if rule.probability is not None:
-            changes["probability"] = rule.probability
-        _create_activity(rule, deal, actor, now)
-    return changes
-
-
-def after_win(deal, actor, now: dt.datetime) -> None:
-    for rule in _matching("won", None):
-        _create_activity(rule, deal, actor, now)
+            days_by_stage.append((stage.id, days))
+    return Rulebook(tuple(kept), tuple(days_by_stage)), problems
 
 
 def _create_activity(rule: Rule, deal, actor, now: dt.datetime) -> None:
@@ -209,9 +209,3 @@ def _create_activity(rule: Rule, deal, actor, now: dt.datetime) -> None:
     Activity.create(deal=deal.id, owner=deal.owner_id or (actor.id if actor else None), kind=kind,
                     subject=subject, due_date=now.date() + dt.timedelta(days=rule.due_in_days),
                     created_at=now)
-
-
-def install_nothing() -> None:
-    """No rules at all (a front door without a config file, or a test)."""
-    _installed.clear()
-    _rotting.clear()

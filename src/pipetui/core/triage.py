@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from pipetui.core import clock, rules
+from pipetui.core import clock
 from pipetui.core.dates import Period, week_period
+from pipetui.core.rules import NO_RULES, Rulebook
 from pipetui.store import OPEN, Activity, Deal, Rep, Stage
 
 LIVE = Deal.deleted_at.is_null()
@@ -73,7 +74,8 @@ def _short(day: dt.date, today: dt.date) -> str:
     return f"{day:%b} {day.day}"
 
 
-def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int = 200) -> list[TriageItem]:
+def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int = 200,
+          rules: Rulebook = NO_RULES) -> list[TriageItem]:
     """Open deals that need attention now (of one rep, or everyone's), most
     urgent first, each with the reasons it is there."""
     from pipetui.core.metrics import average_stays

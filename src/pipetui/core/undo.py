@@ -78,7 +78,7 @@ class UndoLog:
 def _revert(change: Change, version: int, actor: Rep | None) -> Deal:
     if change.kind == "move":
         return deals.move_deal(change.deal_id, Stage.get_by_id(change.before_stage_id),
-                               expected_version=version, actor=actor, apply_rules=False)
+                               expected_version=version, actor=actor)
     if change.kind in ("win", "lose"):
         return deals.reopen_deal(change.deal_id, expected_version=version, actor=actor)
     if change.kind == "create":
@@ -89,7 +89,7 @@ def _revert(change: Change, version: int, actor: Rep | None) -> Deal:
 def _apply(change: Change, version: int, actor: Rep | None) -> Deal:
     if change.kind == "move":
         return deals.move_deal(change.deal_id, Stage.get_by_id(change.after_stage_id),
-                               expected_version=version, actor=actor, apply_rules=False)
+                               expected_version=version, actor=actor)
     if change.kind == "win":
         return deals.win_deal(change.deal_id, expected_version=version, actor=actor)
     if change.kind == "lose":

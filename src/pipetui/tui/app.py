@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from pipetui.config import load_state, save_state
+from pipetui.core.context import Context
 from pipetui.tui.commands import GoToDeal
 from pipetui.tui.live import LiveApp
 from pipetui.tui.screens.board import BoardScreen
@@ -30,22 +31,20 @@ class PipetuiApp(LiveApp):
         Binding("q", "quit", "Quit", tooltip="Quit pipetui", id="app.quit"),
     ]
 
-    def __init__(self, *, db: Any, location: str, actor=None, settings=None,
-                 state_file: Path | None = None, start: str = "board",
-                 warnings: list[str] | None = None) -> None:
+    def __init__(self, *, db: Any, location: str, context: Context | None = None, actor=None,
+                 state_file: Path | None = None, start: str = "board") -> None:
         super().__init__()
         self.db = db  # the open database; workers open their own connections to it
         self.location = location
+        self.context = context or Context()  # settings, rules, rotting days: every screen's
         self.actor = actor
-        self.settings = settings
         self.state_file = state_file  # where the theme is remembered; None: nowhere
         self.sub_title = location
         self.start = start  # "board", or "triage" for `pipetui triage`
-        self.warnings = warnings or []  # e.g. broken automation rules: shown, not fatal
 
     @property
     def currency(self) -> str:
-        return self.settings.currency if self.settings is not None else "USD"
+        return self.context.currency
 
     def on_mount(self) -> None:
         if self.state_file is not None:
@@ -53,23 +52,22 @@ class PipetuiApp(LiveApp):
             if theme in self.available_themes:
                 self.theme = theme
             self.theme_changed_signal.subscribe(self, self._remember_theme)
-        keymap = self.settings.keys if self.settings is not None else {}
-        if keymap:
-            self.set_keymap(keymap)
+        if self.context.keys:
+            self.set_keymap(self.context.keys)
         if self.start == "triage":
             from pipetui.tui.screens.triage import TriageScreen
 
-            self.push_screen(TriageScreen(actor=self.actor, currency=self.currency, as_root=True))
+            self.push_screen(TriageScreen(actor=self.actor, as_root=True))
         else:
             self.show_board()
         self.watch_database()
-        for warning in self.warnings:
+        for warning in self.context.problems:  # broken rules: shown, not fatal
             self.notify(f"{warning}; the rule is left out", title="Config", severity="warning",
                         timeout=15, markup=False)
 
     def show_board(self) -> None:
         """The board in place of the screen in front (or as the first one)."""
-        board = BoardScreen(actor=self.actor, currency=self.currency)
+        board = BoardScreen(actor=self.actor)
         if len(self.screen_stack) > 1:
             self.switch_screen(board)
         else:

@@ -23,6 +23,7 @@ from textual.widgets import Input, Static
 from pipetui.core import board as board_data
 from pipetui.core import clock, deals, people
 from pipetui.core.board import BoardFilter, Card, Column
+from pipetui.core.rules import Rulebook
 from pipetui.core.text import printable
 from pipetui.core.undo import Change, UndoLog
 from pipetui.tui.dialogs import HelpDialog, LoseDialog, PickDialog
@@ -90,10 +91,9 @@ class BoardScreen(LiveScreen):
     filter: reactive[BoardFilter] = reactive(BoardFilter, init=False)
     """What the board shows: a text and an owner; a change reads it again."""
 
-    def __init__(self, *, actor=None, currency: str = "USD") -> None:
+    def __init__(self, *, actor=None) -> None:
         super().__init__()
         self.actor = actor
-        self._currency = currency
         self.undo_log = UndoLog()
         self.reasons: list[str] = []
         self.owners: list[Owner] = []
@@ -127,7 +127,7 @@ class BoardScreen(LiveScreen):
         full one after would cost a frame and make the screen jump."""
         self._generation += 1
         try:
-            loaded = self._read_board(self._generation, self.filter, None, None, {})
+            loaded = self._read_board(self._generation, self.filter, None, None, {}, self.app.context.rules)
         except Exception as exc:  # noqa: BLE001 - shown in the status line
             self._show_status(failure_text(exc), error=True)
             return
@@ -156,21 +156,23 @@ class BoardScreen(LiveScreen):
             on_deal = self.board.current_card.id
         self._generation += 1
         generation, flt, offsets = self._generation, self.filter, self.board.window_offsets()
-        self.run_db(lambda: self._read_board(generation, flt, on_deal, stale, offsets),
+        rules = self.app.context.rules
+        self.run_db(lambda: self._read_board(generation, flt, on_deal, stale, offsets, rules),
                     self._board_read, exclusive=True, group="columns")
 
     @staticmethod
     def _read_board(generation: int, flt: BoardFilter, on_deal: int | None, stale: set[int] | None,
-                    offsets: dict[int, int]) -> BoardRead:
+                    offsets: dict[int, int], rules: Rulebook) -> BoardRead:
         """Totals, the cursor's place and the visible cards of the stale
         columns, in one go: the board then draws once, complete."""
-        columns = board_data.columns(flt)
+        columns = board_data.columns(flt, rules=rules)
         place = board_data.index_of(on_deal, flt) if on_deal is not None else None
         wanted = {(c.stage_id, offsets.get(c.stage_id, 0)) for c in columns
                   if c.count and (stale is None or c.stage_id in stale)}
         if place is not None:
             wanted.add((place[0], place[1] // WINDOW * WINDOW))
-        cards = {key: board_data.cards(key[0], offset=key[1], limit=WINDOW, flt=flt) for key in wanted}
+        cards = {key: board_data.cards(key[0], offset=key[1], limit=WINDOW, flt=flt, rules=rules)
+                 for key in wanted}
         return BoardRead(generation, columns, place, clock.today(), cards, stale)
 
     def _board_read(self, read: BoardRead) -> None:
@@ -193,12 +195,14 @@ class BoardScreen(LiveScreen):
     @on(BoardView.WindowNeeded)
     def _window_needed(self, message: BoardView.WindowNeeded) -> None:
         generation, flt, stage_id, offset = self._generation, self.filter, message.stage_id, message.offset
+        rules = self.app.context.rules
 
         def shown(cards: list[Card]) -> None:
             if generation == self._generation:
                 self.board.set_cards(stage_id, offset, cards)
 
-        self.run_db(lambda: board_data.cards(stage_id, offset=offset, limit=WINDOW, flt=flt), shown)
+        self.run_db(lambda: board_data.cards(stage_id, offset=offset, limit=WINDOW, flt=flt, rules=rules),
+                    shown)
 
     # --- writing -----------------------------------------------------------
 
@@ -211,12 +215,13 @@ class BoardScreen(LiveScreen):
         self._busy = True
         self._generation += 1
         generation, flt, offsets = self._generation, self.filter, self.board.window_offsets()
+        rules = self.app.context.rules
 
         def write_then_read() -> Written:
             text, deal_id, change = work()
             stale = {change.before_stage_id, change.after_stage_id}
             try:
-                board = self._read_board(generation, flt, deal_id, stale, offsets)
+                board = self._read_board(generation, flt, deal_id, stale, offsets, rules)
             except Exception:  # noqa: BLE001 - the change is made; reload the usual way
                 board = None
             return Written(text, deal_id, change if record else None, stale, board)
@@ -243,10 +248,10 @@ class BoardScreen(LiveScreen):
         card = self.board.current_card
         if card is None:
             return
-        actor = self.actor
+        actor, rules = self.actor, self.app.context.rules
 
         def work():
-            moved = deals.step_deal(card.id, steps, expected_version=card.version, actor=actor)
+            moved = deals.step_deal(card.id, steps, expected_version=card.version, actor=actor, rules=rules)
             change = Change(f"move to {moved.stage.name}", card.id, "move", card.stage_id,
                             moved.stage_id, moved.version)
             return f"Moved {printable(moved.title)} to {moved.stage.name}", card.id, change
@@ -257,10 +262,10 @@ class BoardScreen(LiveScreen):
         card = self.board.current_card
         if card is None:
             return
-        actor = self.actor
+        actor, rules = self.actor, self.app.context.rules
 
         def work():
-            won = deals.win_deal(card.id, expected_version=card.version, actor=actor)
+            won = deals.win_deal(card.id, expected_version=card.version, actor=actor, rules=rules)
             change = Change("win", card.id, "win", card.stage_id, card.stage_id, won.version)
             return f"Won {printable(won.title)}", card.id, change
 
@@ -300,7 +305,7 @@ class BoardScreen(LiveScreen):
 
         card = self.board.current_card
         if card is not None:
-            self._open_editor(DealEditor(card.id, currency=self._currency, actor=self.actor,
+            self._open_editor(DealEditor(card.id, currency=self.app.currency, actor=self.actor,
                                          **self._choices()))
 
     def action_new(self) -> None:
@@ -308,7 +313,7 @@ class BoardScreen(LiveScreen):
 
         column = self.board.current_column
         stage = column.name if column is not None else None
-        self._open_editor(DealEditor(None, stage=stage, currency=self._currency, actor=self.actor,
+        self._open_editor(DealEditor(None, stage=stage, currency=self.app.currency, actor=self.actor,
                                      **self._choices()))
 
     def _choices(self) -> dict[str, list[str]]:
@@ -424,14 +429,12 @@ class BoardScreen(LiveScreen):
     def action_triage(self) -> None:
         from pipetui.tui.screens.triage import TriageScreen
 
-        self.app.push_screen(TriageScreen(actor=self.actor, currency=self._currency, reasons=self.reasons))
+        self.app.push_screen(TriageScreen(actor=self.actor, reasons=self.reasons))
 
     def action_metrics(self) -> None:
         from pipetui.tui.screens.metrics import MetricsScreen  # plotext costs time at start-up
 
-        settings = getattr(self.app, "settings", None)
-        rates = settings.rates if settings is not None else {}
-        self.app.push_screen(MetricsScreen(currency=self._currency, rates=rates))
+        self.app.push_screen(MetricsScreen())
 
     # --- status line -------------------------------------------------------
 

@@ -272,13 +272,14 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
             self._status("Fix the fields marked in red; nothing was saved.", error=True)
             return
         values, version, actor, currency = self._current(), self.form.version, self.actor, self.currency
+        rules = self.app.context.rules
         deal_id = self.deal_id
 
         def save():
             common = dict(default_currency=currency, owner=values["owner"] or None,
                           organization=values["organization"], contact=values["contact"],
                           expected_close=values["expected_close"],
-                          probability=values["probability"], actor=actor)
+                          probability=values["probability"], actor=actor, rules=rules)
             if deal_id is None:
                 return deals.add_deal(values["title"], values["value"], stage=values["stage"],
                                       **common)

@@ -55,10 +55,8 @@ class MetricsScreen(LiveScreen):
                 id="metrics.scope"),
     ]
 
-    def __init__(self, *, currency: str = "USD", rates=None, period: Period | None = None) -> None:
+    def __init__(self, *, period: Period | None = None) -> None:
         super().__init__()
-        self.currency = currency
-        self.rates = rates or {}
         self.period = period or quarter_period(clock.today())
         self.scopes: list[Scope] = [TEAM]
         self.scope = TEAM
@@ -79,6 +77,11 @@ class MetricsScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.load()
+
+    @property
+    def currency(self) -> str:
+        """Money figures are in the context's currency."""
+        return self.app.context.currency
 
     @staticmethod
     def _caption() -> Text:
@@ -107,12 +110,12 @@ class MetricsScreen(LiveScreen):
             self.load(quietly=True)
 
     def _compute(self, generation: int, period: Period, rep_id: int | None) -> None:
-        currency, rates = self.currency, self.rates
+        currency, rates, rules = self.currency, self.app.context.rates, self.app.context.rules
 
         def run() -> tuple[Report, list[Scope]]:
             reps = people.list_reps()
             rep = next((r for r in reps if r.id == rep_id), None)
-            found = metrics.report(period, rep=rep, currency=currency, rates=rates)
+            found = metrics.report(period, rep=rep, currency=currency, rates=rates, rules=rules)
             return found, [TEAM, *(Scope(r.name, r.id) for r in reps)]
 
         def failed(failure: Failure) -> None:

@@ -74,11 +74,9 @@ class TriageScreen(LiveScreen):
         Binding("b,escape", "back", "Board", tooltip="Back to the board", id="triage.back"),
     ]
 
-    def __init__(self, *, actor=None, currency: str = "USD", reasons: list[str] | None = None,
-                 as_root: bool = False) -> None:
+    def __init__(self, *, actor=None, reasons: list[str] | None = None, as_root: bool = False) -> None:
         super().__init__()
         self.actor = actor
-        self.currency = currency
         self.lost_reasons = reasons or []
         self.as_root = as_root  # opened by `pipetui triage`: b shows the board
         self.queue: list[triage.TriageItem] = []
@@ -114,7 +112,8 @@ class TriageScreen(LiveScreen):
 
     def reload(self) -> None:
         rep_id = self.actor.id if self.actor is not None else None
-        self.run_db(lambda: (triage.queue(rep_id), triage.agenda(rep_id)), self._loaded,
+        rules = self.app.context.rules
+        self.run_db(lambda: (triage.queue(rep_id, rules=rules), triage.agenda(rep_id)), self._loaded,
                     exclusive=True, group="triage-read")
 
     def _load_choices(self) -> None:
@@ -291,11 +290,11 @@ class TriageScreen(LiveScreen):
         item = self.current
         if item is None:
             return
-        actor = self.actor
+        actor, rules = self.actor, self.app.context.rules
 
         def work():
             before = deals.get_deal(item.deal_id)
-            moved = deals.step_deal(item.deal_id, steps, expected_version=item.version, actor=actor)
+            moved = deals.step_deal(item.deal_id, steps, expected_version=item.version, actor=actor, rules=rules)
             change = Change(f"move to {moved.stage.name}", item.deal_id, "move", before.stage_id,
                             moved.stage_id, moved.version)
             return Done(f"Moved {printable(moved.title)} to {moved.stage.name}", change)
@@ -306,10 +305,10 @@ class TriageScreen(LiveScreen):
         item = self.current
         if item is None:
             return
-        actor = self.actor
+        actor, rules = self.actor, self.app.context.rules
 
         def work():
-            won = deals.win_deal(item.deal_id, expected_version=item.version, actor=actor)
+            won = deals.win_deal(item.deal_id, expected_version=item.version, actor=actor, rules=rules)
             return Done(f"Won {printable(won.title)}",
                         Change("win", won.id, "win", won.stage_id, won.stage_id, won.version))
 
@@ -345,7 +344,7 @@ class TriageScreen(LiveScreen):
 
         item = self.current
         if item is not None:
-            self.app.push_screen(DealEditor(item.deal_id, currency=self.currency, actor=self.actor,
+            self.app.push_screen(DealEditor(item.deal_id, currency=self.app.currency, actor=self.actor,
                                             stages=self.stage_names, reps=self.rep_names),
                                  lambda saved: self.reload())
 
