@@ -90,7 +90,7 @@ def test_same_seed_same_pipeline(tmp_path, frozen_clock):
 def test_demo_refuses_a_database_with_deals_unless_forced(db, frozen_clock):
     demo.generate(30, seed=1)
     before = dump()
-    with pytest.raises(InvalidInput, match="already has 30 deals; use --force"):
+    with pytest.raises(InvalidInput, match="already has 30 deals; replace them to go on"):
         demo.generate(30, seed=2)
     assert dump() == before
     summary = demo.generate(20, seed=2, force=True)

@@ -410,9 +410,9 @@ def test_map_option_can_turn_a_guessed_column_into_another_field(backend_url, tm
 
 
 @pytest.mark.parametrize(("option", "words"), [
-    ("Nope=title", ["--map Nope=title", "no column 'Nope'", "'Opportunity'"]),
-    ("Opportunity=colour", ["no field 'colour'", "ignore"]),
-    ("Opportunity", ["--map wants NAME=VALUE"]),
+    ("Nope=title", ["Nope=title: ", "no column 'Nope'", "'Opportunity'", "(--map)"]),
+    ("Opportunity=colour", ["no field 'colour'", "ignore", "(--map)"]),
+    ("Opportunity", ["a mapping is NAME=VALUE, not 'Opportunity' (--map)"]),
 ])
 def test_map_option_with_an_unknown_column_or_field_fails_in_one_line(backend_url, tmp_path, option, words):
     path = generic_file(tmp_path, ["G-1", "Deal one", "Acme", "Maya", "10", "Qualified", "2026-03-02", ""])
@@ -622,10 +622,10 @@ def test_a_file_that_mixes_two_conventions_fails_in_one_line(backend_url, tmp_pa
 
 
 @pytest.mark.parametrize(("option", "words"), [
-    (["--date-format", "YYYY"], ["--date-format 'YYYY' has no day and month"]),
+    (["--date-format", "YYYY"], ["the date format 'YYYY' has no day and month", "(--date-format)"]),
     (["--currency", "EURO"], ["not a currency code: 'EURO'"]),
     (["--preset", "nope"], ["'nope' is not one of"]),
-    (["--stage-map", "novalue"], ["--stage-map wants NAME=VALUE, not 'novalue'"]),
+    (["--stage-map", "novalue"], ["a mapping is NAME=VALUE, not 'novalue' (--stage-map)"]),
 ], ids=["date-format", "currency", "preset", "stage-map"])
 def test_bad_options_fail_in_one_line(backend_url, tmp_path, option, words):
     path = generic_file(tmp_path, ["G-1", "Deal", "", "", "1", "Qualified", "3/1/2017", ""])
@@ -752,7 +752,7 @@ def test_stage_map_to_a_stage_that_does_not_exist_fails_in_one_line(backend_url,
     before = dump(backend_url)
     message = assert_one_line_failure(
         run_import(backend_url, _unknown_stage_file(tmp_path), "--stage-map", "Engaging=Nowhere"), 2)
-    assert "--stage-map Engaging=Nowhere" in message
+    assert "Engaging=Nowhere: " in message and message.endswith("(--stage-map)")
     assert dump(backend_url) == before
 
 
@@ -1404,7 +1404,7 @@ def test_a_currency_column_may_hold_a_symbol(backend_url, tmp_path):
 def test_date_advice_follows_the_files_separator_and_a_serial_number_is_explained(backend_url, tmp_path):
     dotted = write(tmp_path, "Title,Close Date\nA,01.02.2026\nB,03.04.2026\n")
     line = assert_one_line_failure(run(backend_url, "import", str(dotted)), 2)
-    assert "--date-format %m.%d.%Y or --date-format %d.%m.%Y" in line
+    assert "say which with a date format: %m.%d.%Y or %d.%m.%Y (--date-format)" in line
     ok(run(backend_url, "import", str(dotted), "--date-format", "%d.%m.%Y"))
     serial = write(tmp_path, "Title,Created\nC,45678\n", name="serial.csv")
     result = run(backend_url, "import", str(serial))
@@ -1448,14 +1448,14 @@ def test_updates_say_what_they_change(backend_url, tmp_path):
 def test_a_stage_map_that_matches_nothing_is_said(backend_url, tmp_path):
     path = generic_file(tmp_path, ["M-1", "A", "Acme", "Maya", "1", "Qualified", "", ""])
     result = imported(backend_url, path, "--stage-map", "Nothere=Proposal")
-    assert "Note: --stage-map 'Nothere' matched no row of the file" in result.stdout
+    assert "Note: the stage map 'Nothere' matched no row of the file" in result.stdout
 
 
 def test_a_won_deal_without_any_close_date_column_says_how_to_name_one(backend_url, tmp_path):
     path = write(tmp_path, "Title,Stage,Finished\nA,Won,2026-03-01\n")
     result = run(backend_url, "import", str(path))
-    assert "line 2: is won but has no close date (the file has no close date column; name one with " \
-           "--map COLUMN=close_date)" in result.stderr
+    assert "line 2: is won but has no close date (the file has no close date column; map one to " \
+           "close_date)" in result.stderr
     assert ok(run(backend_url, "import", str(path), "--map", "Finished=close_date"))
 
 

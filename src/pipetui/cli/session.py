@@ -165,13 +165,20 @@ class FriendlyGroup(click.Group):
             ctx.exit(code)
 
 
+# The option that gives each field or setting a core error may be about.
+OPTION_OF_FIELD = {"currency": "--currency", "date_format": "--date-format", "encoding": "--encoding",
+                   "column_map": "--map", "stage_map": "--stage-map", "force": "--force"}
+
+
 def describe(exc: Exception) -> tuple[int, str]:
-    """The exit status and the one line for a failure."""
+    """The exit status and the one line for a failure; a core error about a
+    field gets the option that sets it as a hint."""
     from pipetui.core.errors import PipetuiError, user_message
     from pipetui.store import DatabaseOpenError
 
     if isinstance(exc, PipetuiError):
-        return exc.exit_code, str(exc)
+        option = OPTION_OF_FIELD.get(exc.field or "")
+        return exc.exit_code, f"{exc} ({option})" if option else str(exc)
     if isinstance(exc, DatabaseOpenError):
         return 1, str(exc)
     message = user_message(exc)

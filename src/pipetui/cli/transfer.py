@@ -56,8 +56,8 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
     if skip_bad is not None and database_file is not None and skip_bad.resolve() == Path(database_file).resolve():
         raise click.BadParameter("that is the database itself; name another file", param_hint="--skip-bad")
     options = imports.Options(
-        preset=preset, column_map=parse_pairs(list(column_map), "--map"),
-        stage_map=parse_pairs(list(stage_map), "--stage-map"), create_stages=create_stages,
+        preset=preset, column_map=parse_pairs(list(column_map), "column_map"),
+        stage_map=parse_pairs(list(stage_map), "stage_map"), create_stages=create_stages,
         date_format=date_format, currency=validate_currency(currency or state.context.currency),
         encoding=encoding, skip_bad=skip_bad is not None,
     )
@@ -71,12 +71,19 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
         if plan.unknown_stages:
             stage_list = ", ".join(plan.stage_names.values())
             click.echo("stages the pipeline does not have:", err=True)
-            for hint in imports.stage_map_hint(plan):
-                click.echo(f"  {hint}", err=True)
+            for spelling, rows, guess in imports.unknown_stage_guesses(plan):
+                pair = _quote(f"{spelling}={guess or 'STAGE'}")
+                where = f" (--stage-map {pair})" if spelling.isprintable() else ""
+                click.echo(f"  {spelling!r}: {count(rows, 'row')}{where}", err=True)
             click.echo(f"  map each with --stage-map SOURCE=STAGE (the stages: {stage_list}; or won, lost), "
                        f"or add --create-stages", err=True)
         if not options.skip_bad:
-            raise imports.ImportRefused(plan)
+            refused = imports.ImportRefused(plan)
+            fixes = ["fix them"] if len(refused.rows) else []
+            if plan.unknown_stages:
+                fixes.append("map the stages with --stage-map or add --create-stages")
+            fixes.append("or add --skip-bad REJECTS.csv to import the good rows and list the bad ones there")
+            raise imports.ImportRefused(plan, f"{refused.counts}; nothing was imported ({', '.join(fixes)})")
     if plan.to_update:
         changes = ", ".join(f"{name} {n:,}" for name, n in plan.change_counts().most_common())
         click.echo(f"Updates change: {changes}")
@@ -89,6 +96,11 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
     click.echo(_import_counts(plan, outcome.written))
     if outcome.rejects is not None:
         click.echo(f"{count(len(plan.bad), 'bad row')} left out, listed with their reasons in {outcome.rejects}")
+
+
+def _quote(text: str) -> str:
+    """``text`` as one shell word."""
+    return f'"{text}"' if any(c in text for c in " '&|;<>()$`\\") else text
 
 
 def _print_plan(file: Path, plan) -> None:

@@ -136,7 +136,7 @@ def generate(deals: int = 300, *, seed: int = 1, force: bool = False, progress=N
     with db.atomic():
         if existing_deals() and not force:
             raise InvalidInput(
-                f"the database already has {existing_deals():,} deals; use --force to replace them"
+                f"the database already has {existing_deals():,} deals; replace them to go on", field="force"
             )
         if force:
             clear_demo_data()

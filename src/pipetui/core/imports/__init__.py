@@ -24,7 +24,8 @@ __all__ = ["ImportRefused", "Options", "Outcome", "check", "commit", "run_import
 class ImportRefused(InvalidInput):
     """Rows are bad and ``skip_bad`` was not asked for; nothing was written."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, message: str | None = None) -> None:
+        """``message`` replaces the plain one (a front end naming its own ways to go on)."""
         self.plan = plan
         staged = sum(1 for b in plan.bad if b.unknown_stage)
         other = len(plan.bad) - staged
@@ -33,11 +34,12 @@ class ImportRefused(InvalidInput):
             parts.append(f"{other:,} bad row{'s' if other != 1 else ''}")
         if staged:
             parts.append(f"{staged:,} row{'s' if staged != 1 else ''} in stages the pipeline does not have")
+        self.counts = " and ".join(parts)
         fixes = ["fix them"] if other else []
         if staged:
-            fixes.append("map the stages with --stage-map or add --create-stages")
-        fixes.append("or add --skip-bad REJECTS.csv to import the good rows and list the bad ones there")
-        super().__init__(f"{' and '.join(parts)}; nothing was imported ({', '.join(fixes)})")
+            fixes.append("map the stages or create them")
+        fixes.append("or import the good rows and list the bad ones apart")
+        super().__init__(message or f"{self.counts}; nothing was imported ({', '.join(fixes)})")
 
     @property
     def rows(self) -> list[BadRow]:
@@ -104,18 +106,12 @@ def _write_rejects(plan: Plan, path: Path) -> Path:
     return partial
 
 
-def stage_map_hint(plan: Plan) -> list[str]:
-    """For each unknown stage, a --stage-map that would place it (a similar
-    stage when there is one)."""
+def unknown_stage_guesses(plan: Plan) -> list[tuple[str, int, str | None]]:
+    """For each unknown stage, most rows first: its spelling, its number of
+    rows, and a stage of the pipeline that it likely means (or None)."""
     names = list(plan.stage_names.values())
-    hints = []
+    guesses = []
     for spelling, count in sorted(plan.unknown_stages.items(), key=lambda item: -item[1]):
         close = difflib.get_close_matches(spelling, names, n=1, cutoff=0.75)
-        hints.append((spelling, count, close[0] if close else "STAGE"))
-    return [f"{spelling!r}: {count:,} row{'s' if count != 1 else ''}"
-            + (f" (--stage-map {_quote(f'{spelling}={target}')})" if spelling.isprintable() else "")
-            for spelling, count, target in hints]
-
-
-def _quote(text: str) -> str:
-    return f'"{text}"' if any(c in text for c in " '&|;<>()$`\\") else text
+        guesses.append((spelling, count, close[0] if close else None))
+    return guesses

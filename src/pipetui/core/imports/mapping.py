@@ -213,14 +213,15 @@ def guess_field(header: str) -> str | None:
     return None
 
 
-def parse_pairs(pairs: list[str], option: str) -> list[tuple[str, str]]:
-    """``--map COLUMN=FIELD`` and ``--stage-map SOURCE=STAGE`` as pairs; the
-    last ``=`` splits, so a column or stage name may hold one."""
+def parse_pairs(pairs: list[str], field: str) -> list[tuple[str, str]]:
+    """The column map (``COLUMN=FIELD``) or the stage map (``SOURCE=STAGE``)
+    as pairs; the last ``=`` splits, so a column or stage name may hold one.
+    ``field`` says which, for the error."""
     parsed = []
     for pair in pairs:
         left, sep, right = pair.rpartition("=")
         if not sep or not left.strip() or not right.strip():
-            raise InvalidInput(f"{option} wants NAME=VALUE, not {pair!r}")
+            raise InvalidInput(f"a mapping is NAME=VALUE, not {pair!r}", field=field)
         parsed.append((left.strip(), right.strip()))
     return parsed
 
@@ -228,7 +229,7 @@ def parse_pairs(pairs: list[str], option: str) -> list[tuple[str, str]]:
 def build_mapping(header: list[str], *, preset: str | None = None,
                   overrides: list[tuple[str, str]] = ()) -> Mapping:
     """The mapping for ``header``: the preset's columns, then guesses for
-    the fields it left open, then ``overrides`` (``--map``)."""
+    the fields it left open, then ``overrides`` (the user's column map)."""
     if preset is not None and preset not in PRESET_CHOICES:
         raise InvalidInput(f"no preset {preset!r}; presets: {', '.join(PRESET_CHOICES)}")
     detected = preset is None
@@ -256,8 +257,8 @@ def build_mapping(header: list[str], *, preset: str | None = None,
     _apply_overrides(columns, header, overrides)
     mapping = Mapping(chosen, detected, columns)
     if not any(c.field for c in mapping.columns):
-        raise InvalidInput("no column of the file is one pipetui knows; name them with --map COLUMN=FIELD "
-                           f"(fields: {', '.join(sorted(MAPPABLE))})")
+        raise InvalidInput("no column of the file is one pipetui knows; map them to fields "
+                           f"(fields: {', '.join(sorted(MAPPABLE))})", field="column_map")
     return mapping
 
 
@@ -269,16 +270,17 @@ def _apply_overrides(columns: list[Column], header: list[str], overrides) -> Non
         matches = by_name.get(normal(column_name), [])
         if not matches:
             shown = ", ".join(repr(h) for h in header[:40])
-            raise InvalidInput(f"--map {column_name}={target}: the file has no column {column_name!r} "
-                               f"(its columns: {shown})")
+            raise InvalidInput(f"{column_name}={target}: the file has no column {column_name!r} "
+                               f"(its columns: {shown})", field="column_map")
         if len(matches) > 1:
-            raise InvalidInput(f"--map {column_name}={target}: the header names {column_name!r} twice")
+            raise InvalidInput(f"{column_name}={target}: the header names {column_name!r} twice",
+                               field="column_map")
         field_name = target.strip().lower().replace("-", "_").replace(" ", "_")
         field_name = {"id": "source_id", "external_id": "source_id", "name": "title",
                       "created_at": "created", "closed_at": "closed", "skip": IGNORE}.get(field_name, field_name)
         if field_name != IGNORE and field_name not in MAPPABLE:
-            raise InvalidInput(f"--map {column_name}={target}: no field {target!r}; fields: "
-                               f"{', '.join(sorted(MAPPABLE))} or ignore")
+            raise InvalidInput(f"{column_name}={target}: no field {target!r}; fields: "
+                               f"{', '.join(sorted(MAPPABLE))} or ignore", field="column_map")
         if field_name != IGNORE:
             for other in columns:
                 if other.field == field_name and other.how != "--map":

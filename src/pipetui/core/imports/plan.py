@@ -416,7 +416,7 @@ class _Planner:
 
     def _stage_map_notes(self) -> list[str]:
         unused = [source for source, _target in self.options.stage_map if squash(source) not in self.mapped_words]
-        return [f"--stage-map {source!r} matched no row of the file" for source in unused]
+        return [f"the stage map {source!r} matched no row of the file" for source in unused]
 
     def _stage_map(self) -> dict[str, int | str]:
         mapped: dict[str, int | str] = {}
@@ -430,7 +430,7 @@ class _Planner:
                 try:
                     mapped[squash(source)] = resolve_stage(target).id
                 except InvalidInput as exc:
-                    raise InvalidInput(f"--stage-map {source}={target}: {exc} (or won, lost)") from None
+                    raise InvalidInput(f"{source}={target}: {exc} (or won, lost)", field="stage_map") from None
         return mapped
 
     def _new_stage_list(self, records: list[Record]) -> list[tuple[int, str, int]]:
@@ -673,7 +673,7 @@ class _Planner:
         closed = closed or close_date
         if closed is None:
             hint = "" if self.columns.keys() & {"closed", "close_date"} else (
-                " (the file has no close date column; name one with --map COLUMN=close_date)")
+                " (the file has no close date column; map one to close_date)")
             raise ValueError(f"is {status} but has no close date{hint}")
         closed_at = _when(closed)
         created_at = _when(created) if created else closed_at

@@ -63,7 +63,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidInput(
             f"line {line}: the file is not {encoding} text (byte 0x{data[exc.start]:02x}); "
-            f"save it as UTF-8, or name its encoding with --encoding (e.g. cp1252)"
+            f"save it as UTF-8, or name its encoding (e.g. cp1252)", field="encoding"
         ) from None
 
 

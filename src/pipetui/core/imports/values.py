@@ -40,10 +40,10 @@ class Moment:
 
 
 def strptime_format(text: str) -> str:
-    """``--date-format`` as strptime wants it; ``DD/MM/YYYY`` is accepted too."""
+    """A date format as strptime wants it; ``DD/MM/YYYY`` is accepted too."""
     fmt = text.strip()
     if not fmt:
-        raise InvalidInput("--date-format is empty (e.g. %d/%m/%Y or DD/MM/YYYY)")
+        raise InvalidInput("the date format is empty (e.g. %d/%m/%Y or DD/MM/YYYY)", field="date_format")
     if "%" not in fmt:
         for token, code in _FRIENDLY_TOKENS:
             fmt = fmt.replace(token, code)
@@ -51,7 +51,8 @@ def strptime_format(text: str) -> str:
            (("day", ("%d", "%j")), ("month", ("%m", "%b", "%B", "%j")), ("year", ("%Y", "%y")))}
     if not all(has.values()):
         missing = " and ".join(part for part, found in has.items() if not found)
-        raise InvalidInput(f"--date-format {text!r} has no {missing} (e.g. %d/%m/%Y or DD/MM/YYYY)")
+        raise InvalidInput(f"the date format {text!r} has no {missing} (e.g. %d/%m/%Y or DD/MM/YYYY)",
+                           field="date_format")
     return fmt
 
 
@@ -119,7 +120,7 @@ class DateReader:
             raise InvalidInput(
                 f"the dates mix two orders: {day_first[1]!r} (line {day_first[0]}) is day first, "
                 f"{month_first[1]!r} (line {month_first[0]}) is month first; "
-                f"fix the file or name the order with --date-format"
+                f"fix the file or name the order with a date format", field="date_format"
             )
         if day_first:
             return cls(DMY, evidence=day_first)
@@ -131,8 +132,8 @@ class DateReader:
             sep, year = match[2], "%Y" if len(match[4]) == 4 else "%y"
             raise InvalidInput(
                 f"line {line}: the date {text!r} could be day first or month first, "
-                f"and no date in the file tells; say which with --date-format "
-                f"(--date-format %m{sep}%d{sep}{year} or --date-format %d{sep}%m{sep}{year})"
+                f"and no date in the file tells; say which with a date format: "
+                f"%m{sep}%d{sep}{year} or %d{sep}%m{sep}{year}", field="date_format"
             )
         return cls(MDY)  # every day equals its month, or no such dates: either order reads the same
 
@@ -156,7 +157,7 @@ class DateReader:
                 except ValueError:
                     continue
                 return Moment(value, bool(suffix) or "%H" in self.fmt)
-            raise ValueError(f"does not match --date-format {self.fmt!r}")
+            raise ValueError(f"does not match the date format {self.fmt!r}")
         match = _YMD_SLASH.match(text)
         if match:
             return _moment(int(match[1]), int(match[2]), int(match[3]), match["time"])
