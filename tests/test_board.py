@@ -165,6 +165,19 @@ async def test_lose_with_a_listed_or_a_typed_reason(app):
         assert deal("Gamma renewal").status == OPEN
 
 
+async def test_a_reason_typed_without_tab_is_the_one_saved(app):
+    """Typing while the list of reasons has focus goes to the reason field;
+    Enter saves what was typed, not the highlighted reason."""
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press(*"Went with in-house tool", "enter")
+        await settle(pilot)
+        lost = deal("Acme rollout")
+        assert (lost.status, lost.lost_reason) == (LOST, "Went with in-house tool")
+
+
 async def test_filter_as_you_type_then_clear(app):
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)

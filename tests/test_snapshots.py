@@ -80,3 +80,20 @@ def test_monitor(snap_compare, sqlite_db, size, monkeypatch):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_triage(snap_compare, demo_app, size):
     assert snapshot(snap_compare, demo_app, size, "t")
+
+
+# Every dialog, drawn by the one Dialog rule over the screen that opened it.
+DIALOGS = {
+    "lose": ("x",),
+    "lose-typed": ("x", "N", "o", " ", "b", "u", "d", "g", "e", "t"),
+    "owner": ("o",),
+    "discard": ("enter", "end", "X", "escape"),
+    "snooze": ("t", "s"),
+    "customer-form": ("c", "n"),
+    "customer-delete": ("c", "D"),
+}
+
+
+@pytest.mark.parametrize("dialog", DIALOGS)
+def test_dialog(snap_compare, demo_app, dialog):
+    assert snapshot(snap_compare, demo_app, (80, 24), *DIALOGS[dialog])

@@ -85,7 +85,7 @@ class PickDialog(Dialog[T], Generic[T]):
         yield OptionList(*[Option(Text(printable(label)), id=str(index))
                            for index, (label, _) in enumerate(self.choices)], id="choices")
         if self.typed is not None:
-            yield Input(placeholder=self.typed, id="typed")
+            yield Input(placeholder=self.typed, id="typed", select_on_focus=False)
 
     @on(OptionList.OptionSelected, "#choices")
     def _picked(self, event: OptionList.OptionSelected) -> None:
