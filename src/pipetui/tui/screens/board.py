@@ -336,26 +336,22 @@ class BoardScreen(LiveScreen):
         self.app.push_screen(editor, closed)
 
     def action_undo(self) -> None:
-        if not self.undo_log.can_undo:
-            self._show_status("Nothing to undo")
-            return
-        log, actor = self.undo_log, self.actor
-
-        def work():
-            change, deal = log.undo(actor)
-            return f"Undid {change.label} of {printable(deal.title)}", deal.id, change
-
-        self._write(work, record=False)
+        self._replay(undo=True)
 
     def action_redo(self) -> None:
-        if not self.undo_log.can_redo:
-            self._show_status("Nothing to redo")
-            return
+        self._replay(undo=False)
+
+    def _replay(self, *, undo: bool) -> None:
+        """Take the last change back, or make the last undone one again."""
         log, actor = self.undo_log, self.actor
+        if not (log.can_undo if undo else log.can_redo):
+            self._show_status("Nothing to undo" if undo else "Nothing to redo")
+            return
+        step, done = (log.undo, "Undid") if undo else (log.redo, "Redid")
 
         def work():
-            change, deal = log.redo(actor)
-            return f"Redid {change.label} of {printable(deal.title)}", deal.id, change
+            change, deal = step(actor)
+            return f"{done} {change.label} of {printable(deal.title)}", deal.id, change
 
         self._write(work, record=False)
 
