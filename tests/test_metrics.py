@@ -274,6 +274,44 @@ def test_report_refuses_bad_input_in_one_line(story, backend_url, args, message)
     assert message in assert_one_line_failure(run(backend_url, "report", *args), 2)
 
 
+# --- golden: the report on the seeded demo, byte for byte ------------------------
+
+DEMO_NOW = dt.datetime(2026, 11, 27, 9, 0)  # as in test_snapshots
+# name -> the report's arguments, and whether the config file gives rates
+GOLDEN_REPORTS = {
+    "team-2026-Q4": (["-p", "2026-Q4"], False),
+    "team-2026-Q4-rates": (["-p", "2026-Q4"], True),
+    "maya-2026-Q4": (["-p", "2026-Q4", "--rep", "Maya Patel"], False),
+    "team-2026-10": (["-p", "2026-10"], False),  # a month that is over
+    "team-2027-01": (["-p", "2027-01"], False),  # nothing closed yet: n/a and no change
+}
+
+
+@pytest.fixture
+def demo_db(sqlite_db, tmp_path):
+    from pipetui.core import demo
+
+    with clock.frozen(DEMO_NOW):
+        demo.generate(300, seed=1)
+        yield str(tmp_path / "pipeline.db")
+
+
+@pytest.mark.parametrize("name", GOLDEN_REPORTS)
+def test_report_text_and_json_are_unchanged_on_the_demo(demo_db, tmp_path, monkeypatch, name):
+    """``pipetui report`` and ``--json`` give what they gave when the files in
+    tests/data/golden/report were recorded, to the byte."""
+    from golden import assert_golden
+    from test_cli import ok, run
+
+    args, with_rates = GOLDEN_REPORTS[name]
+    config = tmp_path / "config.toml"
+    config.write_text('currency = "USD"\n[rates]\nEUR = 1.08\nGBP = 1.27\n' if with_rates else "")
+    monkeypatch.setenv("PIPETUI_CONFIG", str(config))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    assert_golden(f"report/{name}.txt", ok(run(demo_db, "report", *args)).stdout)
+    assert_golden(f"report/{name}.json", ok(run(demo_db, "report", *args, "--json")).stdout)
+
+
 def test_conversion_respects_each_currency_minor_units():
     money = metrics.Converter("USD", {"JPY": Decimal("0.0067"), "EUR": Decimal("1.08")})
     assert money.convert(1000, "JPY") == 670  # ¥1,000 has no minor unit; $6.70 is 670 cents
