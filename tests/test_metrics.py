@@ -222,6 +222,59 @@ def test_deleted_deals_are_left_out(story):
     assert Deal.get_by_id(story["g"].id).deleted_at is not None
 
 
+# --- the health figures, each defined once --------------------------------------
+
+
+def test_every_health_field_is_one_metric():
+    from dataclasses import fields
+
+    assert [m.attr or m.key for m in metrics.HEALTH_METRICS] == [f.name for f in fields(metrics.Health)]
+    for name in ("key", "label", "short_label"):
+        values = [getattr(m, name) for m in metrics.HEALTH_METRICS if getattr(m, name) is not None]
+        assert len(values) == len(set(values)), f"two metrics share a {name}"
+    assert all(m.doc and m.unit in metrics.UNITS for m in metrics.HEALTH_METRICS)
+    with pytest.raises(ValueError, match="no such unit"):
+        metrics.Metric("x", "X", None, "furlongs", "A figure in an unknown unit.")
+
+
+def test_health_json_keys_are_the_health_metrics(story):
+    data = metrics.as_json(metrics.report(NOVEMBER, currency="USD"))
+    keys = [m.key for m in metrics.HEALTH_METRICS]
+    for section in ("health", "previous", "change"):
+        assert list(data[section]) == keys, section
+    velocity = next(m for m in metrics.HEALTH_METRICS if m.key == "velocity_per_day")
+    assert data["health"]["velocity_per_day"] == velocity.value(metrics.report(NOVEMBER).health)
+
+
+def test_the_readme_documents_the_health_keys():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"- `health` and `previous` \(the period before\): (.*?); `change`", readme, re.S)
+    assert re.findall(r"`(\w+)`", listed.group(1)) == [m.key for m in metrics.HEALTH_METRICS]
+
+
+@pytest.mark.parametrize("unit, value, full, compact", [
+    (metrics.COUNT, 1234, "1234", "1,234"),
+    (metrics.MONEY, 1_250_049.4, "12,500 USD", "$12.5k"),
+    (metrics.MONEY, None, "n/a", "n/a"),
+    (metrics.SHARE, 0.861, "86%", "86%"),
+    (metrics.SHARE, None, "n/a", "n/a"),
+    (metrics.DAYS, 46.75, "46.8", "47 days"),
+    (metrics.DAYS, None, "n/a", "n/a"),
+    (metrics.MONEY_PER_DAY, 177_249.4, "1,772 USD", "$1.8k/day"),
+    (metrics.MONEY_PER_DAY, None, "n/a", "n/a/day"),  # as the screen has always shown it
+])
+def test_each_unit_is_written_one_way_in_full_and_one_way_compact(unit, value, full, compact):
+    assert metrics.format_value(unit, value, "USD") == full
+    assert metrics.format_value(unit, value, "USD", compact=True) == compact
+
+
+def test_a_change_is_a_signed_percentage_or_nothing():
+    assert [metrics.change_text(d) for d in (0.32, -0.2149, 0.0, None)] == ["+32%", "-21%", "+0%", ""]
+
+
 # --- pipetui report ------------------------------------------------------------
 
 
