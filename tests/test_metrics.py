@@ -255,6 +255,19 @@ def test_the_readme_documents_the_health_keys():
     assert re.findall(r"`(\w+)`", listed.group(1)) == [m.key for m in metrics.HEALTH_METRICS]
 
 
+def test_report_table_has_one_row_per_metric_with_its_label(story, backend_url):
+    from test_cli import ok, run
+
+    lines = ok(run(backend_url, "report", "--period", "2026-11")).stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Health ")) + 1
+    rows = lines[first:lines.index("", first)]
+    assert len(rows) == len(metrics.HEALTH_METRICS)
+    before = metrics.report(NOVEMBER, currency="USD").previous
+    for row, metric in zip(rows, metrics.HEALTH_METRICS):
+        assert row.startswith(f"  {metric.label} ")
+        assert row[:58].endswith(f" {metric.text(metric.value(before), 'USD')}")
+
+
 @pytest.mark.parametrize("unit, value, full, compact", [
     (metrics.COUNT, 1234, "1234", "1,234"),
     (metrics.MONEY, 1_250_049.4, "12,500 USD", "$12.5k"),
