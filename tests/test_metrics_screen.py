@@ -77,7 +77,9 @@ async def test_health_line_is_unchanged_on_the_demo(sqlite_db):
     from test_metrics import DEMO_NOW
     from textual.widgets import Static
 
-    from pipetui.core import demo
+    from rich.text import Text
+
+    from pipetui.core import demo, metrics
 
     with clock.frozen(DEMO_NOW):
         demo.generate(300, seed=1)
@@ -92,3 +94,9 @@ async def test_health_line_is_unchanged_on_the_demo(sqlite_db):
                 title = str(app.screen.query_one("#metrics-title").render())
                 seen.append(f"{title}\n{app.screen.query_one('#health', Static).content.markup}\n")
     assert_golden("metrics_screen_health.txt", "\n".join(seen))
+    # The cells are the metrics with a short label, in their order, and no others.
+    first_line = seen[0].splitlines()[1]
+    cells = Text.from_markup(first_line).plain.split(":  ", 1)[1].split("  ·  ")
+    shown = [m for m in metrics.HEALTH_METRICS if m.short_label is not None]
+    assert len(cells) == len(shown) < len(metrics.HEALTH_METRICS)
+    assert all(cell.startswith(f"{m.short_label} ") for cell, m in zip(cells, shown))
