@@ -222,6 +222,72 @@ def test_deleted_deals_are_left_out(story):
     assert Deal.get_by_id(story["g"].id).deleted_at is not None
 
 
+# --- the health figures, each defined once --------------------------------------
+
+
+def test_every_health_field_is_one_metric():
+    from dataclasses import fields
+
+    assert [m.attr or m.key for m in metrics.HEALTH_METRICS] == [f.name for f in fields(metrics.Health)]
+    for name in ("key", "label", "short_label"):
+        values = [getattr(m, name) for m in metrics.HEALTH_METRICS if getattr(m, name) is not None]
+        assert len(values) == len(set(values)), f"two metrics share a {name}"
+    assert all(m.doc and m.unit in metrics.UNITS for m in metrics.HEALTH_METRICS)
+    with pytest.raises(ValueError, match="no such unit"):
+        metrics.Metric("x", "X", None, "furlongs", "A figure in an unknown unit.")
+
+
+def test_health_json_keys_are_the_health_metrics(story):
+    data = metrics.as_json(metrics.report(NOVEMBER, currency="USD"))
+    keys = [m.key for m in metrics.HEALTH_METRICS]
+    for section in ("health", "previous", "change"):
+        assert list(data[section]) == keys, section
+    velocity = next(m for m in metrics.HEALTH_METRICS if m.key == "velocity_per_day")
+    assert data["health"]["velocity_per_day"] == velocity.value(metrics.report(NOVEMBER).health)
+
+
+def test_the_readme_documents_the_health_keys():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"- `health` and `previous` \(the period before\): (.*?); `change`", readme, re.S)
+    assert re.findall(r"`(\w+)`", listed.group(1)) == [m.key for m in metrics.HEALTH_METRICS]
+
+
+def test_report_table_has_one_row_per_metric_with_its_label(story, backend_url):
+    from test_cli import ok, run
+
+    lines = ok(run(backend_url, "report", "--period", "2026-11")).stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Health ")) + 1
+    rows = lines[first:lines.index("", first)]
+    assert len(rows) == len(metrics.HEALTH_METRICS)
+    before = metrics.report(NOVEMBER, currency="USD").previous
+    for row, metric in zip(rows, metrics.HEALTH_METRICS):
+        assert row.startswith(f"  {metric.label} ")
+        assert row[:58].endswith(f" {metric.text(metric.value(before), 'USD')}")
+
+
+@pytest.mark.parametrize("unit, value, full, compact", [
+    (metrics.COUNT, 1234, "1234", "1,234"),
+    (metrics.MONEY, 1_250_049.4, "12,500 USD", "$12.5k"),
+    (metrics.MONEY, None, "n/a", "n/a"),
+    (metrics.SHARE, 0.861, "86%", "86%"),
+    (metrics.SHARE, None, "n/a", "n/a"),
+    (metrics.DAYS, 46.75, "46.8", "47 days"),
+    (metrics.DAYS, None, "n/a", "n/a"),
+    (metrics.MONEY_PER_DAY, 177_249.4, "1,772 USD", "$1.8k/day"),
+    (metrics.MONEY_PER_DAY, None, "n/a", "n/a/day"),  # as the screen has always shown it
+])
+def test_each_unit_is_written_one_way_in_full_and_one_way_compact(unit, value, full, compact):
+    assert metrics.format_value(unit, value, "USD") == full
+    assert metrics.format_value(unit, value, "USD", compact=True) == compact
+
+
+def test_a_change_is_a_signed_percentage_or_nothing():
+    assert [metrics.change_text(d) for d in (0.32, -0.2149, 0.0, None)] == ["+32%", "-21%", "+0%", ""]
+
+
 # --- pipetui report ------------------------------------------------------------
 
 
@@ -272,6 +338,44 @@ def test_report_refuses_bad_input_in_one_line(story, backend_url, args, message)
     from test_cli import assert_one_line_failure, run
 
     assert message in assert_one_line_failure(run(backend_url, "report", *args), 2)
+
+
+# --- golden: the report on the seeded demo, byte for byte ------------------------
+
+DEMO_NOW = dt.datetime(2026, 11, 27, 9, 0)  # as in test_snapshots
+# name -> the report's arguments, and whether the config file gives rates
+GOLDEN_REPORTS = {
+    "team-2026-Q4": (["-p", "2026-Q4"], False),
+    "team-2026-Q4-rates": (["-p", "2026-Q4"], True),
+    "maya-2026-Q4": (["-p", "2026-Q4", "--rep", "Maya Patel"], False),
+    "team-2026-10": (["-p", "2026-10"], False),  # a month that is over
+    "team-2027-01": (["-p", "2027-01"], False),  # nothing closed yet: n/a and no change
+}
+
+
+@pytest.fixture
+def demo_db(sqlite_db, tmp_path):
+    from pipetui.core import demo
+
+    with clock.frozen(DEMO_NOW):
+        demo.generate(300, seed=1)
+        yield str(tmp_path / "pipeline.db")
+
+
+@pytest.mark.parametrize("name", GOLDEN_REPORTS)
+def test_report_text_and_json_are_unchanged_on_the_demo(demo_db, tmp_path, monkeypatch, name):
+    """``pipetui report`` and ``--json`` give what they gave when the files in
+    tests/data/golden/report were recorded, to the byte."""
+    from golden import assert_golden
+    from test_cli import ok, run
+
+    args, with_rates = GOLDEN_REPORTS[name]
+    config = tmp_path / "config.toml"
+    config.write_text('currency = "USD"\n[rates]\nEUR = 1.08\nGBP = 1.27\n' if with_rates else "")
+    monkeypatch.setenv("PIPETUI_CONFIG", str(config))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    assert_golden(f"report/{name}.txt", ok(run(demo_db, "report", *args)).stdout)
+    assert_golden(f"report/{name}.json", ok(run(demo_db, "report", *args, "--json")).stdout)
 
 
 def test_conversion_respects_each_currency_minor_units():

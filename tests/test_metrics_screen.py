@@ -67,3 +67,36 @@ async def test_only_the_latest_request_is_shown(story, db):  # noqa: F811
             assert "2028-Q1" in shown(app, "#metrics-title")
             assert "computing" not in shown(app, "#metrics-title")
             assert shown(app, "#answers").startswith("Team: no quota for 2028-Q1")
+
+
+async def test_health_line_is_unchanged_on_the_demo(sqlite_db):
+    """The health line's words and styles, as recorded in
+    tests/data/golden/metrics_screen_health.txt, in a period under way, one
+    over and one not begun (nothing closed: n/a), for the team and a rep."""
+    from golden import assert_golden
+    from test_metrics import DEMO_NOW
+    from textual.widgets import Static
+
+    from rich.text import Text
+
+    from pipetui.core import demo, metrics
+
+    with clock.frozen(DEMO_NOW):
+        demo.generate(300, seed=1)
+        app = PipetuiApp(db=sqlite_db, location="demo.db")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await settle(pilot)
+            seen = []
+            for keys in [("m",), ("r",), ("left_square_bracket",),
+                         ("right_square_bracket", "right_square_bracket")]:
+                await pilot.press(*keys)
+                await settle(pilot)
+                title = str(app.screen.query_one("#metrics-title").render())
+                seen.append(f"{title}\n{app.screen.query_one('#health', Static).content.markup}\n")
+    assert_golden("metrics_screen_health.txt", "\n".join(seen))
+    # The cells are the metrics with a short label, in their order, and no others.
+    first_line = seen[0].splitlines()[1]
+    cells = Text.from_markup(first_line).plain.split(":  ", 1)[1].split("  ·  ")
+    shown = [m for m in metrics.HEALTH_METRICS if m.short_label is not None]
+    assert len(cells) == len(shown) < len(metrics.HEALTH_METRICS)
+    assert all(cell.startswith(f"{m.short_label} ") for cell, m in zip(cells, shown))

@@ -70,38 +70,26 @@ CLOSING_SHOWN = 10
 
 def report_lines(r) -> list[str]:
     """The report as text for a terminal or a mail."""
-    from pipetui.core.metrics import percent, previous_change
+    from pipetui.core.metrics import (DAYS, HEALTH_METRICS, MONEY, change_text, format_value, percent,
+                                      previous_change)
     from pipetui.core.money import format_money
 
     def money(amount):
-        return "n/a" if amount is None else format_money(round(amount), r.currency, cents=False)
+        return format_value(MONEY, amount, r.currency)
 
     def days(value):
-        return "n/a" if value is None else f"{value:.1f}"
-
-    def change(now, before):
-        delta = previous_change(now, before)
-        return "" if delta is None else f"{delta * 100:+.0f}%"
+        return format_value(DAYS, value, r.currency)
 
     h, p = r.health, r.previous
     lines = [f"Pipeline report: {r.scope}, {r.period.label} "
              f"({r.period.start}..{r.period.end}), money in {r.currency}", ""]
     lines += metrics_answers(r) + [""]
     lines.append(f"{'Health':<26}{r.period.label:>16}{'before':>16}{'change':>8}")
-    for name, now, before, shown in [
-        ("Open deals", h.open_deals, p.open_deals, str),
-        ("Open value", h.open_value, p.open_value, money),
-        ("Weighted value", h.weighted_value, p.weighted_value, money),
-        ("Won deals", h.won_deals, p.won_deals, str),
-        ("Lost deals", h.lost_deals, p.lost_deals, str),
-        ("Won value", h.won_value, p.won_value, money),
-        ("Win rate", h.win_rate, p.win_rate, percent),
-        ("Average won deal", h.average_won, p.average_won, money),
-        ("Sales cycle, days", h.cycle_days, p.cycle_days, days),
-        ("Sales velocity, per day", h.velocity, p.velocity, money),
-    ]:
+    for metric in HEALTH_METRICS:
+        now, before = metric.value(h), metric.value(p)
         # A space before each column keeps even billions apart.
-        lines.append(f"  {name:<24} {shown(now):>15} {shown(before):>15} {change(now, before):>7}")
+        lines.append(f"  {metric.label:<24} {metric.text(now, r.currency):>15} "
+                     f"{metric.text(before, r.currency):>15} {change_text(previous_change(now, before)):>7}")
     lines += ["", f"{'Funnel':<16}{'entered':>9}{'went on':>9}{'convert':>9}{'won':>6}"
                   f"{'avg days':>10}{'rotting':>9}"]
     for f in r.funnel:

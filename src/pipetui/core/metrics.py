@@ -26,7 +26,7 @@ from peewee import JOIN, SQL, fn
 
 from pipetui.core import clock
 from pipetui.core.dates import Period, shift_period, week_period
-from pipetui.core.money import format_money, minor_digits
+from pipetui.core.money import format_compact, format_money, minor_digits
 from pipetui.core.rules import NO_RULES, Rulebook
 from pipetui.store import LOST, OPEN, WON, Deal, Quota, Rep, Stage
 from pipetui.store import database_proxy as db
@@ -77,18 +77,77 @@ class Converter:
 
 @dataclass
 class Health:
-    """The health of the pipeline in a period (see each field)."""
+    """The health of the pipeline in a period: one field per figure of
+    :data:`HEALTH_METRICS`, which defines each."""
 
-    open_deals: int  # open at the end of the period (now, for a current period)
+    open_deals: int
     open_value: int
-    weighted_value: int  # value x probability (the deal's own, else its stage's)
-    won_deals: int  # closed as won in the period
+    weighted_value: int
+    won_deals: int
     lost_deals: int
     won_value: int
-    win_rate: float | None  # won / (won + lost) of the deals closed in the period
-    average_won: int | None  # won value / won deals (those with a known currency)
-    cycle_days: float | None  # average days from creation to won, of the deals won
-    velocity: float | None  # open deals x average won x win rate / cycle days, per day
+    win_rate: float | None
+    average_won: int | None
+    cycle_days: float | None
+    velocity: float | None
+
+
+# How a figure is written (see format_value).
+COUNT, MONEY, SHARE, DAYS, MONEY_PER_DAY = "count", "money", "share", "days", "money_per_day"
+UNITS = (COUNT, MONEY, SHARE, DAYS, MONEY_PER_DAY)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One health figure, defined once: the report's table, the metrics
+    screen and ``--json`` are all made from it.
+
+    ``key`` names it in ``pipetui report --json`` (in ``health``,
+    ``previous`` and ``change``; documented in the README: scripts depend
+    on it); ``label`` is its row in the report's table; ``short_label`` its
+    cell on the metrics screen, None where the screen leaves it out;
+    ``unit`` says how it is written; ``doc`` defines it; ``attr`` is its
+    :class:`Health` field when not named as the key.
+    """
+
+    key: str
+    label: str
+    short_label: str | None
+    unit: str
+    doc: str
+    attr: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ValueError(f"{self.key}: no such unit {self.unit!r}")
+
+    def value(self, health: Health) -> int | float | None:
+        return getattr(health, self.attr or self.key)
+
+    def text(self, value: int | float | None, currency: str, *, compact: bool = False) -> str:
+        return format_value(self.unit, value, currency, compact=compact)
+
+
+# In the order the report and the screen show them, and --json lists them.
+HEALTH_METRICS: tuple[Metric, ...] = (
+    Metric("open_deals", "Open deals", "Open deals", COUNT,
+           "The deals open at the end of the period (now, for a period not yet over)."),
+    Metric("open_value", "Open value", "Open value", MONEY, "The value of the open deals."),
+    Metric("weighted_value", "Weighted value", "Weighted", MONEY,
+           "Value x win probability (the deal's own, else its stage's) of the open deals."),
+    Metric("won_deals", "Won deals", None, COUNT, "The deals closed as won in the period."),
+    Metric("lost_deals", "Lost deals", None, COUNT, "The deals closed as lost in the period."),
+    Metric("won_value", "Won value", "Won", MONEY, "The value of the deals won in the period."),
+    Metric("win_rate", "Win rate", "Win rate", SHARE,
+           "Won / (won + lost) of the deals closed in the period; undefined when none closed."),
+    Metric("average_won", "Average won deal", "Avg won deal", MONEY,
+           "Won value / won deals (those in a currency with a rate)."),
+    Metric("cycle_days", "Sales cycle, days", "Cycle", DAYS,
+           "The average days from a won deal's creation to its win, of the deals won."),
+    Metric("velocity_per_day", "Sales velocity, per day", "Velocity", MONEY_PER_DAY,
+           "Open deals x average won deal x win rate / cycle days, money per day (a cycle "
+           "counts as one day at least).", attr="velocity"),
+)
 
 
 @dataclass
@@ -610,6 +669,53 @@ def percent(share: float | None) -> str:
     return "n/a" if share is None else f"{share * 100:.0f}%"
 
 
+def _count_text(n: int, currency: str, compact: bool) -> str:
+    return f"{n:,}" if compact else str(n)
+
+
+def _money_text(amount: float | None, currency: str, compact: bool) -> str:
+    if amount is None:
+        return "n/a"
+    if compact:
+        return format_compact(round(amount), currency)
+    return format_money(round(amount), currency, cents=False)
+
+
+def _share_text(share: float | None, currency: str, compact: bool) -> str:
+    return percent(share)
+
+
+def _days_text(days: float | None, currency: str, compact: bool) -> str:
+    if days is None:
+        return "n/a"
+    return f"{days:.0f} days" if compact else f"{days:.1f}"
+
+
+def _money_per_day_text(amount: float | None, currency: str, compact: bool) -> str:
+    # The report's table says "per day" in the label; the screen's cell after
+    # the figure (also after an undefined one: "n/a/day", as it always did).
+    money = _money_text(amount, currency, compact)
+    return f"{money}/day" if compact else money
+
+
+_FORMATS = {COUNT: _count_text, MONEY: _money_text, SHARE: _share_text, DAYS: _days_text,
+            MONEY_PER_DAY: _money_per_day_text}
+
+
+def format_value(unit: str, value: int | float | None, currency: str, *, compact: bool = False) -> str:
+    """A figure of ``unit`` as text: in full for the report's table (``12,500
+    USD``, ``46.8``), ``compact`` for the metrics screen's cells (``$12.5k``,
+    ``47 days``). Money is in minor units of ``currency``; an undefined
+    figure is ``n/a``."""
+    return _FORMATS[unit](value, currency, compact)
+
+
+def change_text(delta: float | None) -> str:
+    """A relative change (:func:`previous_change`) as ``+32%``; empty when
+    there is none to give."""
+    return "" if delta is None else f"{delta * 100:+.0f}%"
+
+
 def answers(r: Report) -> list[str]:
     """The three questions, answered in a sentence each: will we reach quota,
     what closes this week, which stage is weakest."""
@@ -642,12 +748,7 @@ def as_json(r: Report) -> dict:
     shares are fractions (0.25), or null when undefined."""
 
     def health_json(h: Health) -> dict:
-        return {
-            "open_deals": h.open_deals, "open_value": h.open_value, "weighted_value": h.weighted_value,
-            "won_deals": h.won_deals, "lost_deals": h.lost_deals, "won_value": h.won_value,
-            "win_rate": h.win_rate, "average_won": h.average_won, "cycle_days": h.cycle_days,
-            "velocity_per_day": h.velocity,
-        }
+        return {metric.key: metric.value(h) for metric in HEALTH_METRICS}
 
     current, before = health_json(r.health), health_json(r.previous)
     return {

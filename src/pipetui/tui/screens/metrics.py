@@ -19,8 +19,8 @@ from textual_plotext import PlotextPlot
 
 from pipetui.core import clock, metrics, people
 from pipetui.core.dates import Period, quarter_period, shift_period
-from pipetui.core.metrics import Report, percent, previous_change
-from pipetui.core.money import format_compact, minor_digits
+from pipetui.core.metrics import HEALTH_METRICS, Metric, Report, change_text, percent, previous_change
+from pipetui.core.money import minor_digits
 from pipetui.core.text import printable
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
@@ -216,28 +216,17 @@ class MetricsScreen(LiveScreen):
         r = self.report
         h, before = r.health, r.previous
 
-        def money(amount):
-            return "n/a" if amount is None else format_compact(round(amount), r.currency)
-
-        def cell(name: str, now, previous, shown) -> Text:
-            delta = previous_change(now, previous)
-            text = Text(f"{name} ", style="dim")
-            text.append(shown(now), style="bold")
+        def cell(metric: Metric) -> Text:
+            now = metric.value(h)
+            delta = previous_change(now, metric.value(before))
+            text = Text(f"{metric.short_label} ", style="dim")
+            text.append(metric.text(now, r.currency, compact=True), style="bold")
             if delta is not None:
-                text.append(f" {delta * 100:+.0f}%", style="green" if delta >= 0 else "red")
+                text.append(f" {change_text(delta)}", style="green" if delta >= 0 else "red")
             return text
 
-        cells = [
-            cell("Open deals", h.open_deals, before.open_deals, lambda n: f"{n:,}"),
-            cell("Open value", h.open_value, before.open_value, money),
-            cell("Weighted", h.weighted_value, before.weighted_value, money),
-            cell("Won", h.won_value, before.won_value, money),
-            cell("Win rate", h.win_rate, before.win_rate, percent),
-            cell("Avg won deal", h.average_won, before.average_won, money),
-            cell("Cycle", h.cycle_days, before.cycle_days,
-                 lambda d: "n/a" if d is None else f"{d:.0f} days"),
-            cell("Velocity", h.velocity, before.velocity, lambda v: f"{money(v)}/day"),
-        ]
+        # The figures the screen has room for: those with a short label.
+        cells = [cell(metric) for metric in HEALTH_METRICS if metric.short_label is not None]
         text = Text(f"Health against {shift_period(r.period, -1).label}:  ", style="dim")
         for index, piece in enumerate(cells):
             if index:
