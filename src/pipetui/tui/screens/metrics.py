@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
@@ -55,11 +56,16 @@ class MetricsScreen(LiveScreen):
                 id="metrics.scope"),
     ]
 
+    period: reactive[Period] = reactive(lambda: quarter_period(clock.today()), init=False)
+    """The period shown; a change computes the report again."""
+    scope: reactive[Scope] = reactive(TEAM, init=False)
+    """The team or one rep; a change computes the report again."""
+
     def __init__(self, *, period: Period | None = None) -> None:
         super().__init__()
-        self.period = period or quarter_period(clock.today())
+        if period is not None:
+            self.set_reactive(MetricsScreen.period, period)
         self.scopes: list[Scope] = [TEAM]
-        self.scope = TEAM
         self._generation = 0
         self._computing = False
         self._again = False  # data changed during a computation
@@ -152,14 +158,18 @@ class MetricsScreen(LiveScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def watch_period(self) -> None:
+        self.load()
+
+    def watch_scope(self) -> None:
+        self.load()
+
     def action_period(self, steps: int) -> None:
         self.period = shift_period(self.period, steps)
-        self.load()
 
     def action_scope(self) -> None:
         index = next((i for i, s in enumerate(self.scopes) if s.rep_id == self.scope.rep_id), 0)
         self.scope = self.scopes[(index + 1) % len(self.scopes)]
-        self.load()
 
     # --- drawing -----------------------------------------------------------
 
