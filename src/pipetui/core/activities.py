@@ -9,6 +9,7 @@ import datetime as dt
 
 from pipetui.core import clock
 from pipetui.core.errors import InvalidInput
+from pipetui.core.rows import ActivityRow, NoteRow, activity_rows, note_rows
 from pipetui.core.text import clean_line, clean_text
 from pipetui.store import Activity, Contact, Deal, Note, Organization, Rep
 from pipetui.store import database_proxy as db
@@ -100,17 +101,14 @@ def parse_activity_line(text: str, today: dt.date | None = None) -> tuple[str, s
     return kind, clean_line(subject, "subject"), due_date, due_time
 
 
-def deal_activities(deal_id: int) -> list[Activity]:
+def deal_activities(deal_id: int) -> list[ActivityRow]:
     """Open activities by due date first, then the done ones, newest first."""
-    open_ = list(Activity.select().where(Activity.deal == deal_id, Activity.done == False)  # noqa: E712
-                 .order_by(Activity.due_date.asc(nulls="LAST"), Activity.id))
-    done = list(Activity.select().where(Activity.deal == deal_id, Activity.done == True)  # noqa: E712
-                .order_by(Activity.done_at.desc()).limit(20))
-    return open_ + done
+    return activity_rows(deal_id)
 
 
-def deal_notes(deal_id: int) -> list[Note]:
-    return list(Note.select().where(Note.deal == deal_id).order_by(Note.created_at.desc()).limit(50))
+def deal_notes(deal_id: int) -> list[NoteRow]:
+    """The latest notes, newest first, with their authors' names."""
+    return note_rows(deal_id)
 
 
 def add_note_to_deal(deal_id: int, body: str, *, author: Rep | None = None) -> Note:

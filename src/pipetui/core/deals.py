@@ -18,7 +18,7 @@ from peewee import fn
 from pipetui.core import clock, rules
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.lookup import default_pipeline, stages
-from pipetui.core.money import Money, validate_currency
+from pipetui.core.money import Money, parse_money, validate_currency
 from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability
 from pipetui.store import (
     LOST,
@@ -369,6 +369,25 @@ def win_probability(deal: Deal) -> int:
     return deal.probability if deal.probability is not None else deal.stage.probability
 
 
+def check_field(name: str, text: str, currency: str) -> None:
+    """Raise InvalidInput when ``text`` is not a valid value of the deal field
+    ``name`` (title, value, expected_close, probability, organization,
+    contact), as the editor checks it on every keystroke; no database needed.
+    Other fields (stage, owner: chosen from lists) pass."""
+    from pipetui.core.dates import parse_date
+
+    if name == "title":
+        clean_line(text, "title", max_length=TITLE_MAX_LENGTH)
+    elif name == "value":
+        parse_money(text, currency)
+    elif name == "expected_close" and text.strip():
+        parse_date(text)
+    elif name == "probability" and text.strip():
+        parse_probability(text)
+    elif name in ("organization", "contact"):
+        clean_line(text, name, required=False)
+
+
 @dataclass(frozen=True)
 class _Form:
     """Deal fields as typed, parsed; nothing looked up in writes yet."""
@@ -389,7 +408,6 @@ def _parse_form(title: str, value: str, currency: str, stage: str | None, owner:
     """Parse every field a person typed, before anything is written."""
     from pipetui.core.dates import parse_date
     from pipetui.core.lookup import resolve_rep, resolve_stage
-    from pipetui.core.money import parse_money
 
     return _Form(
         title=clean_line(title, "title", max_length=TITLE_MAX_LENGTH),
