@@ -32,7 +32,7 @@ def add(state: Session, title: str, value: str, stage, owner, org, contact, clos
     deal = add_deal(title, value, default_currency=state.settings.currency, stage=stage, owner=owner,
                     organization=org, contact=contact, expected_close=close, currency=currency,
                     probability=probability, actor=state.actor())
-    click.echo(f"Added #{deal.id} {deal.title} in {deal.stage.name}")
+    click.echo(f"Added #{deal.id} {deal.title} in {deal.stage}")
 
 
 @command()
@@ -79,7 +79,7 @@ def reopen(state: Session, deal: str, stage: str | None) -> None:
     target = lookup.resolve_stage(stage) if stage else None
     reopened = deals.reopen_deal(lookup.resolve_deal(deal, include_deleted=False).id, target,
                                  actor=state.actor())
-    click.echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage.name}")
+    click.echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage}")
 
 
 @command()

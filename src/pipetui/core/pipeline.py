@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, SQL, fn
 
 from pipetui.core.lookup import stages
+from pipetui.core.rows import StageRef
 from pipetui.store import OPEN, Deal, Organization, Pipeline, Rep, Stage
 
 LIVE = Deal.deleted_at.is_null()
@@ -23,7 +24,7 @@ LIVE = Deal.deleted_at.is_null()
 class StageTotal:
     """Open deals of one stage: count, and value and weighted value per currency."""
 
-    stage: Stage
+    stage: StageRef
     count: int = 0
     value: dict[str, int] = field(default_factory=dict)  # currency -> minor units
     weighted: dict[str, int] = field(default_factory=dict)
