@@ -2,12 +2,16 @@
 
     python benchmarks/run.py                  # 10k, 100k and 1M deals
     python benchmarks/run.py --sizes 10000    # a quick look
+    python benchmarks/run.py --sizes 100000 --only-rows   # deals --json and the editor's reads
 
 Each query the board and the metrics need runs through pipetui (Peewee) and,
 as the baseline in the same run, as the same SQL through the bare sqlite3
 module; the table prints medians and their ratio. The app is timed headless
 (benchmarks/app.py) against a bare Textual app showing one Static, and
-against its own figures with 1,000 deals. Demo databases are cached in
+against its own figures with 1,000 deals. ``pipetui deals --json`` and the
+deal editor's reads run against a copy of main's way before the read models
+(benchmarks/rows.py), up to 100k deals (the old way takes some 20 s per 100k).
+Demo databases are cached in
 benchmarks/.cache (delete it to rebuild). Numbers are medians of many runs
 because the machine is shared; compare ratios, not absolute times, between
 machines.
@@ -33,6 +37,8 @@ from pipetui.store.bulk import fetch_rows
 CACHE = Path(__file__).resolve().parent / ".cache"
 # Every cached database is generated as of this moment, so that runs compare.
 AS_OF = dt.datetime(2026, 11, 27, 9, 0)
+# deals --json runs against main's old way (a query per deal) up to this size.
+ROWS_MAX_SIZE = 100_000
 
 
 @dataclass
@@ -279,18 +285,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-app", action="store_true", help="time only the app")
     parser.add_argument("--app-runs", type=int, default=3, help="runs per app scenario (default: %(default)s)")
     parser.add_argument("--skip-import", action="store_true", help="do not time the 100k-row import")
+    parser.add_argument("--skip-rows", action="store_true",
+                        help="do not time deals --json and the editor's reads against main's old way")
+    parser.add_argument("--only-rows", action="store_true",
+                        help="time only deals --json and the editor's reads")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     print(f"pipetui benchmarks: medians of {args.repeat} runs; baseline = the same SQL through sqlite3")
     failures = []
     if args.only_app:
         args.skip_demo, sizes = True, []
+    if args.only_rows:
+        from rows import bench as bench_rows  # benchmarks/rows.py
+
+        failures = bench_rows([s for s in sizes if s <= ROWS_MAX_SIZE])
+        print("\nMissed targets:\n  " + "\n  ".join(failures) if failures else "\nAll targets met.")
+        return 1 if failures else 0
     if not args.skip_demo:
         failures += bench_demo(100_000)
     for size in sizes:
         failures += bench_queries(size, args.repeat)
     if sizes and not args.skip_metrics:
         failures += bench_metrics(sizes, args.repeat)
+    if not args.skip_rows and not args.only_app:
+        from rows import bench as bench_rows  # benchmarks/rows.py
+
+        failures += bench_rows([s for s in sizes if s <= ROWS_MAX_SIZE])
     if not args.skip_import and not args.only_app:
         from imports import bench as bench_import  # benchmarks/imports.py
 

@@ -75,5 +75,5 @@ def quota_list(state: Session, period: str | None) -> None:
 
     for q in quotas.list_quotas(parse_period(period) if period else None):
         label = Period(q.period_start, q.period_start, q.period_kind).label
-        who = q.rep.name if q.rep_id else "Team"
+        who = q.rep if q.rep_id is not None else "Team"
         click.echo(f"{label:<8} {who:<24} {format_money(q.amount, q.currency):>16}")

@@ -1,6 +1,9 @@
 """Activities (calls, meetings, emails, tasks) and notes.
 
 Logging either one counts as activity on the deal and resets its rotting clock.
+The services take a deal, contact, organization or rep as a ref, a read
+model or a store row (only the id is written), and return read models:
+:class:`~pipetui.core.rows.ActivityRow` and :class:`~pipetui.core.rows.NoteRow`.
 """
 
 from __future__ import annotations
@@ -9,31 +12,32 @@ import datetime as dt
 
 from pipetui.core import clock
 from pipetui.core.errors import InvalidInput
+from pipetui.core.rows import ActivityRow, NoteRow, activity_row, activity_rows, id_of, note_row, note_rows
 from pipetui.core.text import clean_line, clean_text
-from pipetui.store import Activity, Contact, Deal, Note, Organization, Rep
+from pipetui.store import Activity, Deal, Note
 from pipetui.store import database_proxy as db
 from pipetui.store.models import ACTIVITY_KINDS as KINDS
 
 
-def _touch(deal: Deal | None, when: dt.datetime) -> None:
-    if deal is not None:
-        Deal.update(last_activity_at=when).where(Deal.id == deal.id).execute()
+def _touch(deal_id: int | None, when: dt.datetime) -> None:
+    if deal_id is not None:
+        Deal.update(last_activity_at=when).where(Deal.id == deal_id).execute()
 
 
-def add_activity(kind: str, subject: str, *, deal: Deal | None = None, contact: Contact | None = None,
+def add_activity(kind: str, subject: str, *, deal=None, contact=None,
                  due_date: dt.date | None = None, due_time: dt.time | None = None,
-                 owner: Rep | None = None, done: bool = False) -> Activity:
+                 owner=None, done: bool = False) -> ActivityRow:
     kind = kind.strip().lower()
     if kind not in KINDS:
         raise InvalidInput(f"activity kind must be one of {', '.join(KINDS)}, not {kind!r}")
     subject = clean_line(subject, "subject")
     now = clock.now()
     with db.atomic():
-        activity = Activity.create(deal=deal, contact=contact, owner=owner, kind=kind,
-                                   subject=subject, due_date=due_date, due_time=due_time,
+        activity = Activity.create(deal=id_of(deal), contact=id_of(contact), owner=id_of(owner),
+                                   kind=kind, subject=subject, due_date=due_date, due_time=due_time,
                                    done=done, done_at=now if done else None, created_at=now)
-        _touch(deal, now)
-    return activity
+        _touch(id_of(deal), now)
+    return activity_row(activity)
 
 
 def _activity(activity_id: int) -> Activity:
@@ -43,28 +47,27 @@ def _activity(activity_id: int) -> Activity:
     return activity
 
 
-def complete_activity(activity_id: int) -> Activity:
+def complete_activity(activity_id: int) -> ActivityRow:
     now = clock.now()
     with db.atomic():
         activity = _activity(activity_id)
         if not activity.done:
             activity.done, activity.done_at = True, now
             activity.save()
-            _touch(activity.deal, now)
-    return activity
+            _touch(activity.deal_id, now)
+    return activity_row(activity)
 
 
-def add_note(body: str, *, deal: Deal | None = None, contact: Contact | None = None,
-             organization: Organization | None = None, author: Rep | None = None) -> Note:
+def add_note(body: str, *, deal=None, contact=None, organization=None, author=None) -> NoteRow:
     body = clean_text(body, "note")
     if deal is None and contact is None and organization is None:
         raise InvalidInput("a note belongs to a deal, a contact or an organization")
     now = clock.now()
     with db.atomic():
-        note = Note.create(deal=deal, contact=contact, organization=organization, author=author,
-                           body=body, created_at=now)
-        _touch(deal, now)
-    return note
+        note = Note.create(deal=id_of(deal), contact=id_of(contact), organization=id_of(organization),
+                           author=id_of(author), body=body, created_at=now)
+        _touch(id_of(deal), now)
+        return note_row(note.id)
 
 
 def parse_activity_line(text: str, today: dt.date | None = None) -> tuple[str, str, dt.date | None, dt.time | None]:
@@ -100,26 +103,23 @@ def parse_activity_line(text: str, today: dt.date | None = None) -> tuple[str, s
     return kind, clean_line(subject, "subject"), due_date, due_time
 
 
-def deal_activities(deal_id: int) -> list[Activity]:
+def deal_activities(deal_id: int) -> list[ActivityRow]:
     """Open activities by due date first, then the done ones, newest first."""
-    open_ = list(Activity.select().where(Activity.deal == deal_id, Activity.done == False)  # noqa: E712
-                 .order_by(Activity.due_date.asc(nulls="LAST"), Activity.id))
-    done = list(Activity.select().where(Activity.deal == deal_id, Activity.done == True)  # noqa: E712
-                .order_by(Activity.done_at.desc()).limit(20))
-    return open_ + done
+    return activity_rows(deal_id)
 
 
-def deal_notes(deal_id: int) -> list[Note]:
-    return list(Note.select().where(Note.deal == deal_id).order_by(Note.created_at.desc()).limit(50))
+def deal_notes(deal_id: int) -> list[NoteRow]:
+    """The latest notes, newest first, with their authors' names."""
+    return note_rows(deal_id)
 
 
-def add_note_to_deal(deal_id: int, body: str, *, author: Rep | None = None) -> Note:
+def add_note_to_deal(deal_id: int, body: str, *, author=None) -> NoteRow:
     from pipetui.core.deals import get_deal
 
     return add_note(body, deal=get_deal(deal_id), author=author)
 
 
-def schedule_on_deal(deal_id: int, line: str, *, owner: Rep | None = None) -> Activity:
+def schedule_on_deal(deal_id: int, line: str, *, owner=None) -> ActivityRow:
     """Schedule an activity on a deal from one line, e.g. ``call fri 10:30 pricing``."""
     from pipetui.core.deals import get_deal
 
@@ -128,7 +128,7 @@ def schedule_on_deal(deal_id: int, line: str, *, owner: Rep | None = None) -> Ac
                         due_time=due_time, owner=owner)
 
 
-def snooze_activity(activity_id: int, days: int) -> Activity:
+def snooze_activity(activity_id: int, days: int) -> ActivityRow:
     """Put an open activity off by ``days``, counted from today when it is
     overdue (snoozing a week-old call by a day means tomorrow)."""
     if days <= 0:
@@ -141,25 +141,25 @@ def snooze_activity(activity_id: int, days: int) -> Activity:
         base = max(activity.due_date or today, today)
         activity.due_date = base + dt.timedelta(days=days)
         activity.save()
-    return activity
+    return activity_row(activity)
 
 
-def reopen_activity(activity_id: int) -> Activity:
+def reopen_activity(activity_id: int) -> ActivityRow:
     """Mark a done activity as not done (the undo of marking it done)."""
     with db.atomic():
         activity = _activity(activity_id)
         activity.done, activity.done_at = False, None
         activity.save()
-    return activity
+    return activity_row(activity)
 
 
-def set_activity_due(activity_id: int, due_date: dt.date | None) -> Activity:
+def set_activity_due(activity_id: int, due_date: dt.date | None) -> ActivityRow:
     """Give an activity back a due date (the undo of a snooze)."""
     with db.atomic():
         activity = _activity(activity_id)
         activity.due_date = due_date
         activity.save()
-    return activity
+    return activity_row(activity)
 
 
 def delete_activity(activity_id: int) -> None:

@@ -130,8 +130,9 @@ def profile(kind: str, customer_id: int) -> Profile:
     return found
 
 
-def save_organization(name: str, website: str | None = None, *, organization_id: int | None = None) -> Organization:
-    """Add an organization, or change one; names are unique whatever their case."""
+def save_organization(name: str, website: str | None = None, *, organization_id: int | None = None) -> Customer:
+    """Add an organization, or change one; names are unique whatever their case.
+    Returns it as the customer list shows it."""
     name = clean_line(name, "organization name")
     website = clean_line(website or "", "website", required=False)
     if website and not _WEBSITE.match(website):
@@ -143,18 +144,20 @@ def save_organization(name: str, website: str | None = None, *, organization_id:
         if clash.exists():
             raise InvalidInput(f"an organization named {name!r} exists already")
         if organization_id is None:
-            return Organization.create(name=name, website=website, created_at=clock.now())
-        org = Organization.get_or_none(Organization.id == organization_id)
-        if org is None:
-            raise NotFound(f"no organization #{organization_id}")
-        org.name, org.website = name, website
-        org.save()
-        return org
+            org = Organization.create(name=name, website=website, created_at=clock.now())
+        else:
+            org = Organization.get_or_none(Organization.id == organization_id)
+            if org is None:
+                raise NotFound(f"no organization #{organization_id}")
+            org.name, org.website = name, website
+            org.save()
+    return Customer(ORGANIZATION, org.id, org.name, org.website or "")
 
 
 def save_contact(name: str, *, email: str | None = None, phone: str | None = None,
-                 organization: str | None = None, contact_id: int | None = None) -> Contact:
-    """Add a person, or change one; ``organization`` by name (created if new)."""
+                 organization: str | None = None, contact_id: int | None = None) -> Customer:
+    """Add a person, or change one; ``organization`` by name (created if new).
+    Returns them as the customer list shows them."""
     from pipetui.core.people import find_or_create_organization
 
     name = clean_line(name, "name")
@@ -165,13 +168,15 @@ def save_contact(name: str, *, email: str | None = None, phone: str | None = Non
     with db.atomic():
         org = find_or_create_organization(organization) if organization and organization.strip() else None
         if contact_id is None:
-            return Contact.create(name=name, email=email, phone=phone, organization=org, created_at=clock.now())
-        person = Contact.get_or_none(Contact.id == contact_id)
-        if person is None:
-            raise NotFound(f"no contact #{contact_id}")
-        person.name, person.email, person.phone, person.organization = name, email, phone, org
-        person.save()
-        return person
+            person = Contact.create(name=name, email=email, phone=phone, organization=org,
+                                    created_at=clock.now())
+        else:
+            person = Contact.get_or_none(Contact.id == contact_id)
+            if person is None:
+                raise NotFound(f"no contact #{contact_id}")
+            person.name, person.email, person.phone, person.organization = name, email, phone, org
+            person.save()
+    return Customer(PERSON, person.id, person.name, (org.name if org else None) or person.email or "")
 
 
 def deals_of(kind: str, customer_id: int) -> int:

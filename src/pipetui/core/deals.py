@@ -2,7 +2,9 @@
 
 Each function takes parsed values (see :mod:`pipetui.core.money`,
 :mod:`pipetui.core.dates`, :mod:`pipetui.core.lookup`) and returns the deal as
-it is after the change. Updates check the deal's ``version``: when
+it is after the change, as a :class:`~pipetui.core.rows.DealRow`. Stages,
+reps, organizations and contacts are given as refs or read models (or store
+rows): only their ids are written. Updates check the deal's ``version``: when
 ``expected_version`` is given and the stored deal has moved on, nothing is
 written and :class:`ConflictError` is raised.
 """
@@ -18,7 +20,8 @@ from peewee import fn
 from pipetui.core import clock
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.lookup import default_pipeline, stages
-from pipetui.core.money import Money, validate_currency
+from pipetui.core.money import Money, parse_money, validate_currency
+from pipetui.core.rows import DealRow, RepRef, StageRef, deal_row, id_of
 from pipetui.core.rules import NO_RULES, Rulebook
 from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability
 from pipetui.store import (
@@ -50,26 +53,27 @@ def change_time() -> dt.datetime:
     return db.execute_sql("SELECT clock_timestamp() AT TIME ZONE 'UTC'").fetchone()[0]
 
 
-def get_deal(deal_id: int) -> Deal:
-    deal = Deal.select().where(Deal.id == deal_id, Deal.deleted_at.is_null()).first()
+def get_deal(deal_id: int) -> DealRow:
+    """A live deal (not deleted), with the names of what it points at."""
+    deal = deal_row(deal_id, include_deleted=False)
     if deal is None:
         raise NotFound(f"no deal #{deal_id}")
     return deal
 
 
-def _record_change(deal: Deal, from_stage, to_stage, from_status, to_status, actor, when) -> None:
+def _record_change(deal_id: int, from_stage, to_stage, from_status, to_status, actor, when) -> None:
     StageChange.create(
-        deal=deal.id,
-        from_stage=from_stage,
-        to_stage=to_stage,
+        deal=deal_id,
+        from_stage=id_of(from_stage),
+        to_stage=id_of(to_stage),
         from_status=from_status,
         to_status=to_status,
         changed_at=when,
-        changed_by=actor,
+        changed_by=id_of(actor),
     )
 
 
-def _locked_deal(deal_id: int, expected_version: int | None) -> Deal:
+def _locked_deal(deal_id: int, expected_version: int | None) -> DealRow:
     """The deal as stored, refusing a stale version before anything is written."""
     deal = get_deal(deal_id)
     if expected_version is not None and deal.version != expected_version:
@@ -77,14 +81,14 @@ def _locked_deal(deal_id: int, expected_version: int | None) -> Deal:
     return deal
 
 
-def _conflict(deal: Deal, expected_version: int) -> ConflictError:
+def _conflict(deal: DealRow | Deal, expected_version: int) -> ConflictError:
     return ConflictError(
         f"deal #{deal.id} {deal.title!r} was changed by someone else since you opened it "
         f"(version {deal.version}, yours {expected_version}); reload it to see the change"
     )
 
 
-def _save(deal: Deal, changes: dict[str, Any], when: dt.datetime) -> Deal:
+def _save(deal: DealRow, changes: dict[str, Any], when: dt.datetime) -> DealRow:
     """Write ``changes`` only if the deal still has the version we read."""
     updated = (
         Deal.update(**changes, updated_at=when, version=Deal.version + 1)
@@ -96,10 +100,10 @@ def _save(deal: Deal, changes: dict[str, Any], when: dt.datetime) -> Deal:
         if current is None or current.deleted_at is not None:
             raise NotFound(f"deal #{deal.id} was deleted by someone else")
         raise _conflict(current, deal.version)
-    return Deal.get_by_id(deal.id)
+    return deal_row(deal.id)
 
 
-def _check_stage(stage: Stage, deal_pipeline_id: int | None = None) -> Stage:
+def _check_stage(stage: StageRef | Stage, deal_pipeline_id: int | None = None) -> StageRef | Stage:
     if deal_pipeline_id is not None and stage.pipeline_id != deal_pipeline_id:
         raise InvalidInput(f"stage {stage.name!r} belongs to another pipeline")
     return stage
@@ -109,16 +113,16 @@ def create_deal(
     title: str,
     value: Money,
     *,
-    stage: Stage | None = None,
-    owner: Rep | None = None,
-    organization: Organization | None = None,
-    contact: Contact | None = None,
+    stage: StageRef | Stage | None = None,
+    owner: RepRef | Rep | None = None,
+    organization: Organization | int | None = None,
+    contact: Contact | int | None = None,
     expected_close: dt.date | None = None,
     probability: int | None = None,
     external_id: str | None = None,
-    actor: Rep | None = None,
+    actor: RepRef | Rep | None = None,
     rules: Rulebook = NO_RULES,
-) -> Deal:
+) -> DealRow:
     """Open a new deal, in the first stage unless ``stage`` is given; the
     ``rules`` of entering that stage apply."""
     title = clean_line(title, "title", max_length=TITLE_MAX_LENGTH)
@@ -129,18 +133,18 @@ def create_deal(
         probability = parse_probability(probability)
     with db.atomic():
         now = change_time()
-        pipeline = stage.pipeline if stage is not None else default_pipeline()
-        stage = stage or stages(pipeline)[0]
+        pipeline_id = stage.pipeline_id if stage is not None else default_pipeline().id
+        stage = stage or stages(pipeline_id)[0]
         deal = Deal.create(
-            pipeline=pipeline,
-            stage=stage,
+            pipeline=pipeline_id,
+            stage=stage.id,
             title=title,
             value=value.amount,
             currency=currency,
             probability=probability,
-            owner=owner,
-            organization=organization,
-            contact=contact,
+            owner=id_of(owner),
+            organization=id_of(organization),
+            contact=id_of(contact),
             expected_close=expected_close,
             status=OPEN,
             created_at=now,
@@ -150,11 +154,11 @@ def create_deal(
             external_id=external_id,
         )
         rules.check_entry(deal, stage.name)
-        _record_change(deal, None, stage, None, OPEN, actor, now)
+        _record_change(deal.id, None, stage, None, OPEN, actor, now)
         ruled = rules.after_entry(deal, stage.name, actor, now)
         if ruled and probability is None:
             Deal.update(**ruled).where(Deal.id == deal.id).execute()
-    return Deal.get_by_id(deal.id)
+    return deal_row(deal.id)
 
 
 def edit_deal(
@@ -164,12 +168,12 @@ def edit_deal(
     title: str = _UNSET,
     value: Money = _UNSET,
     probability: int | None = _UNSET,
-    owner: Rep | None = _UNSET,
-    organization: Organization | None = _UNSET,
-    contact: Contact | None = _UNSET,
+    owner: RepRef | Rep | None = _UNSET,
+    organization: Organization | int | None = _UNSET,
+    contact: Contact | int | None = _UNSET,
     expected_close: dt.date | None = _UNSET,
-    actor: Rep | None = None,
-) -> Deal:
+    actor: RepRef | Rep | None = None,
+) -> DealRow:
     """Change the given fields; stage and status change through move/win/lose/reopen."""
     changes: dict[str, Any] = {}
     if title is not _UNSET:
@@ -181,14 +185,11 @@ def edit_deal(
         changes["currency"] = validate_currency(value.currency)
     if probability is not _UNSET:
         changes["probability"] = None if probability is None else parse_probability(probability)
-    for name, given in (
-        ("owner", owner),
-        ("organization", organization),
-        ("contact", contact),
-        ("expected_close", expected_close),
-    ):
+    for name, given in (("owner", owner), ("organization", organization), ("contact", contact)):
         if given is not _UNSET:
-            changes[name] = given
+            changes[name] = id_of(given)
+    if expected_close is not _UNSET:
+        changes["expected_close"] = expected_close
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
         now = change_time()  # after the read: later than the change it builds on
@@ -197,8 +198,8 @@ def edit_deal(
         return _save(deal, changes, now)
 
 
-def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None,
-              actor: Rep | None = None, rules: Rulebook = NO_RULES) -> Deal:
+def move_deal(deal_id: int, stage: StageRef | Stage, *, expected_version: int | None = None,
+              actor: RepRef | Rep | None = None, rules: Rulebook = NO_RULES) -> DealRow:
     """Move an open deal to another stage of its pipeline; the ``rules`` of
     entering that stage apply (undo and redo pass none: taking a move back,
     or making it again, is not entering the stage anew)."""
@@ -213,16 +214,17 @@ def move_deal(deal_id: int, stage: Stage, *, expected_version: int | None = None
         rules.check_entry(deal, stage.name)
         ruled = rules.after_entry(deal, stage.name, actor, now)
         from_stage = deal.stage_id
-        deal = _save(deal, {"stage": stage, "stage_entered_at": now, "last_activity_at": now, **ruled}, now)
-        _record_change(deal, from_stage, stage, OPEN, OPEN, actor, now)
+        deal = _save(deal, {"stage": stage.id, "stage_entered_at": now, "last_activity_at": now, **ruled},
+                     now)
+        _record_change(deal.id, from_stage, stage, OPEN, OPEN, actor, now)
     return deal
 
 
 def step_deal(deal_id: int, steps: int, *, expected_version: int | None = None,
-              actor: Rep | None = None, rules: Rulebook = NO_RULES) -> Deal:
+              actor: RepRef | Rep | None = None, rules: Rulebook = NO_RULES) -> DealRow:
     """Move a deal ``steps`` stages forward (or back when negative)."""
     deal = get_deal(deal_id)
-    ordered = stages(deal.pipeline)
+    ordered = stages(deal.pipeline_id)
     index = next(i for i, s in enumerate(ordered) if s.id == deal.stage_id) + steps
     if not 0 <= index < len(ordered):
         edge = "last" if steps > 0 else "first"
@@ -230,8 +232,8 @@ def step_deal(deal_id: int, steps: int, *, expected_version: int | None = None,
     return move_deal(deal_id, ordered[index], expected_version=expected_version, actor=actor, rules=rules)
 
 
-def win_deal(deal_id: int, *, expected_version: int | None = None, actor: Rep | None = None,
-             rules: Rulebook = NO_RULES) -> Deal:
+def win_deal(deal_id: int, *, expected_version: int | None = None,
+             actor: RepRef | Rep | None = None, rules: Rulebook = NO_RULES) -> DealRow:
     """Mark an open deal won; it stays in its last stage for the history;
     the ``rules`` of winning apply."""
     with db.atomic():
@@ -241,13 +243,13 @@ def win_deal(deal_id: int, *, expected_version: int | None = None, actor: Rep | 
             raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
         deal = _save(deal, {"status": WON, "closed_at": now, "lost_reason": None,
                             "last_activity_at": now}, now)
-        _record_change(deal, deal.stage_id, deal.stage_id, OPEN, WON, actor, now)
+        _record_change(deal.id, deal.stage_id, deal.stage_id, OPEN, WON, actor, now)
         rules.after_win(deal, actor, now)
     return deal
 
 
 def lose_deal(deal_id: int, reason: str, *, expected_version: int | None = None,
-              actor: Rep | None = None) -> Deal:
+              actor: RepRef | Rep | None = None) -> DealRow:
     """Mark an open deal lost. ``reason`` is required: a listed reason
     (matched case-insensitively, unique prefix allowed) or free text."""
     reason = clean_line(reason or "", "lost reason", max_length=500)
@@ -259,7 +261,7 @@ def lose_deal(deal_id: int, reason: str, *, expected_version: int | None = None,
             raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
         deal = _save(deal, {"status": LOST, "closed_at": now, "lost_reason": reason,
                             "last_activity_at": now}, now)
-        _record_change(deal, deal.stage_id, deal.stage_id, OPEN, LOST, actor, now)
+        _record_change(deal.id, deal.stage_id, deal.stage_id, OPEN, LOST, actor, now)
     return deal
 
 
@@ -308,8 +310,8 @@ def _canonical_lost_reason(reason: str) -> str:
     return reason
 
 
-def reopen_deal(deal_id: int, stage: Stage | None = None, *, expected_version: int | None = None,
-                actor: Rep | None = None) -> Deal:
+def reopen_deal(deal_id: int, stage: StageRef | Stage | None = None, *,
+                expected_version: int | None = None, actor: RepRef | Rep | None = None) -> DealRow:
     """Reopen a won or lost deal, in its last stage unless ``stage`` is given."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
@@ -325,11 +327,11 @@ def reopen_deal(deal_id: int, stage: Stage | None = None, *, expected_version: i
         if target != from_stage:
             changes["stage_entered_at"] = now
         deal = _save(deal, changes, now)
-        _record_change(deal, from_stage, target, from_status, OPEN, actor, now)
+        _record_change(deal.id, from_stage, target, from_status, OPEN, actor, now)
     return deal
 
 
-def delete_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
+def delete_deal(deal_id: int, *, expected_version: int | None = None) -> DealRow:
     """Soft delete: the deal leaves every list and figure but keeps its rows."""
     with db.atomic():
         deal = _locked_deal(deal_id, expected_version)
@@ -337,7 +339,7 @@ def delete_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
         return _save(deal, {"deleted_at": now}, now)
 
 
-def restore_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
+def restore_deal(deal_id: int, *, expected_version: int | None = None) -> DealRow:
     """Undo a soft delete."""
     with db.atomic():
         deal = Deal.get_or_none(Deal.id == deal_id)
@@ -349,11 +351,13 @@ def restore_deal(deal_id: int, *, expected_version: int | None = None) -> Deal:
         Deal.update(deleted_at=None, updated_at=now, version=Deal.version + 1).where(
             Deal.id == deal_id
         ).execute()
-    return Deal.get_by_id(deal_id)
+    return deal_row(deal_id)
 
 
 def history(deal_id: int) -> list[StageChange]:
-    """The deal's stage and status changes, oldest first."""
+    """The deal's stage and status changes as stored, oldest first: for the
+    core and its checks. Screens read them told in words, with
+    :func:`pipetui.core.rows.deal_sheet`."""
     return list(
         StageChange.select()
         .where(StageChange.deal == deal_id)
@@ -361,13 +365,23 @@ def history(deal_id: int) -> list[StageChange]:
     )
 
 
-def win_probability(deal: Deal) -> int:
-    """The deal's own probability, else its stage's default; 100 won, 0 lost."""
-    if deal.status == WON:
-        return 100
-    if deal.status == LOST:
-        return 0
-    return deal.probability if deal.probability is not None else deal.stage.probability
+def check_field(name: str, text: str, currency: str) -> None:
+    """Raise InvalidInput when ``text`` is not a valid value of the deal field
+    ``name`` (title, value, expected_close, probability, organization,
+    contact), as the editor checks it on every keystroke; no database needed.
+    Other fields (stage, owner: chosen from lists) pass."""
+    from pipetui.core.dates import parse_date
+
+    if name == "title":
+        clean_line(text, "title", max_length=TITLE_MAX_LENGTH)
+    elif name == "value":
+        parse_money(text, currency)
+    elif name == "expected_close" and text.strip():
+        parse_date(text)
+    elif name == "probability" and text.strip():
+        parse_probability(text)
+    elif name in ("organization", "contact"):
+        clean_line(text, name, required=False)
 
 
 @dataclass(frozen=True)
@@ -376,8 +390,8 @@ class _Form:
 
     title: str
     money: Money
-    stage: Stage | None
-    owner: Rep | None
+    stage: StageRef | None
+    owner: RepRef | None
     expected_close: dt.date | None
     probability: int | None
     organization: str | None
@@ -390,7 +404,6 @@ def _parse_form(title: str, value: str, currency: str, stage: str | None, owner:
     """Parse every field a person typed, before anything is written."""
     from pipetui.core.dates import parse_date
     from pipetui.core.lookup import resolve_rep, resolve_stage
-    from pipetui.core.money import parse_money
 
     return _Form(
         title=clean_line(title, "title", max_length=TITLE_MAX_LENGTH),
@@ -425,9 +438,9 @@ def add_deal(
     expected_close: str | None = None,
     currency: str | None = None,
     probability: str | None = None,
-    actor: Rep | None = None,
+    actor: RepRef | Rep | None = None,
     rules: Rulebook = NO_RULES,
-) -> Deal:
+) -> DealRow:
     """Create a deal from what a person typed, as ``pipetui add`` and the
     board's new-deal editor do.
 
@@ -460,9 +473,9 @@ def update_deal(
     contact: str | None,
     expected_close: str | None,
     probability: str | None,
-    actor: Rep | None = None,
+    actor: RepRef | Rep | None = None,
     rules: Rulebook = NO_RULES,
-) -> Deal:
+) -> DealRow:
     """Save the deal editor's form: parse every field, then change the deal
     and, if its stage changed, move it, all in one transaction and only if
     nobody changed the deal since ``expected_version``."""

@@ -14,28 +14,16 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from peewee import JOIN
-
+from pipetui.core import rows
 from pipetui.core.errors import InvalidInput, PipetuiError
 from pipetui.core.money import to_major_string
-from pipetui.store import (
-    LOST,
-    OPEN,
-    WON,
-    Contact,
-    Deal,
-    Organization,
-    Rep,
-    Stage,
-    database_proxy,
-)
+from pipetui.store import LOST, OPEN, WON, database_proxy
 from pipetui.store.database import is_postgres
 
 COLUMNS = ["id", "external_id", "title", "stage", "status", "value", "currency", "probability",
            "owner", "organization", "contact", "expected_close", "created_at", "closed_at",
            "lost_reason"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CHUNK = 5_000
 STATUSES = {"open": [OPEN], "won": [WON], "lost": [LOST], "all": [OPEN, WON, LOST]}
 
 
@@ -53,35 +41,33 @@ def unescape_cell(text: str) -> str:
 
 
 def deal_rows(status: str = "all") -> Iterator[dict[str, str | int | None]]:
-    """Every live deal with ``status`` as plain values, in id order, read in
-    chunks so that a large pipeline is never all in memory."""
+    """Every live deal with ``status`` as plain values, in id order, streamed
+    (:func:`pipetui.core.rows.deal_rows`) so that a large pipeline is never
+    all in memory."""
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-    last = 0
-    while True:
-        chunk = list(
-            Deal.select(Deal.id, Deal.external_id, Deal.title, Stage.name, Deal.status, Deal.value,
-                        Deal.currency, Deal.probability, Rep.name, Organization.name, Contact.name,
-                        Deal.expected_close, Deal.created_at, Deal.closed_at, Deal.lost_reason)
-            .join(Stage, on=(Stage.id == Deal.stage))
-            .switch(Deal).join(Rep, JOIN.LEFT_OUTER, on=(Rep.id == Deal.owner))
-            .switch(Deal).join(Organization, JOIN.LEFT_OUTER, on=(Organization.id == Deal.organization))
-            .switch(Deal).join(Contact, JOIN.LEFT_OUTER, on=(Contact.id == Deal.contact))
-            .where(Deal.id > last, Deal.deleted_at.is_null(), Deal.status.in_(STATUSES[status]))
-            .order_by(Deal.id)
-            .limit(CHUNK)
-            .tuples()
-        )
-        if not chunk:
-            return
-        for row in chunk:
-            values = dict(zip(COLUMNS, row, strict=True))
-            values["value"] = to_major_string(values["value"], values["currency"])
-            for key in ("expected_close", "created_at", "closed_at"):
-                if values[key] is not None:
-                    values[key] = values[key].isoformat()
-            yield values
-        last = chunk[-1][0]
+    for d in rows.deal_rows(status=status, order="id"):
+        yield {
+            "id": d.id,
+            "external_id": d.external_id,
+            "title": d.title,
+            "stage": d.stage,
+            "status": d.status,
+            "value": to_major_string(d.value, d.currency),
+            "currency": d.currency,
+            "probability": d.probability,
+            "owner": d.owner,
+            "organization": d.organization,
+            "contact": d.contact,
+            "expected_close": _iso(d.expected_close),
+            "created_at": _iso(d.created_at),
+            "closed_at": _iso(d.closed_at),
+            "lost_reason": d.lost_reason,
+        }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def export(path: Path, *, fmt: str = "csv", status: str = "all") -> int:

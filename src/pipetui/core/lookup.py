@@ -1,4 +1,10 @@
-"""Finding things by what a person types: ids, names and unique prefixes."""
+"""Finding things by what a person types: ids, names and unique prefixes.
+
+What is found comes as read models (:mod:`pipetui.core.rows`): a stage as a
+:class:`~pipetui.core.rows.StageRef`, a rep as a
+:class:`~pipetui.core.rows.RepRef`, a deal as a
+:class:`~pipetui.core.rows.DealRow`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import getpass
 from peewee import fn
 
 from pipetui.core.errors import Ambiguous, InvalidInput, NotFound
+from pipetui.core.rows import DealRow, RepRef, StageRef, deal_query, fetch, id_of, rep_ref, stage_ref, to_deal_row
 from pipetui.store import Deal, Pipeline, Rep, Stage
 
 _MAX_LISTED = 10
@@ -19,9 +26,10 @@ def default_pipeline() -> Pipeline:
     return pipeline
 
 
-def stages(pipeline: Pipeline | None = None) -> list[Stage]:
-    pipeline = pipeline or default_pipeline()
-    return list(Stage.select().where(Stage.pipeline == pipeline).order_by(Stage.position))
+def stages(pipeline: Pipeline | int | None = None) -> list[StageRef]:
+    """The stages of ``pipeline`` (a pipeline or its id; the default one when None), in order."""
+    pipeline_id = id_of(pipeline) if pipeline is not None else default_pipeline().id
+    return [stage_ref(s) for s in Stage.select().where(Stage.pipeline == pipeline_id).order_by(Stage.position)]
 
 
 def _pick(text: str, candidates: list, name_of, what: str, plural: str):
@@ -42,14 +50,14 @@ def _pick(text: str, candidates: list, name_of, what: str, plural: str):
     raise Ambiguous(f"{what} {text.strip()!r} is ambiguous: {listed}")
 
 
-def resolve_stage(text: str, pipeline: Pipeline | None = None) -> Stage:
+def resolve_stage(text: str, pipeline: Pipeline | int | None = None) -> StageRef:
     """A stage by case-insensitive name or unique prefix (``prop`` -> Proposal)."""
     return _pick(text, stages(pipeline), lambda s: s.name, "stage", "the stages are")
 
 
-def resolve_rep(text: str) -> Rep:
+def resolve_rep(text: str) -> RepRef:
     """A rep by case-insensitive name, unique name prefix or login name."""
-    reps = list(Rep.select().order_by(Rep.name))
+    reps = [rep_ref(r) for r in Rep.select().order_by(Rep.name)]
     wanted = text.strip().casefold()
     by_login = [r for r in reps if r.username and r.username.casefold() == wanted]
     if len(by_login) == 1:
@@ -59,7 +67,7 @@ def resolve_rep(text: str) -> Rep:
     return _pick(text, reps, lambda r: r.name, "rep", "the reps are")
 
 
-def resolve_deal(text: str | int, *, include_deleted: bool = False) -> Deal:
+def resolve_deal(text: str | int, *, include_deleted: bool = False) -> DealRow:
     """A deal by id (``42`` or ``#42``), exact title, or unique title prefix.
 
     An ambiguous reference lists the candidates with their ids.
@@ -70,19 +78,19 @@ def resolve_deal(text: str | int, *, include_deleted: bool = False) -> Deal:
     live = Deal.deleted_at.is_null(True) if not include_deleted else True
     digits = ref.removeprefix("#")
     if digits.isdigit():
-        deal = Deal.select().where(Deal.id == int(digits), live).first()
-        if deal is not None:
-            return deal
+        found = _deals(deal_query().where(Deal.id == int(digits), live))
+        if found:
+            return found[0]
         if ref.startswith("#"):
             raise NotFound(f"no deal #{digits}")
     folded = ref.casefold()
-    exact = list(Deal.select().where(Deal.title == ref, live).limit(_MAX_LISTED + 1))
+    exact = _deals(deal_query().where(Deal.title == ref, live).order_by(Deal.id).limit(_MAX_LISTED + 1))
     if len(exact) == 1:
         return exact[0]
     # substr/lower rather than LIKE: LIKE's escaping differs between SQLite and PostgreSQL.
     prefix = fn.lower(fn.substr(Deal.title, 1, len(ref)))
-    matches = exact or list(
-        Deal.select()
+    matches = exact or _deals(
+        deal_query()
         .where(prefix == ref.lower(), live)
         .order_by(Deal.title, Deal.id)
         .limit(_MAX_LISTED + 1)
@@ -97,7 +105,11 @@ def resolve_deal(text: str | int, *, include_deleted: bool = False) -> Deal:
     raise Ambiguous(f"{ref!r} matches several deals: {listed}{more}; give the id")
 
 
-def resolve_actor(name: str | None, configured: str | None = None) -> Rep | None:
+def _deals(query) -> list[DealRow]:
+    return [to_deal_row(row) for row in fetch(query)]
+
+
+def resolve_actor(name: str | None, configured: str | None = None) -> RepRef | None:
     """Who is acting: ``--as``, else ``me`` from the config, else the login name.
 
     An explicit name that matches no rep is an error; an unknown login name
@@ -110,7 +122,8 @@ def resolve_actor(name: str | None, configured: str | None = None) -> Rep | None
         login = getpass.getuser()
     except (OSError, KeyError):
         return None
-    return Rep.select().where(Rep.username == login).first()
+    found = Rep.select().where(Rep.username == login).first()
+    return rep_ref(found) if found is not None else None
 
 
 def search_open_deals(text: str, limit: int = 20) -> list[tuple[int, str, str]]:

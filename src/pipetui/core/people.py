@@ -8,6 +8,7 @@ from peewee import IntegrityError, fn
 
 from pipetui.core import clock
 from pipetui.core.errors import InvalidInput
+from pipetui.core.rows import RepRef, id_of, rep_ref
 from pipetui.core.text import clean_line
 from pipetui.store import Contact, Organization, Rep
 from pipetui.store import database_proxy as db
@@ -23,7 +24,7 @@ def _clean_email(email: str | None) -> str | None:
     return email
 
 
-def add_rep(name: str, *, email: str | None = None, username: str | None = None) -> Rep:
+def add_rep(name: str, *, email: str | None = None, username: str | None = None) -> RepRef:
     """Add a sales rep; ``username`` maps an operating-system login to the rep."""
     name = clean_line(name, "rep name", max_length=100)
     email = _clean_email(email)
@@ -32,11 +33,11 @@ def add_rep(name: str, *, email: str | None = None, username: str | None = None)
     with db.atomic():
         if Rep.select().where(fn.lower(Rep.name) == name.lower()).exists():
             raise InvalidInput(f"rep {name!r} exists already")
-        return Rep.create(name=name, email=email, username=username, created_at=clock.now())
+        return rep_ref(Rep.create(name=name, email=email, username=username, created_at=clock.now()))
 
 
-def list_reps() -> list[Rep]:
-    return list(Rep.select().order_by(Rep.name))
+def list_reps() -> list[RepRef]:
+    return [rep_ref(r) for r in Rep.select().order_by(Rep.name)]
 
 
 def find_or_create_organization(name: str) -> Organization:
@@ -53,7 +54,7 @@ def find_or_create_organization(name: str) -> Organization:
             return Organization.get(Organization.name == name)
 
 
-def find_or_create_contact(name: str, organization: Organization | None = None,
+def find_or_create_contact(name: str, organization: Organization | int | None = None,
                            *, email: str | None = None, phone: str | None = None) -> Contact:
     """The contact of that name (at that organization when given), created if new."""
     name = clean_line(name, "contact name")
@@ -62,9 +63,9 @@ def find_or_create_contact(name: str, organization: Organization | None = None,
     with db.atomic():
         query = Contact.select().where(fn.lower(Contact.name) == name.lower())
         if organization is not None:
-            query = query.where(Contact.organization == organization)
+            query = query.where(Contact.organization == id_of(organization))
         found = query.order_by(Contact.id).first()
         if found is not None:
             return found
-        return Contact.create(name=name, organization=organization, email=email, phone=phone,
+        return Contact.create(name=name, organization=id_of(organization), email=email, phone=phone,
                               created_at=clock.now())

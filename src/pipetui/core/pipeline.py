@@ -1,4 +1,5 @@
-"""Read queries of the pipeline: what the board, the lists and the metrics show.
+"""Read queries of the pipeline: what the board and the metrics show (lists
+of deals come from :func:`pipetui.core.rows.deal_rows`).
 
 All of them aggregate or page in the database over the indexes made by
 migration 0002, so their cost does not grow with the number of deals shown.
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, SQL, fn
 
 from pipetui.core.lookup import stages
+from pipetui.core.rows import StageRef
 from pipetui.store import OPEN, Deal, Organization, Pipeline, Rep, Stage
 
 LIVE = Deal.deleted_at.is_null()
@@ -22,7 +24,7 @@ LIVE = Deal.deleted_at.is_null()
 class StageTotal:
     """Open deals of one stage: count, and value and weighted value per currency."""
 
-    stage: Stage
+    stage: StageRef
     count: int = 0
     value: dict[str, int] = field(default_factory=dict)  # currency -> minor units
     weighted: dict[str, int] = field(default_factory=dict)
@@ -138,30 +140,6 @@ def forecast_query(start: dt.date, end: dt.date):
         .where(Deal.status == OPEN, LIVE, Deal.expected_close.between(start, end))
         .group_by(Deal.expected_close, Deal.currency)
     )
-
-
-def list_deals(*, status: str | None = OPEN, stage: Stage | None = None, owner: Rep | None = None,
-               limit: int | None = None) -> list[Deal]:
-    """Deals for lists and exports, in pipeline order then value."""
-    query = (
-        Deal.select(Deal, Stage, Organization, Rep)
-        .join(Stage, on=(Deal.stage == Stage.id))
-        .switch(Deal)
-        .join(Organization, JOIN.LEFT_OUTER, on=(Deal.organization == Organization.id))
-        .switch(Deal)
-        .join(Rep, JOIN.LEFT_OUTER, on=(Deal.owner == Rep.id))
-        .where(LIVE)
-        .order_by(Stage.position, Deal.value.desc(), Deal.id)
-    )
-    if status is not None:
-        query = query.where(Deal.status == status)
-    if stage is not None:
-        query = query.where(Deal.stage == stage)
-    if owner is not None:
-        query = query.where(Deal.owner == owner)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(query)
 
 
 def count_deals(include_deleted: bool = True) -> int:

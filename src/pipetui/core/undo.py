@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from pipetui.core import deals
 from pipetui.core.errors import InvalidInput
-from pipetui.store import Deal, Rep, Stage
+from pipetui.core.rows import DealRow, RepRef
+from pipetui.store import Stage
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class UndoLog:
     def can_redo(self) -> bool:
         return bool(self._undone)
 
-    def undo(self, actor: Rep | None = None) -> tuple[Change, Deal]:
+    def undo(self, actor: RepRef | None = None) -> tuple[Change, DealRow]:
         """Take back the latest change; returns it with the deal as it is now."""
         if not self._done:
             raise InvalidInput("nothing to undo")
@@ -65,7 +66,7 @@ class UndoLog:
         self._versions[deal.id] = deal.version
         return change, deal
 
-    def redo(self, actor: Rep | None = None) -> tuple[Change, Deal]:
+    def redo(self, actor: RepRef | None = None) -> tuple[Change, DealRow]:
         if not self._undone:
             raise InvalidInput("nothing to redo")
         change = self._undone[-1]
@@ -75,7 +76,7 @@ class UndoLog:
         return change, deal
 
 
-def _revert(change: Change, version: int, actor: Rep | None) -> Deal:
+def _revert(change: Change, version: int, actor: RepRef | None) -> DealRow:
     if change.kind == "move":
         return deals.move_deal(change.deal_id, Stage.get_by_id(change.before_stage_id),
                                expected_version=version, actor=actor)
@@ -86,7 +87,7 @@ def _revert(change: Change, version: int, actor: Rep | None) -> Deal:
     raise ValueError(change.kind)
 
 
-def _apply(change: Change, version: int, actor: Rep | None) -> Deal:
+def _apply(change: Change, version: int, actor: RepRef | None) -> DealRow:
     if change.kind == "move":
         return deals.move_deal(change.deal_id, Stage.get_by_id(change.after_stage_id),
                                expected_version=version, actor=actor)

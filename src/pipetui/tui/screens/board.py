@@ -252,9 +252,9 @@ class BoardScreen(LiveScreen):
 
         def work():
             moved = deals.step_deal(card.id, steps, expected_version=card.version, actor=actor, rules=rules)
-            change = Change(f"move to {moved.stage.name}", card.id, "move", card.stage_id,
+            change = Change(f"move to {moved.stage}", card.id, "move", card.stage_id,
                             moved.stage_id, moved.version)
-            return f"Moved {printable(moved.title)} to {moved.stage.name}", card.id, change
+            return f"Moved {printable(moved.title)} to {moved.stage}", card.id, change
 
         self._write(work)
 

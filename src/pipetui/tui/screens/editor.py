@@ -1,7 +1,10 @@
 """The deal editor: every field checked as it is typed, history, activities, notes.
 
-Fields are checked with the same parsers as the CLI; saving runs in a thread
-worker through the core, which refuses a deal someone else changed meanwhile.
+Fields are checked by the core's rules (:func:`pipetui.core.deals.check_field`,
+the CLI's parsers); what the editor shows comes in one read model
+(:func:`pipetui.core.rows.deal_sheet`), the history already told in words.
+Saving runs in a thread worker through the core, which refuses a deal
+someone else changed meanwhile.
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pipetui.core import activities, clock, deals, lookup
-from pipetui.core.dates import parse_date
+from pipetui.core import activities, deals, lookup, rows
 from pipetui.core.errors import InvalidInput
-from pipetui.core.money import format_money, parse_money
-from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability, printable
+from pipetui.core.money import format_money
+from pipetui.core.text import printable
 from pipetui.tui.dialogs import ConfirmDialog
 from pipetui.tui.styles import sheet
 from pipetui.tui.work import DatabaseWork, Failure
@@ -36,20 +38,6 @@ FIELDS: list[tuple[str, str]] = [
     ("expected_close", "Expected close"),
     ("probability", "Win chance %"),
 ]
-
-
-def _check(name: str, text: str, currency: str) -> None:
-    """Raise InvalidInput when ``text`` is not a valid ``name``; no database needed."""
-    if name == "title":
-        clean_line(text, "title", max_length=TITLE_MAX_LENGTH)
-    elif name == "value":
-        parse_money(text, currency)
-    elif name == "expected_close" and text.strip():
-        parse_date(text)
-    elif name == "probability" and text.strip():
-        parse_probability(text)
-    elif name in ("organization", "contact"):
-        clean_line(text, name, required=False)
 
 
 @dataclass
@@ -69,62 +57,48 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
         values["stage"] = stage or lookup.stages()[0].name
         values["owner"] = owner or ""  # a new deal is yours unless you say otherwise
         return Form(values, None)
-    deal = deals.get_deal(deal_id)
+    sheet = rows.deal_sheet(deal_id)
+    deal = sheet.deal
     values = {
         "title": deal.title,
         "value": format_money(deal.value, deal.currency).replace(",", ""),
-        "stage": deal.stage.name,
-        "owner": deal.owner.name if deal.owner_id else "",
-        "organization": deal.organization.name if deal.organization_id else "",
-        "contact": deal.contact.name if deal.contact_id else "",
+        "stage": deal.stage,
+        "owner": deal.owner or "",
+        "organization": deal.organization or "",
+        "contact": deal.contact or "",
         "expected_close": deal.expected_close.isoformat() if deal.expected_close else "",
         "probability": "" if deal.probability is None else str(deal.probability),
     }
-    return Form(values, deal.version, _history(deal), _activities(deal.id), _notes(deal.id))
+    return Form(values, deal.version, _history(sheet.history), _activities(sheet.activities),
+                _notes(sheet.notes))
 
 
-def _history(deal) -> Text:
-    names = {s.id: s.name for s in lookup.stages(deal.pipeline)}
-    changes = deals.history(deal.id)
+def _history(history: tuple[rows.HistoryEntry, ...]) -> Text:
     text = Text()
-    now = clock.now()
-    for index, change in enumerate(changes):
-        until = changes[index + 1].changed_at if index + 1 < len(changes) else (
-            deal.closed_at or now)
-        days = max(0, (until - change.changed_at).days)
-        if change.from_status is None:
-            what = f"created in {names.get(change.to_stage_id, '?')}"
-        elif change.from_status != change.to_status:
-            what = {"won": "won", "lost": "lost"}.get(change.to_status, "reopened")
-            if change.to_status == "open":
-                what += f" in {names.get(change.to_stage_id, '?')}"
-        else:
-            what = f"{names.get(change.from_stage_id, '?')} → {names.get(change.to_stage_id, '?')}"
-        who = printable(change.changed_by.name) if change.changed_by_id else "-"
-        text.append(f"{change.changed_at:%Y-%m-%d} ", style="dim")
-        text.append(f"{what}")
-        text.append(f"  {who}, {days}d\n", style="dim")
+    for entry in history:
+        who = printable(entry.who) if entry.who is not None else "-"
+        text.append(f"{entry.when:%Y-%m-%d} ", style="dim")
+        text.append(f"{entry.what}")
+        text.append(f"  {who}, {entry.days}d\n", style="dim")
     return text
 
 
-def _activities(deal_id: int) -> Text:
+def _activities(found: tuple[rows.ActivityRow, ...] | list[rows.ActivityRow]) -> Text:
     text = Text()
-    today = clock.today()
-    for activity in activities.deal_activities(deal_id):
+    for activity in found:
         mark = "✓" if activity.done else "○"
         when = activity.due_date.isoformat() if activity.due_date else "no date"
         if activity.due_time:
             when += f" {activity.due_time:%H:%M}"
-        late = not activity.done and activity.due_date is not None and activity.due_date < today
-        text.append(f"{mark} {when} ", style="bold yellow" if late else "dim")
+        text.append(f"{mark} {when} ", style="bold yellow" if activity.late else "dim")
         text.append(f"{activity.kind}: {printable(activity.subject)}\n")
     return text or Text("no activities", style="dim")
 
 
-def _notes(deal_id: int) -> Text:
+def _notes(found: tuple[rows.NoteRow, ...] | list[rows.NoteRow]) -> Text:
     text = Text()
-    for note in activities.deal_notes(deal_id):
-        who = printable(note.author.name) if note.author_id else ""
+    for note in found:
+        who = printable(note.author) if note.author is not None else ""
         text.append(f"{note.created_at:%Y-%m-%d} {who}\n", style="dim")
         text.append(printable(note.body.replace("\n", " ")) + "\n")
     return text or Text("no notes", style="dim")
@@ -233,7 +207,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
         errors = {}
         for name, value in self._current().items():
             try:
-                _check(name, value, self.currency)
+                deals.check_field(name, value, self.currency)
             except InvalidInput as exc:
                 errors[name] = str(exc)
         return errors
@@ -244,7 +218,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
         if name not in dict(FIELDS):
             return
         try:
-            _check(name, event.value, self.currency)
+            deals.check_field(name, event.value, self.currency)
             message = ""
         except InvalidInput as exc:
             message = str(exc)
@@ -331,7 +305,8 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
 
         def write_then_read() -> tuple[Text, Text]:
             write()
-            return _activities(deal_id), _notes(deal_id)
+            return (_activities(activities.deal_activities(deal_id)),
+                    _notes(activities.deal_notes(deal_id)))
 
         def shown(side: tuple[Text, Text]) -> None:
             self.query_one("#activities", Static).update(side[0])

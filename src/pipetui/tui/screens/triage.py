@@ -295,9 +295,9 @@ class TriageScreen(LiveScreen):
         def work():
             before = deals.get_deal(item.deal_id)
             moved = deals.step_deal(item.deal_id, steps, expected_version=item.version, actor=actor, rules=rules)
-            change = Change(f"move to {moved.stage.name}", item.deal_id, "move", before.stage_id,
+            change = Change(f"move to {moved.stage}", item.deal_id, "move", before.stage_id,
                             moved.stage_id, moved.version)
-            return Done(f"Moved {printable(moved.title)} to {moved.stage.name}", change)
+            return Done(f"Moved {printable(moved.title)} to {moved.stage}", change)
 
         self._act(work)
 
