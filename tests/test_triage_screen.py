@@ -65,6 +65,25 @@ async def test_c_changes_the_close_date_and_a_schedules_a_next_step(day, db):  #
             assert "N" not in titles(app)
 
 
+async def test_a_line_typed_in_one_burst_after_a_is_scheduled_whole(day, db):  # noqa: F811
+    """Over SSH the keys after ``a`` arrive together, before the prompt has
+    focus; the prompt must not select them when it gets focus (the next key
+    would replace them)."""
+    from textual import events
+
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            for key in ["a", *"call mon pr"]:
+                app.post_message(events.Key("space" if key == " " else key, key))
+            await settle(pilot)  # the prompt has focus now
+            await pilot.press(*"icing", "enter")
+            await settle(pilot)
+            scheduled = Activity.get(Activity.subject == "pricing")
+            assert (scheduled.kind, scheduled.due_date) == ("call", dt.date(2026, 11, 30))
+
+
 async def test_snooze_win_lose_move_and_undo(day, db):  # noqa: F811
     with clock.frozen(NOW):
         app = PipetuiApp(db=db, location="t")

@@ -44,6 +44,8 @@ def type_into(field: Input, event: events.Key) -> bool:
 class TypeAhead:
     """A text field a screen opens with a key (honouring the keymap) and
     that takes every key typed after that one, even before it has focus.
+    The field must not select its text on focus (``select_on_focus=False``):
+    the keys typed ahead would be replaced by the next one.
 
     Bindings run only once a key has bubbled up to the app, after the keys
     typed behind it have already been dispatched; so the opening keys act in

@@ -54,7 +54,7 @@ class CustomersScreen(LiveScreen):
                                        submit=self._searched, cancel=self._searched)
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search people and companies", id="customer-search")
+        yield Input(placeholder="search people and companies", id="customer-search", select_on_focus=False)
         with Horizontal(id="customer-panes"):
             yield OptionList(id="customer-list")
             yield Static(id="customer-profile")

@@ -98,7 +98,7 @@ class TriageScreen(LiveScreen):
         yield Static(id="triage-title")
         yield Static(id="agenda")
         yield OptionList(id="queue")
-        yield Input(id="triage-input")
+        yield Input(id="triage-input", select_on_focus=False)
         yield Static(id="triage-status")
         yield KeyBar()
 
