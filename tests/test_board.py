@@ -11,10 +11,10 @@ from pipetui.core import clock, deals, lookup, people
 from pipetui.core.money import Money
 from pipetui.store import LOST, OPEN, WON, Deal, StageChange
 from pipetui.tui.app import PipetuiApp
-from pipetui.tui.widgets.board import BoardView
 from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog
-from pipetui.tui.screens.editor import DealEditor
 from pipetui.tui.screens.board import BoardScreen
+from pipetui.tui.screens.editor import DealEditor
+from pipetui.tui.widgets.board import BoardView
 
 NOW = dt.datetime(2026, 11, 27, 9, 0)
 

@@ -149,6 +149,11 @@ def state_path() -> Path:
     return platformdirs.user_state_path(APP_NAME) / "state.json"
 
 
+def crash_log_path() -> Path:
+    """Where the screens write the details of an unexpected error."""
+    return platformdirs.user_state_path(APP_NAME) / "crash.log"
+
+
 def load_state(path: Path) -> dict:
     """What the app remembered; an unreadable file is ignored, not fatal."""
     import json

@@ -35,11 +35,21 @@ def run_app(state: Session, start: str = "board") -> None:
     db = state.open()
     if state.demo and not demo_data.existing_deals():
         demo_data.generate(300, seed=1)
-    from pipetui.config import state_path
+    from pipetui.config import crash_log_path, state_path
     from pipetui.tui.app import PipetuiApp
 
-    PipetuiApp(db=db, location=state.location.display(), context=state.context, actor=state.actor(),
-               state_file=state_path(), start=start).run()
+    app = PipetuiApp(db=db, location=state.location.display(), context=state.context, actor=state.actor(),
+                     state_file=state_path(), start=start, crash_log=crash_log_path())
+    app.run()
+    _exit_after(app)
+
+
+def _exit_after(app) -> None:
+    """An app that ended on an unexpected error: its one line, and status 1."""
+    if app.return_code:
+        if app.crash_report:
+            click.echo(f"pipetui: {app.crash_report}", err=True)
+        click.get_current_context().exit(app.return_code)
 
 
 @command(opens=False)
@@ -70,4 +80,7 @@ def monitor(state: Session, period: str, rep_name: str | None, team: bool) -> No
         rep = state.actor()  # you, when your login or `me` names a rep; else the team
     from pipetui.tui.monitor import run_monitor
 
-    run_monitor(period=chosen, rep=rep, currency=state.context.currency, rates=state.context.rates)
+    from pipetui.config import crash_log_path
+
+    _exit_after(run_monitor(period=chosen, rep=rep, currency=state.context.currency,
+                            rates=state.context.rates, crash_log=crash_log_path()))

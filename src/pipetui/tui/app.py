@@ -32,8 +32,8 @@ class PipetuiApp(LiveApp):
     ]
 
     def __init__(self, *, db: Any, location: str, context: Context | None = None, actor=None,
-                 state_file: Path | None = None, start: str = "board") -> None:
-        super().__init__()
+                 state_file: Path | None = None, start: str = "board", crash_log: Path | None = None) -> None:
+        super().__init__(crash_log=crash_log)
         self.db = db  # the open database; workers open their own connections to it
         self.location = location
         self.context = context or Context()  # settings, rules, rotting days: every screen's

@@ -5,6 +5,9 @@ screen, which reloads what it shows and redraws only what differs."""
 from __future__ import annotations
 
 import gc
+import os
+import traceback
+from pathlib import Path
 
 from textual.app import App
 from textual.message import Message
@@ -48,11 +51,38 @@ class LiveScreen(DatabaseWork, Screen):
 
 
 class LiveApp(DatabaseWork, App):
-    """An app that tells its screens when the database changed."""
+    """An app that tells its screens when the database changed, and that
+    reports an unexpected error in one line, its details in a log file."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, crash_log: Path | None = None) -> None:
         super().__init__()
         freeze_startup_objects()
+        self.crash_log = crash_log  # None: Textual's own traceback on the terminal
+
+    crash_report: str | None = None
+    """After an unexpected error: the one line to show, naming the log."""
+
+    def _fatal_error(self) -> None:
+        """Textual's hook for an unhandled exception: the traceback goes to
+        the crash log (private, appended) and the one line to show to
+        :attr:`crash_report`, for whoever started the app to print; the app
+        exits with status 1. ``PIPETUI_DEBUG=1`` keeps Textual's traceback."""
+        if self.crash_log is None or os.environ.get("PIPETUI_DEBUG"):
+            super()._fatal_error()
+            return
+        error = self._exception
+        line = f"unexpected error: {type(error).__name__}: {error}"
+        try:
+            self.crash_log.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.crash_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(descriptor, "a", encoding="utf-8") as log:
+                log.write("".join(traceback.format_exception(error)) + "\n")
+            line += f" (the details are in {self.crash_log})"
+        except OSError as exc:
+            line += f" (could not write the details to {self.crash_log}: {exc.strerror or exc})"
+        self.crash_report = line
+        self.bell()
+        self._close_messages_no_wait()
 
     _watcher = None
 

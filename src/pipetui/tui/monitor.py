@@ -54,8 +54,9 @@ class MonitorApp(LiveApp):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [Binding("q", "quit", "Quit", id="monitor.quit")]
 
-    def __init__(self, *, period: Period, rep=None, currency: str = "USD", rates=None) -> None:
-        super().__init__()
+    def __init__(self, *, period: Period, rep=None, currency: str = "USD", rates=None,
+                 crash_log=None) -> None:
+        super().__init__(crash_log=crash_log)
         self.period = period
         self.rep = rep
         self.currency = currency
@@ -173,6 +174,9 @@ class MonitorApp(LiveApp):
         self._set("#mon-recent", recent)
 
 
-def run_monitor(*, period: Period, rep, currency: str, rates) -> None:
-    MonitorApp(period=period, rep=rep, currency=currency, rates=rates).run()
+def run_monitor(*, period: Period, rep, currency: str, rates, crash_log=None) -> MonitorApp:
+    """Run the monitor until ``q``; the app, to read its exit status from."""
+    app = MonitorApp(period=period, rep=rep, currency=currency, rates=rates, crash_log=crash_log)
+    app.run()
+    return app
 

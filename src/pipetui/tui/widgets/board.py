@@ -28,6 +28,9 @@ CARD_LINES = 4  # three lines of text and a gap
 MIN_COLUMN_WIDTH = 22
 WINDOW = 25  # cards per window the screen loads at a time: a tall screen shows 12
 ROT_GLYPH = "⚠"
+# Blank cells carry a style too: Textual's filters (NO_COLOR's monochrome,
+# the ANSI theme's) read the style of every segment and fail on None.
+NO_STYLE = Style()
 
 
 def money_summary(amounts: dict[str, int]) -> str:
@@ -344,9 +347,9 @@ class BoardView(Widget, can_focus=True):
         if row >= column.count:
             if row == 0 and line == 0:
                 return [Segment(fit(" no deals", width), self._style("board--empty"))]
-            return [Segment(" " * width)]
+            return [Segment(" " * width, NO_STYLE)]
         if line == CARD_LINES - 1:
-            return [Segment(" " * width)]
+            return [Segment(" " * width, NO_STYLE)]
         card = self._cards.get(column.stage_id, {}).get(row)
         if card is None:
             self._request(column.stage_id, row)
