@@ -38,6 +38,18 @@ async def test_search_as_you_type_and_the_profile_follows(book, db):  # noqa: F8
         assert "bo@example.com" in shown(app, "#customer-profile")
 
 
+async def test_the_list_moves_with_the_boards_keys(book, db):  # noqa: F811
+    app = PipetuiApp(db=db, location="t")
+    async with app.run_test(size=(110, 32)) as pilot:
+        await open_customers(pilot, app)
+        listing = app.screen.query_one("#customer-list")
+        for key, row in (("j", 1), ("j", 2), ("k", 1), ("G", 2), ("g", 0), ("end", 2), ("home", 0)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert listing.highlighted == row, key
+        assert app.screen.current.name == "Acme GmbH"
+
+
 async def test_add_refuses_bad_fields_in_the_form_then_saves(book, db):  # noqa: F811
     app = PipetuiApp(db=db, location="t")
     async with app.run_test(size=(110, 32)) as pilot:

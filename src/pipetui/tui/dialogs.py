@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from pipetui.core.text import printable
 from pipetui.tui.keys import type_into
 from pipetui.tui.styles import sheet
+from pipetui.tui.widgets.lists import MovingList
 
 T = TypeVar("T")
 
@@ -82,7 +83,7 @@ class PickDialog(Dialog[T], Generic[T]):
         self.typed = typed
 
     def body(self) -> ComposeResult:
-        yield OptionList(*[Option(Text(printable(label)), id=str(index))
+        yield MovingList(*[Option(Text(printable(label)), id=str(index))
                            for index, (label, _) in enumerate(self.choices)], id="choices")
         if self.typed is not None:
             yield Input(placeholder=self.typed, id="typed", select_on_focus=False)

@@ -21,6 +21,7 @@ from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
 from pipetui.tui.widgets.keybar import KeyBar
+from pipetui.tui.widgets.lists import MovingList
 from pipetui.tui.work import DatabaseWork, Failure
 
 
@@ -56,7 +57,7 @@ class CustomersScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search people and companies", id="customer-search", select_on_focus=False)
         with Horizontal(id="customer-panes"):
-            yield OptionList(id="customer-list")
+            yield MovingList(id="customer-list")
             yield Static(id="customer-profile")
         yield Static(id="customer-status")
         yield KeyBar()

@@ -32,6 +32,7 @@ from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
 from pipetui.tui.text import fit
 from pipetui.tui.widgets.keybar import KeyBar
+from pipetui.tui.widgets.lists import MovingList
 from pipetui.tui.work import Failure
 
 AGENDA_SHOWN = 4
@@ -97,7 +98,7 @@ class TriageScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="triage-title")
         yield Static(id="agenda")
-        yield OptionList(id="queue")
+        yield MovingList(id="queue")
         yield Input(id="triage-input", select_on_focus=False)
         yield Static(id="triage-status")
         yield KeyBar()
