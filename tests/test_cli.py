@@ -572,9 +572,32 @@ def test_ambiguous_deal_lists_the_candidates(populated):
     with opened(populated):
         ids = {d.title: d.id for d in Deal.select()}
     message = assert_one_line_failure(run(populated, "win", "Acme"), 2)
-    assert f"#{ids['Acme one']} Acme one" in message
-    assert f"#{ids['Acme two']} Acme two" in message
+    assert f"#{ids['Acme one']} Acme one (open, Prospecting)" in message
+    assert f"#{ids['Acme two']} Acme two (open, Qualified)" in message
     assert "Globex" not in message
+
+
+def test_a_deal_reference_picks_the_one_the_command_can_act_on(populated):
+    """The same title on a won and an open deal: lose and win take the open
+    one, reopen the closed one; still ambiguous, the candidates say their
+    status and stage."""
+    url = populated
+    ok(run(url, "add", "Globex renewal", "--value", "500", "--stage", "Proposal"))
+    with opened(url):
+        won_id, open_id = (d.id for d in Deal.select().where(Deal.title == "Globex renewal").order_by(Deal.id))
+    assert ok(run(url, "lose", "Globex renewal", "--reason", "No budget")).stdout.strip() == (
+        f"Lost #{open_id} Globex renewal (No budget)")
+    message = assert_one_line_failure(run(url, "reopen", "Globex renewal"), 2)  # both closed now
+    assert f"#{won_id} Globex renewal (won, Prospecting)" in message
+    assert f"#{open_id} Globex renewal (lost, Proposal)" in message
+    ok(run(url, "reopen", f"#{open_id}"))
+    assert ok(run(url, "move", "Globex", "Closing")).stdout.strip() == f"Moved #{open_id} Globex renewal to Closing"
+    assert ok(run(url, "win", "Globex r")).stdout.strip() == f"Won #{open_id} Globex renewal"
+    assert "already won" in assert_one_line_failure(run(url, "win", str(won_id)), 2)  # an id, as given
+    assert ok(run(url, "reopen", "Hooli")).stdout.strip().startswith("Reopened #")
+    message = assert_one_line_failure(run(url, "delete", "Globex renewal"), 2)
+    assert f"#{won_id} Globex renewal (won, Prospecting)" in message
+    assert f"#{open_id} Globex renewal (won, Closing)" in message
 
 
 def test_ambiguous_stage_lists_the_candidates(populated):

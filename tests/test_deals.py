@@ -170,6 +170,27 @@ def test_deal_references_by_id_title_and_prefix(db):
         lookup.resolve_deal("#999")
 
 
+def test_a_deal_reference_prefers_the_deals_the_caller_can_act_on(db):
+    title = "Maplepath Analytics SA - CRM"
+    won = deals.win_deal(deals.create_deal(title, Money(1, "USD"), stage=stage("Closing")).id)
+    open_ = deals.create_deal(title, Money(1, "USD"), stage=stage("Proposal"))
+    assert lookup.resolve_deal(title, acting_on=(OPEN,)).id == open_.id
+    assert lookup.resolve_deal("maplepath", acting_on=(OPEN,)).id == open_.id
+    assert lookup.resolve_deal(title, acting_on=(WON, LOST)).id == won.id
+    assert lookup.resolve_deal(f"#{won.id}", acting_on=(OPEN,)).id == won.id  # an id is taken as given
+    assert lookup.resolve_deal(str(won.id), acting_on=(OPEN,)).id == won.id
+    with pytest.raises(Ambiguous) as caught:
+        lookup.resolve_deal(title)  # no preference: both are candidates
+    assert f"#{open_.id} {title} (open, Proposal)" in str(caught.value)
+    assert f"#{won.id} {title} (won, Closing)" in str(caught.value)
+    other = deals.create_deal(title, Money(1, "USD"))
+    with pytest.raises(Ambiguous) as caught:
+        lookup.resolve_deal(title, acting_on=(OPEN,))  # two open ones: still ambiguous
+    assert f"#{other.id} {title} (open, Prospecting)" in str(caught.value)
+    assert f"#{open_.id} {title} (open, Proposal)" in str(caught.value)
+    assert lookup.resolve_deal(title, acting_on=(WON, LOST)).id == won.id
+
+
 def test_stage_names_are_case_insensitive_with_unique_prefixes(db):
     assert stage("PROP").name == "Proposal"
     assert stage("neg").name == "Negotiation"

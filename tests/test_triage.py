@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from pipetui.core import activities, clock, deals, lookup, people, triage
+from pipetui.core import activities, clock, deals, lookup, people, rows, triage
 from pipetui.core.money import Money
 
 NOW = dt.datetime(2026, 11, 27, 9, 0)
@@ -94,3 +94,37 @@ def test_today_command_text_and_json(day, backend_url):
                      "due_time": "10:00", "overdue_days": 0, "deal_id": data[0]["deal_id"], "deal": "Fine",
                      "owner": "Bob Roy"}]
     assert "not both" in assert_one_line_failure(run(backend_url, "today", "--rep", "Bob", "--all"), 2)
+
+
+def test_activities_of_closed_or_deleted_deals_are_not_due_work(day, backend_url):
+    """A won, lost or deleted deal's open activities stay in the database but
+    leave the agenda and the queue; a contact's own activity stays; reopening
+    the deal makes its activity due again."""
+    from test_cli import ok, run
+
+    with at(11, 21):
+        lost, won, gone = (deals.create_deal(title, Money(1_000_00, "USD"), owner=day["ann"])
+                           for title in ("Lost", "Won", "Gone"))
+        for deal in (lost, won, gone):
+            activities.add_activity("call", f"Call {deal.title}", deal=deal, due_date=dt.date(2026, 11, 21),
+                                    owner=day["ann"])
+        contact = people.find_or_create_contact("Cy Contact")
+        activities.add_activity("email", "Write Cy", contact=contact, due_date=dt.date(2026, 11, 21),
+                                owner=day["ann"])
+    with at(11, 22):
+        deals.lose_deal(lost.id, "No budget")
+        deals.win_deal(won.id)
+        deals.delete_deal(gone.id)
+
+    assert [(a.subject, a.overdue_days) for a in triage.agenda()] == [("Write Cy", 6), ("Ping", 2), ("Demo", 0)]
+    assert [a.subject for a in triage.agenda(day["ann"].id)] == ["Write Cy", "Ping"]
+    lines = ok(run(backend_url, "today", "--all")).stdout.splitlines()
+    assert lines[0].split()[:4] == ["6d", "late", "email", "Write"] and len(lines) == 3
+    assert not any("Call" in line for line in lines)
+    assert {"Lost", "Won", "Gone"}.isdisjoint(item.title for item in triage.queue())
+    assert [a.subject for a in rows.deal_sheet(lost.id).activities] == ["Call Lost"]  # kept, still visible
+
+    deals.reopen_deal(lost.id)
+    assert [a.subject for a in triage.agenda()] == ["Call Lost", "Write Cy", "Ping", "Demo"]
+    reopened = {item.title: item for item in triage.queue()}["Lost"]
+    assert reopened.reasons["overdue"] == "call 'Call Lost' overdue 6 days"

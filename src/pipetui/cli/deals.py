@@ -14,6 +14,10 @@ import click
 
 from pipetui.cli.session import STATUS_CHOICES, FriendlyGroup, Session, command
 
+# The statuses of the deals a command acts on: a title naming several deals
+# means the one of these (see lookup.resolve_deal).
+OPEN_ONLY, CLOSED, ANY_STATUS = ("open",), ("won", "lost"), ("open", "won", "lost")
+
 
 @command()
 @click.argument("title")
@@ -43,7 +47,7 @@ def move(state: Session, deal: str, stage: str) -> None:
     from pipetui.core import deals, lookup
 
     target = lookup.resolve_stage(stage)
-    found = lookup.resolve_deal(deal)
+    found = lookup.resolve_deal(deal, acting_on=OPEN_ONLY)
     moved = deals.move_deal(found.id, target, actor=state.actor(), rules=state.context.rules)
     click.echo(f"Moved #{moved.id} {moved.title} to {target.name}")
 
@@ -54,7 +58,8 @@ def win(state: Session, deal: str) -> None:
     """Mark DEAL won."""
     from pipetui.core import deals, lookup
 
-    won = deals.win_deal(lookup.resolve_deal(deal).id, actor=state.actor(), rules=state.context.rules)
+    won = deals.win_deal(lookup.resolve_deal(deal, acting_on=OPEN_ONLY).id, actor=state.actor(),
+                         rules=state.context.rules)
     click.echo(f"Won #{won.id} {won.title}")
 
 
@@ -65,7 +70,7 @@ def lose(state: Session, deal: str, reason: str) -> None:
     """Mark DEAL lost, with a reason."""
     from pipetui.core import deals, lookup
 
-    lost = deals.lose_deal(lookup.resolve_deal(deal).id, reason, actor=state.actor())
+    lost = deals.lose_deal(lookup.resolve_deal(deal, acting_on=OPEN_ONLY).id, reason, actor=state.actor())
     click.echo(f"Lost #{lost.id} {lost.title} ({lost.lost_reason})")
 
 
@@ -77,7 +82,7 @@ def reopen(state: Session, deal: str, stage: str | None) -> None:
     from pipetui.core import deals, lookup
 
     target = lookup.resolve_stage(stage) if stage else None
-    reopened = deals.reopen_deal(lookup.resolve_deal(deal, include_deleted=False).id, target,
+    reopened = deals.reopen_deal(lookup.resolve_deal(deal, acting_on=CLOSED).id, target,
                                  actor=state.actor())
     click.echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage}")
 
@@ -88,7 +93,7 @@ def delete(state: Session, deal: str) -> None:
     """Delete DEAL (it leaves every list and figure; its history is kept)."""
     from pipetui.core import deals, lookup
 
-    gone = deals.delete_deal(lookup.resolve_deal(deal).id)
+    gone = deals.delete_deal(lookup.resolve_deal(deal, acting_on=ANY_STATUS).id)
     click.echo(f"Deleted #{gone.id} {gone.title}")
 
 

@@ -9,6 +9,7 @@ What is found comes as read models (:mod:`pipetui.core.rows`): a stage as a
 from __future__ import annotations
 
 import getpass
+from collections.abc import Collection
 
 from peewee import fn
 
@@ -67,10 +68,15 @@ def resolve_rep(text: str) -> RepRef:
     return _pick(text, reps, lambda r: r.name, "rep", "the reps are")
 
 
-def resolve_deal(text: str | int, *, include_deleted: bool = False) -> DealRow:
+def resolve_deal(text: str | int, *, include_deleted: bool = False,
+                 acting_on: Collection[str] | None = None) -> DealRow:
     """A deal by id (``42`` or ``#42``), exact title, or unique title prefix.
 
-    An ambiguous reference lists the candidates with their ids.
+    ``acting_on``: the statuses the caller can act on (``("open",)`` to win,
+    lose or move a deal; ``("won", "lost")`` to reopen one). When a title
+    matches several deals and exactly one of them has such a status, that
+    one is meant. An id is always taken as given. An ambiguous reference
+    lists the candidates with their ids, statuses and stages.
     """
     ref = str(text).strip()
     if not ref:
@@ -83,8 +89,10 @@ def resolve_deal(text: str | int, *, include_deleted: bool = False) -> DealRow:
             return found[0]
         if ref.startswith("#"):
             raise NotFound(f"no deal #{digits}")
+    # The deals the caller can act on first, so that the limit never leaves them out.
+    order = [Deal.status.in_(list(acting_on)).desc()] if acting_on else []
     folded = ref.casefold()
-    exact = _deals(deal_query().where(Deal.title == ref, live).order_by(Deal.id).limit(_MAX_LISTED + 1))
+    exact = _deals(deal_query().where(Deal.title == ref, live).order_by(*order, Deal.id).limit(_MAX_LISTED + 1))
     if len(exact) == 1:
         return exact[0]
     # substr/lower rather than LIKE: LIKE's escaping differs between SQLite and PostgreSQL.
@@ -92,7 +100,7 @@ def resolve_deal(text: str | int, *, include_deleted: bool = False) -> DealRow:
     matches = exact or _deals(
         deal_query()
         .where(prefix == ref.lower(), live)
-        .order_by(Deal.title, Deal.id)
+        .order_by(*order, Deal.title, Deal.id)
         .limit(_MAX_LISTED + 1)
     )
     matches = [d for d in matches if d.title.casefold().startswith(folded)] or matches
@@ -100,7 +108,12 @@ def resolve_deal(text: str | int, *, include_deleted: bool = False) -> DealRow:
         return matches[0]
     if not matches:
         raise NotFound(f"no deal matches {ref!r} (give its id or the start of its title)")
-    listed = "; ".join(f"#{d.id} {d.title}" for d in matches[:_MAX_LISTED])
+    if acting_on:
+        actionable = [d for d in matches if d.status in acting_on]
+        if len(actionable) == 1:
+            return actionable[0]
+        matches = actionable or matches
+    listed = "; ".join(f"#{d.id} {d.title} ({d.status}, {d.stage})" for d in matches[:_MAX_LISTED])
     more = " and more" if len(matches) > _MAX_LISTED else ""
     raise Ambiguous(f"{ref!r} matches several deals: {listed}{more}; give the id")
 

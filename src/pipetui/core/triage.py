@@ -179,7 +179,9 @@ class AgendaItem:
 
 def agenda(rep_id: int | None = None, *, today: dt.date | None = None) -> list[AgendaItem]:
     """Activities due today or overdue and not done, oldest first (of one
-    rep's, or everyone's)."""
+    rep's, or everyone's). An activity of a won, lost or deleted deal is not
+    due work and is left out (it counts again if the deal is reopened or
+    restored); one tied to no deal (a contact's) is listed."""
     today = today or clock.today()
     query = (
         Activity.select(Activity.id, Activity.kind, Activity.subject, Activity.due_date, Activity.due_time,
@@ -187,7 +189,7 @@ def agenda(rep_id: int | None = None, *, today: dt.date | None = None) -> list[A
         .join(Deal, JOIN.LEFT_OUTER, on=(Deal.id == Activity.deal))
         .switch(Activity).join(Rep, JOIN.LEFT_OUTER, on=(Rep.id == Activity.owner))
         .where(Activity.done == False, Activity.due_date <= today,
-               Deal.id.is_null() | LIVE)
+               Deal.id.is_null() | ((Deal.status == OPEN) & LIVE))
         .order_by(Activity.due_date, Activity.due_time.asc(nulls="LAST"), Activity.id)
     )
     if rep_id is not None:
