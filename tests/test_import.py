@@ -1433,8 +1433,99 @@ def test_plain_spreadsheet_words_are_no_vendors_export(backend_url, tmp_path):
 
 def test_thousands_read_for_want_of_a_decimal_mark_are_said(backend_url, tmp_path):
     result = imported(backend_url, write(tmp_path, "Title,Amount\nA,1.500\nB,20\n"))
-    assert "no amount shows a decimal mark, so '1.500' (line 2) and the like are read as thousands" in result.stdout
+    assert "Note: 1 amount was read with a guessed decimal mark ('1.500' as 1,500 USD on line 2)" in result.stdout
     assert all_deals(backend_url)["A"]["value"] == 1500_00
+
+
+# --- amounts read on a guess, and amounts that are not there ------------------------
+
+PIPEDRIVE_HEADER = "Deal - ID,Deal - Title,Deal - Value,Deal - Currency of Value,Deal - Stage,Deal - Status\n"
+
+
+def test_amounts_read_by_the_decimal_mark_of_other_cells_are_named(backend_url, tmp_path):
+    # 9.900 alone is nine thousand nine hundred or nine point nine: only line 2 decides.
+    path = write(tmp_path, PIPEDRIVE_HEADER + "1,Small,12.5,EUR,Qualified,open\n"
+                                              "2,Big,100,EUR,Qualified,open\n"
+                                              "3,Which,9.900,EUR,Qualified,open\n")
+    result = imported(backend_url, path)
+    assert ("Note: 1 amount was read with a guessed decimal mark, the one line 2 shows ('12.5'): "
+            "'9.900' as 9.90 EUR on line 4") in result.stdout
+    assert all_deals(backend_url)["Which"]["value"] == 9_90
+
+
+def test_guessed_amounts_are_counted_and_the_first_few_named(backend_url, tmp_path):
+    rows = "".join(f"D{n},{v}\n" for n, v in enumerate(["1.500", "20", "\"2,000\"", "3.250", "7.000"]))
+    result = imported(backend_url, write(tmp_path, "Title,Amount\n" + rows))
+    assert ("Note: 4 amounts were read with a guessed decimal mark ('1.500' as 1,500 USD on line 2, "
+            "'2,000' as 2,000 USD on line 4, '3.250' as 3,250 USD on line 5, …)") in result.stdout
+
+
+def test_rows_without_an_amount_are_said_to_be_imported_as_zero(backend_url, tmp_path):
+    path = write(tmp_path, "Title,Amount\nA,100\nB,\nC,N/A\nD,TBD\nE,-\nF,5\n")
+    result = imported(backend_url, path)
+    assert "Note: 4 rows have no amount (lines 3, 4, 5, 6); they were imported as 0" in result.stdout
+    assert {t: d["value"] for t, d in all_deals(backend_url).items()} == {
+        "A": 100_00, "B": 0, "C": 0, "D": 0, "E": 0, "F": 5_00}
+    one = imported(backend_url, write(tmp_path, "Title,Amount\nG,1\nH,\n", "one.csv"))
+    assert "Note: 1 row has no amount (line 3); it was imported as 0" in one.stdout
+    dry = ok(run_import(backend_url, write(tmp_path, "Title,Amount\nI,\n", "dry.csv"), "--dry-run"))
+    assert "Note: 1 row has no amount (line 2); it would be imported as 0" in dry.stdout
+
+
+def test_a_file_whose_amounts_are_all_there_and_plain_says_nothing_of_them(backend_url, tmp_path):
+    result = imported(backend_url, write(tmp_path, "Title,Amount\nA,100\nB,\"12,500.50\"\nC,7\n"))
+    assert [line for line in result.stdout.splitlines() if "amount" in line and line.startswith("Note:")] == []
+
+
+def test_the_notes_count_only_the_rows_that_are_imported(backend_url, tmp_path):
+    path = write(tmp_path, "Title,Amount,Created\nA,1.500,2026-01-01\nB,,2026-01-01\n"
+                           "C,2.500,2026-02-30\nD,,2026-02-30\nE,\"1.2345\",2026-02-30\n")
+    rejects = tmp_path / "rejects.csv"
+    result = run_import(backend_url, path, "--skip-bad", str(rejects))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert ("Note: 1 amount was read with a guessed decimal mark, the one line 6 shows ('1.2345'): "
+            "'1.500' as 1.50 USD on line 2") in result.stdout
+    assert "Note: 1 row has no amount (line 3); it was imported as 0" in result.stdout
+    assert "rounded" not in result.stdout  # 1.2345 was rounded, but its row was left out
+    assert {t: d["value"] for t, d in all_deals(backend_url).items()} == {"A": 1_50, "B": 0}
+
+
+def test_strict_makes_guessed_and_missing_amounts_bad_rows(backend_url, tmp_path):
+    path = write(tmp_path, PIPEDRIVE_HEADER + "1,Small,12.5,EUR,Qualified,open\n"
+                                              "2,Which,9.900,EUR,Qualified,open\n"
+                                              "3,Empty,,EUR,Qualified,open\n"
+                                              "4,Unknown,N/A,EUR,Qualified,open\n"
+                                              "5,Fine,100,EUR,Qualified,open\n")
+    before = dump(backend_url)
+    lines = refused(run_import(backend_url, path, "--strict"))
+    assert lines[:-1] == [
+        "line 3: value '9.900' could mean thousands or a fraction; only other amounts show the decimal "
+        "mark (line 2: '12.5')",
+        "line 4: has no value",
+        "line 5: value 'N/A' is no amount",
+    ]
+    assert lines[-1].startswith("pipetui: 3 bad rows; nothing was imported")
+    assert dump(backend_url) == before
+    rejects = tmp_path / "rejects.csv"
+    result = run_import(backend_url, path, "--strict", "--skip-bad", str(rejects))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "guessed decimal mark" not in result.stdout and "no amount" not in result.stdout
+    assert {t: d["value"] for t, d in all_deals(backend_url).items()} == {"Small": 12_50, "Fine": 100_00}
+    rows = list(csv.reader(rejects.open(encoding="utf-8", newline="")))
+    assert [row[0] for row in rows[1:]] == ["3", "4", "5"]
+
+
+def test_strict_refuses_thousands_read_for_want_of_a_decimal_mark(backend_url, tmp_path):
+    lines = refused(run_import(backend_url, write(tmp_path, "Title,Amount\nA,1.500\nB,20\n"), "--strict"))
+    assert lines[:-1] == ["line 2: value '1.500' could mean thousands or a fraction, and no amount in the file "
+                          "shows the decimal mark"]
+
+
+def test_strict_passes_a_file_that_leaves_nothing_to_guess(backend_url, tmp_path):
+    result = imported(backend_url, write(tmp_path, "Title,Amount\nA,\"12,500.50\"\nB,1234.567\nC,7\n"),
+                      "--strict")
+    assert {t: d["value"] for t, d in all_deals(backend_url).items()} == {
+        "A": 12_500_50, "B": 1_234_57, "C": 7_00}
 
 
 def test_updates_say_what_they_change(backend_url, tmp_path):

@@ -42,10 +42,12 @@ IMPORT_FIELDS = ("source_id title stage status value currency probability owner 
 @click.option("--currency", help="Currency of values that name none (default from the config, else USD).")
 @click.option("--encoding", help="The file's text encoding when it is not UTF-8 (e.g. cp1252).")
 @click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+@click.option("--strict", is_flag=True,
+              help="Rows whose amount is missing or reads only by a guessed decimal mark are bad rows.")
 @click.option("--skip-bad", metavar="REJECTS.csv", type=click.Path(dir_okay=False, path_type=Path),
               help="Import the good rows; write the bad ones here with their reasons.")
 def import_command(state: Session, file: Path, preset, column_map, stage_map, create_stages, date_format, currency,
-                   encoding, dry_run, skip_bad) -> None:
+                   encoding, dry_run, strict, skip_bad) -> None:
     """Import deals from a CSV file (Pipedrive, HubSpot, Salesforce, pipetui or any other),
     or from pipetui's JSON export."""
     from pipetui.core import imports
@@ -59,11 +61,12 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
         preset=preset, column_map=parse_pairs(list(column_map), "column_map"),
         stage_map=parse_pairs(list(stage_map), "stage_map"), create_stages=create_stages,
         date_format=date_format, currency=validate_currency(currency or state.context.currency),
-        encoding=encoding, skip_bad=skip_bad is not None,
+        encoding=encoding, skip_bad=skip_bad is not None, strict=strict,
     )
     with progress("Checking rows") as step:
         plan = imports.check(file, options, step)
-    _print_plan(file, plan)
+    writes = not dry_run and (not plan.bad or options.skip_bad)
+    _print_plan(file, plan, writes)
     if plan.bad:
         for bad in plan.bad:
             if not bad.unknown_stage:
@@ -103,7 +106,11 @@ def _quote(text: str) -> str:
     return f'"{text}"' if any(c in text for c in " '&|;<>()$`\\") else text
 
 
-def _print_plan(file: Path, plan) -> None:
+_EXAMPLES = 3  # amounts named in a note; the rest are counted
+_LINES = 5  # line numbers named in a note
+
+
+def _print_plan(file: Path, plan, writes: bool = True) -> None:
     from pipetui.core.imports.mapping import FIELDS
     from pipetui.core.text import printable
 
@@ -132,6 +139,34 @@ def _print_plan(file: Path, plan) -> None:
         click.echo(f"Note: left alone {count(plan.deleted_here, 'deal')} deleted here since an earlier import")
     if plan.rounded:
         click.echo(f"Note: rounded {count(plan.rounded, 'value')} to their currency's smallest unit")
+    _print_amount_notes(plan, writes)
+
+
+def _print_amount_notes(plan, writes: bool) -> None:
+    """Amounts that only a guessed decimal mark decided, and rows without an amount."""
+    from pipetui.core.money import format_money
+    from pipetui.core.text import printable
+
+    guessed = plan.guessed_amounts
+    if guessed:
+        were = "amount was" if len(guessed) == 1 else "amounts were"
+        mark = ""
+        if plan.decimal_evidence is not None:
+            line, example = plan.decimal_evidence
+            mark = f", the one line {line} shows ({printable(example)!r}):"
+        examples = ", ".join(f"{printable(text)!r} as {format_money(minor, currency)} on line {line}"
+                             for line, text, minor, currency in guessed[:_EXAMPLES])
+        more = ", …" if len(guessed) > _EXAMPLES else ""
+        listed = f" {examples}{more}" if mark else f" ({examples}{more})"
+        click.echo(f"Note: {len(guessed):,} {were} read with a guessed decimal mark{mark}{listed}")
+    empty = plan.empty_amounts
+    if empty:
+        lines = ", ".join(str(line) for line in empty[:_LINES]) + (", …" if len(empty) > _LINES else "")
+        one = len(empty) == 1
+        rows = "row has" if one else "rows have"
+        imported = ("it was" if one else "they were") if writes else ("it would be" if one else "they would be")
+        click.echo(f"Note: {len(empty):,} {rows} no amount (line{'' if one else 's'} {lines}); "
+                   f"{imported} imported as 0")
 
 
 def _import_counts(plan, written) -> str:

@@ -89,6 +89,8 @@ class Options:
     currency: str = "USD"
     encoding: str | None = None
     skip_bad: bool = False
+    strict: bool = False  # amounts read on a decimal-mark guess, or missing, make a row bad
+
 
 
 @dataclass(slots=True)
@@ -114,6 +116,9 @@ class Record:
     cells: list[str]  # the row as it came, for the rejects file
     existing: ExistingDeal | None = None
     changed: dict[str, object] | None = None  # what an update changes; empty: nothing
+    value_empty: bool = False  # the value cell was empty or a placeholder: 0
+    value_guessed: str | None = None  # the value cell, when its reading hung on the decimal mark
+    value_rounded: bool = False
 
 
 @dataclass(slots=True)
@@ -166,7 +171,12 @@ class Plan:
     left_out_deleted: int = 0
     deleted_here: int = 0  # matched deals deleted in pipetui: left alone
     footer_rows: int = 0
-    rounded: int = 0
+    rounded: int = 0  # values of the records rounded to their currency's smallest unit
+    # Values of the records read with a guessed decimal mark: (line, cell, minor units, currency),
+    # and the (line, cell) that showed the mark, if one did; lines whose value was empty or a placeholder.
+    guessed_amounts: list[tuple[int, str, int, str]] = field(default_factory=list)
+    decimal_evidence: tuple[int, str] | None = None
+    empty_amounts: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
 
@@ -380,9 +390,14 @@ class _Planner:
             records=records, bad=bad, unknown_stages=dict(self.unknown.values()),
             new_stages=self._new_stage_list(records), stage_names=self.stage_names,
             **_known_people(),
-            left_out_deleted=deleted, footer_rows=self.footer, rounded=amounts.rounded,
+            left_out_deleted=deleted, footer_rows=self.footer, decimal_evidence=amounts.evidence,
         )
         _match_existing(plan)
+        # Counted on the records that stay in the plan: what the import writes.
+        plan.rounded = sum(1 for r in plan.records if r.value_rounded)
+        plan.guessed_amounts = [(r.line, r.value_guessed, r.value, r.currency)
+                                for r in plan.records if r.value_guessed is not None]
+        plan.empty_amounts = [r.line for r in plan.records if r.value_empty]
         if not self.mapping.has("title"):
             plan.notes.append("the file has no title column: titles are made from the organization, "
                               "product and source id")
@@ -392,10 +407,6 @@ class _Planner:
             plan.notes.append("the file has no created date: open deals are dated today, closed ones "
                               "at their close")
         plan.notes += self._stage_map_notes()
-        if amounts.grouped:
-            line, text = amounts.grouped
-            plan.notes.append(f"no amount shows a decimal mark, so {text!r} (line {line}) and the like "
-                              f"are read as thousands")
         currencies = Counter(r.currency for r in records)
         if len(currencies) > 1:
             listed = ", ".join(f"{code} {n:,}" for code, n in currencies.most_common())
@@ -488,7 +499,7 @@ class _Planner:
                 key = _PIPETUI_KEY + str(int(pipetui_id))
         organization = self._text(row, "organization", "organization", 200)
         title = self._title(row, organization, source_id)
-        value, currency = self._money(row)
+        value, currency, empty, guessed, rounded = self._money(row)
         probability = None
         if cell := self._cell(row, "probability"):
             try:
@@ -504,7 +515,7 @@ class _Planner:
         return Record(
             line=row.line, key=key, title=title, stage=stage, stage_known=stage_known, status=status,
             status_known=status_known,
-            value=value,
+            value=value, value_empty=empty, value_guessed=guessed, value_rounded=rounded,
             currency=currency, probability=probability,
             owner=self._text(row, "owner", "owner", 200), organization=organization,
             contact=self._text(row, "contact", "contact", 200), expected_close=expected,
@@ -626,7 +637,10 @@ class _Planner:
             return False
         raise ValueError(f"{name.replace('_', ' ')} {text!r} is neither true nor false")
 
-    def _money(self, row: SourceRow) -> tuple[int, str]:
+    def _money(self, row: SourceRow) -> tuple[int, str, bool, str | None, bool]:
+        """The value in minor units and its currency; whether the cell was
+        empty, the cell if its reading hung on the decimal mark, and whether
+        it was rounded."""
         named_currency = self._cell(row, "currency")
         currency = self.currency
         if named_currency:
@@ -636,14 +650,35 @@ class _Planner:
                 raise ValueError(f"currency {named_currency!r} is not a three-letter code such as EUR") from None
         text = self._cell(row, "value")
         if not text:
-            return 0, currency
+            given = bool(self.columns.get("value"))
+            if given and self.options.strict:
+                placeholder = self._placeholder(row, "value")
+                raise ValueError(f"value {placeholder!r} is no amount" if placeholder else "has no value")
+            return 0, currency, given, None, False
+        rounded_before = self.amounts.rounded
         try:
             amount, in_cell = self.amounts.read(text, currency)
         except ValueError as exc:
             raise ValueError(f"value {text!r} {exc}") from None
         if in_cell and named_currency and in_cell != currency:
             raise ValueError(f"value {text!r} is in {in_cell} but the currency column says {currency}")
-        return amount, in_cell or currency
+        guessed = self.amounts.guessed(text)
+        if guessed and self.options.strict:
+            if self.amounts.evidence is None:
+                raise ValueError(f"value {text!r} could mean thousands or a fraction, and no amount in "
+                                 f"the file shows the decimal mark")
+            line, example = self.amounts.evidence
+            raise ValueError(f"value {text!r} could mean thousands or a fraction; only other amounts "
+                             f"show the decimal mark (line {line}: {example!r})")
+        return (amount, in_cell or currency, False, text if guessed else None,
+                self.amounts.rounded > rounded_before)
+
+    def _placeholder(self, row: SourceRow, name: str) -> str:
+        """The placeholder (``N/A``, ``-``) in the columns of ``name``, if any, else ""."""
+        for index in self.columns.get(name, []):
+            if index < len(row.cells) and row.cells[index].strip():
+                return row.cells[index].strip()
+        return ""
 
     def _moment(self, row: SourceRow, name: str) -> Moment | None:
         text = self._cell(row, name)

@@ -245,22 +245,23 @@ class AmountReader:
     A file that writes ``1.234,50`` or ``12,5`` somewhere uses a decimal
     comma; one that writes ``1,234.50`` or ``12.5`` a decimal point. When no
     cell tells, ``,`` or ``.`` before exactly three digits groups thousands.
+    Such a cell (``9.900``) reads either way by itself: :meth:`guessed`
+    says when a cell's reading hung on the file's mark rather than its own.
     """
 
-    def __init__(self, decimal_mark: str | None, grouped: tuple[int, str] | None = None) -> None:
+    def __init__(self, decimal_mark: str | None, evidence: tuple[int, str] | None = None,
+                 detected: bool = False) -> None:
         self.decimal_mark = decimal_mark  # None: no cell of the file has a fraction
-        self.grouped = grouped  # a (line, cell) such as 1.500 read as thousands for want of a decimal mark
+        self.evidence = evidence  # the (line, cell) that showed the decimal mark
+        self.detected = detected  # False: the format fixes the mark (pipetui's files, JSON)
         self.rounded = 0
 
     @classmethod
     def detect(cls, cells: Iterable[tuple[int, str]]) -> AmountReader:
         point: tuple[int, str] | None = None
         comma: tuple[int, str] | None = None
-        grouped: tuple[int, str] | None = None
         for line, text in cells:
             digits = re.sub(r"[^0-9.,]", "", text)
-            if grouped is None and _ONE_GROUP.match(digits):
-                grouped = (line, text)
             if point is None and _POINT_DECIMAL.match(digits):
                 point = (line, text)
             elif comma is None and _COMMA_DECIMAL.match(digits):
@@ -271,8 +272,13 @@ class AmountReader:
                     f"and {comma[1]!r} (line {comma[0]}); fix the file so that all use one"
                 )
         if point or comma:
-            return cls("." if point else ",")
-        return cls(None, grouped)
+            return cls("." if point else ",", point or comma, detected=True)
+        return cls(None, detected=True)
+
+    def guessed(self, text: str) -> bool:
+        """Whether ``text`` (``1.500``, ``$9,900``) could be thousands or a
+        fraction, so that only a guess or the file's other cells decided."""
+        return self.detected and bool(_ONE_GROUP.match(re.sub(r"[^0-9.,]", "", text)))
 
     def read(self, text: str, currency: str | None) -> tuple[int, str | None]:
         """Minor units, and the currency the cell itself names (if any).
