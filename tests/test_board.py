@@ -485,3 +485,15 @@ async def test_a_locked_database_is_reported_and_the_app_keeps_running(app, tmp_
         await pilot.press("w")
         await settle(pilot)
         assert deal("Acme rollout").status == WON
+
+
+async def test_the_board_status_message_leaves_the_filter_stays(app, monkeypatch):
+    monkeypatch.setattr(BoardScreen, "MESSAGE_SECONDS", 0.3)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"acme", "enter", "u")
+        await settle(pilot)
+        assert "filter: acme" in status_of(app) and "Nothing to undo" in status_of(app)
+        await pilot.pause(0.5)
+        assert "Nothing to undo" not in status_of(app)
+        assert "filter: acme" in status_of(app)

@@ -216,3 +216,17 @@ async def test_h_moves_back_and_enter_opens_the_editor(day, db):  # noqa: F811
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, DealEditor)
+
+
+async def test_a_status_message_leaves_after_a_few_seconds(day, db, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(TriageScreen, "MESSAGE_SECONDS", 0.3)
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("u")
+            await settle(pilot)
+            status = app.screen.query_one("#triage-status")
+            assert "Nothing to undo" in str(status.render())
+            await pilot.pause(0.5)
+            assert str(status.render()).strip() == ""

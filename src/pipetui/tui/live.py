@@ -7,13 +7,18 @@ from __future__ import annotations
 import gc
 import os
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import App
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Static
 
 from pipetui.core.connection import watch_changes
+from pipetui.core.text import printable
 from pipetui.tui.work import DatabaseWork
 
 POLL_SECONDS = 0.25  # how often to look for other processes' commits
@@ -43,6 +48,22 @@ class LiveScreen(DatabaseWork, Screen):
     to the front after changes made while it was behind another."""
 
     behind_on_data = False
+    STATUS = ""  # the id of the screen's status line, a Static
+    MESSAGE_SECONDS = 6.0  # how long a status message stays
+    _message_timer: Timer | None = None
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        """Say ``text`` on the status line (in red for an error) for a few seconds."""
+        self.query_one(f"#{self.STATUS}", Static).update(Text(printable(text), style="bold red" if error else ""))
+        if text:
+            self.expire_message(lambda: self._status(""))
+
+    def expire_message(self, clear: Callable[[], None]) -> None:
+        """Call ``clear`` once the status message has been shown a few
+        seconds; a newer message starts the wait again."""
+        if self._message_timer is not None:
+            self._message_timer.stop()
+        self._message_timer = self.set_timer(self.MESSAGE_SECONDS, clear)
 
     def on_screen_resume(self) -> None:
         if self.behind_on_data:

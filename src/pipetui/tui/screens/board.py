@@ -438,6 +438,8 @@ class BoardScreen(LiveScreen):
         """Filters in force and the latest message (kept until the next one)."""
         if text is not None:
             self._message = (text, error)
+            if text:
+                self.expire_message(lambda: self._show_status(""))
         text, error = self._message
         parts = []
         if self.filter.text:

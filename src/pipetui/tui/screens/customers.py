@@ -38,6 +38,7 @@ class CustomersScreen(LiveScreen):
     """People and companies."""
 
     CSS_PATH = sheet("customers.tcss")
+    STATUS = "customer-status"
     BINDINGS = [
         Binding("n", "new('organization')", "New company", id="customers.new_organization"),
         Binding("p", "new('person')", "New person", id="customers.new_person"),
@@ -206,10 +207,6 @@ class CustomersScreen(LiveScreen):
                             lambda _: self._saved(f"Deleted {printable(chosen.name)}"))
 
         self.run_db(lambda: customers.deals_of(chosen.kind, chosen.id), ask)
-
-    def _status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#customer-status", Static).update(
-            Text(printable(text), style="bold red" if error else ""))
 
 
 class CustomerForm(DatabaseWork, Dialog[str | None]):

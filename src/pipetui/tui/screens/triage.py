@@ -54,6 +54,7 @@ class TriageScreen(LiveScreen):
     """Clear the day's queue from the keyboard."""
 
     CSS_PATH = sheet("triage.tcss")
+    STATUS = "triage-status"
 
     BINDINGS = [
         Binding("j,down", "cursor(1)", "Down", show=False, id="triage.down"),
@@ -416,7 +417,3 @@ class TriageScreen(LiveScreen):
         field = self.query_one("#triage-input", Input)
         field.display = False
         self.query_one("#queue", OptionList).focus()
-
-    def _status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#triage-status", Static).update(
-            Text(printable(text), style="bold red" if error else ""))
