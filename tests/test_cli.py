@@ -709,3 +709,14 @@ def test_console_entry_gives_one_line_and_status_without_traceback(tmp_path):
     assert missing.returncode == 1
     assert "Traceback" not in missing.stderr + missing.stdout
     assert len(missing.stderr.splitlines()) == 1, missing.stderr
+
+
+def test_every_command_takes_demo_and_finds_the_demo_pipeline_filled(tmp_path):
+    """`deals --demo` right after setting up lists the demo's deals, not your (empty) pipeline."""
+    listed = run(None, "deals", "--demo", "--status", "all", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 300
+    assert (tmp_path / "xdg-data" / "pipetui" / "demo.db").exists()
+    assert run(None, "deals").stdout.strip() == "No deals."  # your own pipeline is untouched
+    again = run(None, "--demo", "demo", "--deals", "40", "--force")
+    assert again.exit_code == 0 and "Created 40 deals" in again.stdout

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import click
 
 from pipetui.cli.session import Session, command, progress
 
 
-@command()
+@command(opens=False)
 @click.option("--deals", "count", type=int, default=300, show_default=True, help="How many deals.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same pipeline.")
 @click.option("--force", is_flag=True, help="Replace the deals already in the database.")
@@ -16,6 +15,8 @@ def demo(state: Session, count: int, seed: int, force: bool) -> None:
     """Fill the database with a realistic demo pipeline."""
     from pipetui.core import demo as demo_data
 
+    state.fill_demo = False  # this command fills it, as asked
+    state.open()
     with progress("Generating deals", minimum=5_000) as step:
         summary = demo_data.generate(count, seed=seed, force=force, progress=step)
     click.echo(

@@ -13,28 +13,21 @@ from pipetui.cli.session import FriendlyGroup, Session, command, common_options
 @click.group(cls=FriendlyGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
 @common_options
-@click.option("--demo", is_flag=True,
-              help="Open a demo pipeline (its own file, filled on first use) instead of your data.")
 @click.version_option(__version__, "--version", prog_name="pipetui")
 @click.pass_context
-def cli(ctx: click.Context, demo: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """pipetui: a keyboard-driven sales pipeline in your terminal.
 
     Without a command, opens the app.
     """
     state = ctx.ensure_object(Session)
-    state.demo = demo
     if ctx.invoked_subcommand is None:
         run_app(state)
 
 
 def run_app(state: Session, start: str = "board") -> None:
-    from pipetui.core import demo as demo_data
-
     state.quiet_rules = True
     db = state.open()
-    if state.demo and not demo_data.existing_deals():
-        demo_data.generate(300, seed=1)
     from pipetui.config import crash_log_path, state_path
     from pipetui.tui.app import PipetuiApp
 

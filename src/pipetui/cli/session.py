@@ -36,6 +36,7 @@ class Session:
     _context: Any = None
     location: Any = None
     quiet_rules: bool = False  # the app shows broken rules itself
+    fill_demo: bool = True  # with --demo, an empty demo pipeline is filled when opened
 
     @property
     def settings(self):
@@ -53,6 +54,11 @@ class Session:
             self.location, is_default = resolve_location(self.db_option, self.settings, demo=self.demo)
             self._db = open_database(self.location, create_dirs=is_default,
                                      run_migrations=run_migrations)
+            if self.demo and self.fill_demo and run_migrations:
+                from pipetui.core import demo
+
+                if not demo.existing_deals():  # the demo pipeline is filled on first use
+                    demo.generate(300, seed=1)
         return self._db
 
     @property
@@ -81,14 +87,18 @@ class Session:
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    if value is not None:
+    if value:
         state = ctx.ensure_object(Session)
-        setattr(state, {"db": "db_option", "as_": "as_option"}[param.name], value)
+        setattr(state, {"db": "db_option", "as_": "as_option", "demo": "demo"}[param.name], value)
     return value
 
 
 def common_options(command):
-    """``--db`` and ``--as`` on every command, before or after its name."""
+    """``--db``, ``--as`` and ``--demo`` on every command, before or after its name."""
+    command = click.option(
+        "--demo", is_flag=True, callback=_remember, expose_value=False,
+        help="Use the demo pipeline (its own file, filled on first use) instead of your data.",
+    )(command)
     command = click.option(
         "--as", "as_", metavar="REP", callback=_remember, expose_value=False,
         help="Act as this rep (recorded in history).",
