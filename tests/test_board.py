@@ -380,6 +380,99 @@ async def test_notes_and_activities_are_added_from_the_editor(app, pipeline):
         assert "Budget [approved]" in str(app.screen.query_one("#notes").render())
 
 
+async def test_an_activity_line_that_cannot_be_read_keeps_its_text_and_says_why(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "#new-activity", "lunch someday")
+        await pilot.press("enter")
+        await settle(pilot)
+        editor = app.screen
+        assert editor.query_one("#new-activity").value == "lunch someday"
+        assert "kind of activity" in str(editor.query_one("#new-activity-error").render())
+        assert deal("Acme rollout").activities.count() == 0
+        editor.query_one("#new-activity").value = "call 2026-12-01 pricing"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert editor.query_one("#new-activity").value == ""
+        assert str(editor.query_one("#new-activity-error").render()).strip() == ""
+
+
+async def test_tab_goes_from_field_to_field_and_a_long_title_shows_its_start(sqlite_db, pipeline):
+    with clock.frozen(NOW):
+        long = deals.create_deal("Acme GmbH - a very long title " + "x" * 80 + " END", Money(1, "USD"))
+        app = PipetuiApp(db=sqlite_db, location="test.db")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.screen.go_to_deal(long.id)
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            editor = app.screen
+            title = editor.query_one("#title")
+            assert title.cursor_position == 0 and "Acme GmbH - a very" in str(title.render_line(0).text)
+            stops = []
+            for _ in range(12):
+                stops.append(editor.focused.id)
+                await pilot.press("tab")
+            assert stops[:12] == ["title", "value", "stage", "owner", "organization", "contact",
+                                  "expected_close", "probability", "new-activity", "new-note", "save", "cancel"]
+
+
+def test_the_focused_field_stands_out_in_every_theme():
+    """The editor's focused field differs from the others by more than a
+    shade: the WCAG contrast of the two fields' drawn backgrounds."""
+    import asyncio
+
+    from textual.app import App
+    from textual.containers import Vertical
+    from textual.widgets import Input
+
+    from pipetui.tui.styles import sheet
+
+    class Two(App):
+        CSS_PATH = sheet("editor.tcss")
+
+        def compose(self):
+            with Vertical(id="editor"):
+                yield Input("a", id="one", compact=True)
+                yield Input("b", id="two", compact=True)
+
+    def drawn_background(field: Input):
+        style = next(s.style for s in field.render_line(0) if s.text.strip())
+        color = style.color if style.reverse else style.bgcolor
+        return color.get_truecolor()
+
+    def luminance(rgb) -> float:
+        def channel(c: int) -> float:
+            c = c / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(rgb[0]) + 0.7152 * channel(rgb[1]) + 0.0722 * channel(rgb[2])
+
+    async def check() -> list[str]:
+        weak = []
+        app = Two()
+        async with app.run_test() as pilot:
+            for theme in sorted(app.available_themes):
+                app.theme = theme
+                app.query_one("#one").focus()
+                await pilot.pause()
+                if theme.startswith("ansi-"):  # the terminal's own palette: reverse video is the mark
+                    style = next(s.style for s in app.query_one("#one").render_line(0) if s.text.strip())
+                    if not style.reverse:
+                        weak.append(theme)
+                    continue
+                focused = luminance(drawn_background(app.query_one("#one")))
+                other = luminance(drawn_background(app.query_one("#two")))
+                lighter, darker = max(focused, other), min(focused, other)
+                if (lighter + 0.05) / (darker + 0.05) < 3:
+                    weak.append(theme)
+        return weak
+
+    assert asyncio.run(check()) == []
+
+
 async def test_n_adds_a_deal_in_the_current_column_and_u_takes_it_back(app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -132,7 +132,8 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
         with Vertical(id="editor"):
             yield Label(heading, id="editor-title")
             with Horizontal():
-                with VerticalScroll(id="editor-form"):
+                with VerticalScroll(id="editor-form") as form:
+                    form.can_focus = False  # Tab goes from field to field, not to the panes
                     for name, label in FIELDS:
                         with Horizontal(classes="field"):
                             yield Label(label, classes="field-label")
@@ -147,13 +148,15 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
                                             compact=True)
                         yield Static("", id=f"{name}-error", classes="field-error")
                 if self.deal_id is not None:
-                    with VerticalScroll(id="editor-side"):
+                    with VerticalScroll(id="editor-side") as side:
+                        side.can_focus = False
                         yield Label("History", classes="section")
                         yield Static(id="history")
                         yield Label("Activities", classes="section")
                         yield Static(id="activities")
                         yield Input(id="new-activity", placeholder="add: call tomorrow 10:00 pricing",
                                     compact=True)
+                        yield Static("", id="new-activity-error", classes="side-error")
                         yield Label("Notes", classes="section")
                         yield Static(id="notes")
                         yield Input(id="new-note", placeholder="add a note, Enter saves it",
@@ -182,8 +185,10 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
             owner.clear()
         for name, _ in FIELDS:
             if name not in ("stage", "owner"):
+                field = self.query_one(f"#{name}", Input)
                 with self.prevent(Input.Changed):
-                    self.query_one(f"#{name}", Input).value = values[name]
+                    field.value = values[name]
+                field.cursor_position = 0  # a long title shows its start
             self._show_error(name, "")
         if self.deal_id is not None:
             self.query_one("#history", Static).update(form.history)
@@ -289,19 +294,20 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
     @on(Input.Submitted, "#new-note")
     def _add_note(self, event: Input.Submitted) -> None:
         text, deal_id, actor = event.value, self.deal_id, self.actor
-        event.input.value = ""
-        self._side_write(lambda: activities.add_note_to_deal(deal_id, text, author=actor), "Note added.")
+        self._side_write(event.input, lambda: activities.add_note_to_deal(deal_id, text, author=actor),
+                         "Note added.")
 
     @on(Input.Submitted, "#new-activity")
     def _add_activity(self, event: Input.Submitted) -> None:
         text, deal_id, actor = event.value, self.deal_id, self.actor
-
-        event.input.value = ""
-        self._side_write(lambda: activities.schedule_on_deal(deal_id, text, owner=actor),
+        self._side_write(event.input, lambda: activities.schedule_on_deal(deal_id, text, owner=actor),
                          "Activity scheduled.")
 
-    def _side_write(self, write, done: str) -> None:
+    def _side_write(self, field: Input, write, done: str) -> None:
+        """Add what ``field`` holds; it is emptied once added, and keeps its
+        text (with the reason beside it) when it cannot be."""
         deal_id = self.deal_id
+        error = self.query_one("#new-activity-error", Static)
 
         def write_then_read() -> tuple[Text, Text]:
             write()
@@ -309,11 +315,19 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
                     _notes(activities.deal_notes(deal_id)))
 
         def shown(side: tuple[Text, Text]) -> None:
+            field.value = ""
+            error.update("")
             self.query_one("#activities", Static).update(side[0])
             self.query_one("#notes", Static).update(side[1])
             self._status(done)
 
-        self.run_db(write_then_read, shown)
+        def refused(failure: Failure) -> None:
+            if field.id == "new-activity":
+                error.update(Text(failure.text))
+            else:
+                self._status(failure.text, error=True)
+
+        self.run_db(write_then_read, shown, failed=refused)
 
     # --- leaving -----------------------------------------------------------
 
