@@ -74,3 +74,27 @@ def test_monitor_refuses_bad_input_in_one_line(story, backend_url):  # noqa: F81
     assert "not both" in assert_one_line_failure(run(backend_url, "monitor", "--rep", "Ann", "--team"), 2)
     assert "no rep" in assert_one_line_failure(run(backend_url, "monitor", "--rep", "Zed"), 2)
     assert "not a period" in assert_one_line_failure(run(backend_url, "monitor", "-p", "later"), 2)
+
+
+async def test_the_monitor_lays_itself_out_again_on_every_resize(story, db):  # noqa: F811
+    def bars(app) -> list[str]:
+        return [line for line in text_of(app, "#mon-quota").splitlines() if not line.startswith("won ")]
+
+    with clock.frozen(NOW):
+        app = MonitorApp(period=NOVEMBER, currency="USD")
+        async with app.run_test(size=(40, 12)) as pilot:
+            await settle(pilot)
+            small = bars(app)
+            assert all(len(line.rstrip()) <= 40 for line in small)
+            await pilot.resize_terminal(80, 24)
+            await settle(pilot)
+            big = bars(app)
+            assert len(big) > len(small), text_of(app, "#mon-quota")  # room for the reps' bars
+            assert max(len(line.rstrip()) for line in big) > 40  # and wider bars
+            assert len(text_of(app, "#mon-closing").splitlines()) > 1
+            await pilot.resize_terminal(40, 12)
+            await settle(pilot)
+            assert bars(app) == small  # no bar wrapped into fragments
+            screen_lines = sum(len(text_of(app, s).splitlines())
+                               for s in ("#mon-title", "#mon-quota", "#mon-closing", "#mon-recent"))
+            assert screen_lines <= 12

@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.widgets import Static
 
 from pipetui.core import metrics
@@ -81,8 +83,10 @@ class MonitorApp(LiveApp):
         else:
             self._compute()
 
-    def on_resize(self) -> None:
-        self._draw()
+    def on_resize(self, event: events.Resize) -> None:
+        # The app's own handler (``App._on_resize``) runs after this one and
+        # only then updates ``self.size``: lay out for the event's size.
+        self._draw(event.size)
 
     def _compute(self) -> None:
         self._computing, self._again = True, False
@@ -113,11 +117,11 @@ class MonitorApp(LiveApp):
             widget._shown = text.markup
             widget.update(text)
 
-    def _draw(self) -> None:
+    def _draw(self, size: Size | None = None) -> None:
         found = self.found
         if found is None:
             return
-        width, height = self.size.width, self.size.height
+        width, height = size or self.size
         target = found.quotas[0]
         title = Text(fit(f"{'Team' if found.rep_id is None else found.scope} {found.period.label}",
                          max(width - 14, 8)), style="bold")
