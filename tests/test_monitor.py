@@ -65,7 +65,7 @@ async def test_the_monitor_follows_another_process(story, db, backend_url):  # n
             while not text_of(app, "#mon-closing").startswith("This week: 3 to close"):
                 assert time.monotonic() < deadline, text_of(app, "#mon-closing")
                 await pilot.pause(0.05)
-            assert "Rush order" in text_of(app, "#mon-recent")
+            assert "Rush" in text_of(app, "#mon-recent")  # "(no rep)" leaves no room for all of it at 40 columns
 
 
 def test_monitor_refuses_bad_input_in_one_line(story, backend_url):  # noqa: F811
@@ -98,3 +98,13 @@ async def test_the_monitor_lays_itself_out_again_on_every_resize(story, db):  # 
             screen_lines = sum(len(text_of(app, s).splitlines())
                                for s in ("#mon-title", "#mon-quota", "#mon-closing", "#mon-recent"))
             assert screen_lines <= 12
+
+
+async def test_a_change_made_by_no_rep_reads_as_no_rep(story, db):  # noqa: F811
+    with clock.frozen(NOW):
+        app = MonitorApp(period=NOVEMBER, currency="USD")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            recent = text_of(app, "#mon-recent").splitlines()[1:]
+            assert recent and all(line.split()[1] != "-" for line in recent), recent
+            assert any(line.split()[1:3] == ["(no", "rep)"] for line in recent), recent

@@ -21,6 +21,7 @@ from pipetui.core import metrics
 from pipetui.core.dates import Period
 from pipetui.core.metrics import QuotaLine, Summary, percent
 from pipetui.core.money import format_compact
+from pipetui.core.rows import NO_REP
 from pipetui.core.text import printable
 from pipetui.tui.live import LiveApp
 from pipetui.tui.styles import sheet
@@ -171,7 +172,7 @@ class MonitorApp(LiveApp):
                 what = f"new in {change.to_stage}"
             else:
                 what = f"to {change.to_stage}"
-            who = change.who.split()[0] if change.who else "-"
+            who = change.who.split()[0] if change.who else NO_REP
             at = change.changed_at.replace(tzinfo=dt.timezone.utc).astimezone()  # stored in UTC
             recent.append("\n" + fit(printable(f"{at:%H:%M} {who} {what}: {change.title}"),
                                       width))
