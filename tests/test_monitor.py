@@ -41,7 +41,7 @@ async def test_the_monitor_at_40x12(story, db):  # noqa: F811
             assert text_of(app, "#mon-title").endswith("chance")
             quota = [line.rstrip() for line in text_of(app, "#mon-quota").splitlines()]
             assert quota[0].startswith("Team    ") and "│" in quota[0]
-            assert quota[1] == "won $30k · fc $79k · quota $40k"
+            assert quota[1] == "won $30k · forecast $79k · quota $40k"
             closing = [line.rstrip() for line in text_of(app, "#mon-closing").splitlines()]
             assert closing[0] == "This week: 2 to close, $80k"
             recent = text_of(app, "#mon-recent").splitlines()
@@ -108,3 +108,14 @@ async def test_a_change_made_by_no_rep_reads_as_no_rep(story, db):  # noqa: F811
             recent = text_of(app, "#mon-recent").splitlines()[1:]
             assert recent and all(line.split()[1] != "-" for line in recent), recent
             assert any(line.split()[1:3] == ["(no", "rep)"] for line in recent), recent
+
+
+async def test_the_figures_abbreviate_forecast_only_when_the_pane_is_too_narrow(story, db):  # noqa: F811
+    with clock.frozen(NOW):
+        app = MonitorApp(period=NOVEMBER, currency="USD")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert text_of(app, "#mon-quota").splitlines()[1].rstrip() == "won $30k · forecast $79k · quota $40k"
+            await pilot.resize_terminal(34, 12)
+            await settle(pilot)
+            assert text_of(app, "#mon-quota").splitlines()[1].rstrip() == "won $30k · fc. $79k · quota $40k"

@@ -146,8 +146,12 @@ class MonitorApp(LiveApp):
             quota.append(fit(printable(name), label_width - 1) + " ", style="bold" if index == 0 else "")
             quota.append_text(quota_bar(line, width - label_width))
             if index == 0:
-                figures = (f"won {format_compact(line.won, money)} · fc {format_compact(line.forecast, money)}"
-                           f" · quota {format_compact(line.quota, money) if line.quota else '-'}")
+                won = format_compact(line.won, money)
+                forecast = format_compact(line.forecast, money)
+                goal = format_compact(line.quota, money) if line.quota else "-"
+                figures = f"won {won} · forecast {forecast} · quota {goal}"
+                if len(figures) > width:  # a narrow pane: abbreviate rather than cut off
+                    figures = f"won {won} · fc. {forecast} · quota {goal}"
                 quota.append("\n" + fit(figures, width), style="dim")
             if index < rep_rows:
                 quota.append("\n")
