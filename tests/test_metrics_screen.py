@@ -100,3 +100,25 @@ async def test_health_line_is_unchanged_on_the_demo(sqlite_db):
     shown = [m for m in metrics.HEALTH_METRICS if m.short_label is not None]
     assert len(cells) == len(shown) < len(metrics.HEALTH_METRICS)
     assert all(cell.startswith(f"{m.short_label} ") for cell, m in zip(cells, shown))
+
+
+async def test_the_health_line_breaks_only_between_cells_at_80x24(story, db):  # noqa: F811
+    import re
+
+    from pipetui.core.metrics import HEALTH_METRICS
+
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=db, location="test.db")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            health = app.screen.query_one("#health")
+            lines = ["".join(segment.text for segment in health.render_line(y)).strip()
+                     for y in range(health.size.height)]
+            assert len(lines) > 2  # it does wrap at 80 columns
+            for metric in HEALTH_METRICS:
+                if metric.short_label is not None:  # label and value on one line
+                    assert any(re.search(re.escape(metric.short_label) + r" \S", line) for line in lines), (
+                        metric.short_label, lines)
+            assert not any(line.startswith("·") or line.endswith("·") for line in lines), lines
