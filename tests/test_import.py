@@ -957,6 +957,18 @@ def test_bad_rows_are_each_named_and_nothing_is_written(backend_url, tmp_path):
     assert dump(backend_url) == before
 
 
+def test_skip_bad_with_one_bad_row_says_so_in_the_singular(backend_url, tmp_path):
+    path = write(tmp_path, csv_text([
+        [*GENERIC, "Description"],
+        ["S-1", "Good one", "Acme", "", "100", "Qualified", "2026-03-01", "", ""],
+        ["S-2", "Bad amount", "", "", "12 apples", "Qualified", "2026-03-01", "", ""],  # line 3
+    ]))
+    rejects = tmp_path / "rejects.csv"
+    result = run_import(backend_url, path, "--skip-bad", str(rejects))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert result.stdout.splitlines()[-1] == f"1 bad row left out, listed with its reason in {rejects}"
+
+
 def test_skip_bad_imports_the_good_rows_and_lists_the_bad_ones(backend_url, tmp_path):
     path = _file_with_bad_rows(tmp_path)
     rejects = tmp_path / "rejects.csv"

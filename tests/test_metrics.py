@@ -305,6 +305,17 @@ def test_report_command_prints_the_answers_and_every_section(story, backend_url)
     assert "deals 1 in EUR" in out
 
 
+def test_a_report_for_a_week_says_its_range_once(story, backend_url):
+    from test_cli import ok, run
+
+    out = ok(run(backend_url, "report", "--period", "2026-11-23..2026-11-29")).stdout
+    lines = out.splitlines()
+    assert lines[0] == "Pipeline report: team, 2026-11-23..2026-11-29, money in USD"
+    assert "Expected to close this week:" in lines  # the week is the period, named in the title
+    month = ok(run(backend_url, "report", "--period", "2026-11")).stdout.splitlines()
+    assert "Expected to close this week (2026-11-23..2026-11-29):" in month  # another range: said
+
+
 def test_report_json_holds_every_figure(story, backend_url):
     import json
 

@@ -95,8 +95,32 @@ async def test_health_line_is_unchanged_on_the_demo(sqlite_db):
                 seen.append(f"{title}\n{app.screen.query_one('#health', Static).content.markup}\n")
     assert_golden("metrics_screen_health.txt", "\n".join(seen))
     # The cells are the metrics with a short label, in their order, and no others.
-    first_line = seen[0].splitlines()[1]
-    cells = Text.from_markup(first_line).plain.split(":  ", 1)[1].split("  ·  ")
+    # The line breaks only between cells, so its lines joined are the cells.
+    health = Text.from_markup(seen[0].split("\n", 1)[1]).plain.splitlines()
+    first_line = "  ·  ".join(line for line in health if line and not line.startswith("Left out"))
+    cells = first_line.split(":  ", 1)[1].split("  ·  ")
     shown = [m for m in metrics.HEALTH_METRICS if m.short_label is not None]
     assert len(cells) == len(shown) < len(metrics.HEALTH_METRICS)
     assert all(cell.startswith(f"{m.short_label} ") for cell, m in zip(cells, shown))
+
+
+async def test_the_health_line_breaks_only_between_cells_at_80x24(story, db):  # noqa: F811
+    import re
+
+    from pipetui.core.metrics import HEALTH_METRICS
+
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=db, location="test.db")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            health = app.screen.query_one("#health")
+            lines = ["".join(segment.text for segment in health.render_line(y)).strip()
+                     for y in range(health.size.height)]
+            assert len(lines) > 2  # it does wrap at 80 columns
+            for metric in HEALTH_METRICS:
+                if metric.short_label is not None:  # label and value on one line
+                    assert any(re.search(re.escape(metric.short_label) + r" \S", line) for line in lines), (
+                        metric.short_label, lines)
+            assert not any(line.startswith("·") or line.endswith("·") for line in lines), lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import example, given, settings
@@ -27,6 +28,7 @@ from pipetui.core.money import (
     Money,
     format_compact,
     format_money,
+    minor_digits,
     parse_money,
     validate_currency,
 )
@@ -277,6 +279,54 @@ def test_money_str_and_order():
 )
 def test_format_compact(amount, currency, expected):
     assert format_compact(amount, currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (34_450_000, "$345k"),  # 344.5k: half rounds up, as 129.7k rounds to 130k
+        (12_970_000, "$130k"),
+        (1_225_000, "$12.3k"),  # 12.25k
+        (1_235_000, "$12.4k"),
+        (99_950, "$1k"),  # 999.5: up into the next unit, not "$1000"
+        (99_995_000, "$1M"),  # 999.95k
+        (9_995_000, "$100k"),  # 99.95k
+        (99_949, "$999"),
+    ],
+)
+def test_format_compact_rounds_half_up(amount, expected):
+    assert format_compact(amount, "USD") == expected
+
+
+def plain_compact(amount: int, currency: str) -> str:
+    """The compact form by its definition: the amount in the largest unit it
+    reaches (1, k, M, B), one decimal below 100 units (none without a unit),
+    rounded half up; a rounding that reaches 1000 of a unit is shown in the next."""
+    major = Decimal(abs(amount)) / Decimal(10) ** minor_digits(currency)
+    units = [(Decimal(1), ""), (Decimal(10**3), "k"), (Decimal(10**6), "M"), (Decimal(10**9), "B")]
+    index = max(i for i, (size, _) in enumerate(units) if i == 0 or major >= size)
+    while True:
+        size, suffix = units[index]
+        decimals = 1 if suffix and major / size < 100 else 0
+        shown = (major / size).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        if shown < 1000 or suffix == "B":
+            break
+        index += 1
+    number = str(shown)
+    if "." in number:
+        number = number.rstrip("0").rstrip(".")
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{number}{suffix}" if symbol else f"{sign}{number}{suffix} {currency}"
+
+
+@given(amount=st.one_of(st.integers(min_value=-MAX_MINOR, max_value=MAX_MINOR),
+                        st.integers(min_value=1, max_value=10**6).map(lambda n: n * 500)),
+       currency=st.sampled_from(["USD", "EUR", "GBP", "JPY", "KWD", "CHF"]))
+@example(amount=34_450_000, currency="USD")
+@example(amount=12_970_000, currency="USD")
+def test_format_compact_is_the_plain_decimal_definition(amount, currency):
+    assert format_compact(amount, currency) == plain_compact(amount, currency)
 
 
 @pytest.mark.parametrize(

@@ -209,7 +209,7 @@ def test_the_editor_shows_the_sheet_as_before(db):
                            "owner": "Maya Patel", "organization": "", "contact": "",
                            "expected_close": "2026-12-01", "probability": "35"}
     assert form.history.plain == ("2026-11-02 created in Prospecting  Maya Patel, 1d\n"
-                                  "2026-11-03 Prospecting → Contacted  -, 6d\n")
+                                  "2026-11-03 Prospecting → Contacted  (no rep), 6d\n")
     assert form.activities.plain == "○ 2026-11-03 10:30 call: Overdue call\n"
     assert [span.style for span in form.activities.spans][0] == "bold yellow"  # late
     assert form.notes.plain == "2026-11-04 \nanonymous\n2026-11-03 Maya Patel\nfirst line second line\n"
@@ -353,3 +353,13 @@ def test_the_streamed_json_array_is_the_text_json_dumps_writes(objects):
     from pipetui.cli.deals import json_array
 
     assert "".join(json_array(iter(objects))) == json.dumps(objects, indent=2, ensure_ascii=False)
+
+
+def test_the_editor_history_names_no_rep_as_such():
+    from pipetui.core.rows import HistoryEntry
+    from pipetui.tui.screens.editor import _history
+
+    when = dt.datetime(2026, 11, 2, 9, 0)
+    told = _history((HistoryEntry(when, "created in Qualified", None, 3),
+                     HistoryEntry(when, "won", "Ann Lee", 0))).plain.splitlines()
+    assert told == ["2026-11-02 created in Qualified  (no rep), 3d", "2026-11-02 won  Ann Lee, 0d"]

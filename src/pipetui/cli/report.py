@@ -81,8 +81,9 @@ def report_lines(r) -> list[str]:
         return format_value(DAYS, value, r.currency)
 
     h, p = r.health, r.previous
-    lines = [f"Pipeline report: {r.scope}, {r.period.label} "
-             f"({r.period.start}..{r.period.end}), money in {r.currency}", ""]
+    span = f"{r.period.start}..{r.period.end}"
+    named = r.period.label if r.period.label == span else f"{r.period.label} ({span})"
+    lines = [f"Pipeline report: {r.scope}, {named}, money in {r.currency}", ""]
     lines += metrics_answers(r) + [""]
     lines.append(f"{'Health':<26}{r.period.label:>16}{'before':>16}{'change':>8}")
     for metric in HEALTH_METRICS:
@@ -104,7 +105,9 @@ def report_lines(r) -> list[str]:
     lines += ["", f"Chance to reach quota: {percent(sim.chance)} ({sim.draws:,} draws over "
                   f"{sim.deals:,} open deals expected to close); won value at the end: "
                   f"{money(sim.p10)} (p10), {money(sim.p50)} (p50), {money(sim.p90)} (p90)"]
-    lines += ["", f"Expected to close this week ({r.closing_week.start}..{r.closing_week.end}):"]
+    week = f"{r.closing_week.start}..{r.closing_week.end}"
+    # The range once: when the week is the report's period, the title named it.
+    lines += ["", "Expected to close this week:" if week == span else f"Expected to close this week ({week}):"]
     if not r.closing_this_week:
         lines.append("  none")
     shown = r.closing_this_week[:CLOSING_SHOWN]

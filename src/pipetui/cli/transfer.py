@@ -98,7 +98,8 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
         outcome = imports.commit(plan, rejects=skip_bad, progress=step)
     click.echo(_import_counts(plan, outcome.written))
     if outcome.rejects is not None:
-        click.echo(f"{count(len(plan.bad), 'bad row')} left out, listed with their reasons in {outcome.rejects}")
+        listed = "listed with its reason" if len(plan.bad) == 1 else "listed with their reasons"
+        click.echo(f"{count(len(plan.bad), 'bad row')} left out, {listed} in {outcome.rejects}")
 
 
 def _quote(text: str) -> str:

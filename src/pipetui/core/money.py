@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from pipetui.core.errors import InvalidInput
 
@@ -125,19 +125,31 @@ def format_money(amount: int, currency: str, *, cents: bool | None = None) -> st
 
 
 _SHORT_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+_COMPACT_UNITS = (("", 0), ("k", 3), ("M", 6), ("B", 9))  # suffix, power of ten
 
 
 def format_compact(amount: int, currency: str) -> str:
-    """A short form for narrow places: ``$12.5k``, ``€1.2M``, ``900 CHF``."""
+    """A short form for narrow places: ``$12.5k``, ``€1.2M``, ``900 CHF``.
+
+    The amount in the largest unit it reaches (k, M, B), with one decimal
+    below 100 units, rounded half up (``$344,500`` is ``$345k`` as
+    ``$129,700`` is ``$130k``); a rounding that reaches 1000 of a unit is
+    shown in the next one (``$999,950`` is ``$1M``)."""
     sign = "-" if amount < 0 else ""
-    major = abs(amount) / 10 ** minor_digits(currency)
-    text = f"{major:.0f}"
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if major >= limit:
-            scaled = major / limit
-            text = f"{scaled:.1f}".rstrip("0").rstrip(".") if scaled < 100 else f"{scaled:.0f}"
-            text += suffix
+    major = Decimal(abs(amount)).scaleb(-minor_digits(currency))
+    index = max(i for i, (_, power) in enumerate(_COMPACT_UNITS) if i == 0 or major >= 10**power)
+    while True:
+        suffix, power = _COMPACT_UNITS[index]
+        scaled = major.scaleb(-power)
+        decimals = 1 if suffix and scaled < 100 else 0
+        shown = scaled.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        if shown < 1000 or index == len(_COMPACT_UNITS) - 1:
             break
+        index += 1
+    text = f"{shown:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    text += suffix
     symbol = _SHORT_SYMBOLS.get(currency)
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency}"
 

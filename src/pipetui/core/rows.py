@@ -283,6 +283,11 @@ def deal_rows(*, status: str | None = OPEN, stage: Any = None, owner: Any = None
 # --- the deal editor's sheet -------------------------------------------------
 
 
+NO_REP = "(no rep)"
+"""How a change or note made by no rep (the CLI without ``--as``, an import)
+is credited in the editor and the monitor."""
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     """One stage or status change, told as the editor shows it."""

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.widgets import Static
 
 from pipetui.core import metrics
 from pipetui.core.dates import Period
 from pipetui.core.metrics import QuotaLine, Summary, percent
 from pipetui.core.money import format_compact
+from pipetui.core.rows import NO_REP
 from pipetui.core.text import printable
 from pipetui.tui.live import LiveApp
 from pipetui.tui.styles import sheet
@@ -81,8 +84,10 @@ class MonitorApp(LiveApp):
         else:
             self._compute()
 
-    def on_resize(self) -> None:
-        self._draw()
+    def on_resize(self, event: events.Resize) -> None:
+        # The app's own handler (``App._on_resize``) runs after this one and
+        # only then updates ``self.size``: lay out for the event's size.
+        self._draw(event.size)
 
     def _compute(self) -> None:
         self._computing, self._again = True, False
@@ -113,11 +118,11 @@ class MonitorApp(LiveApp):
             widget._shown = text.markup
             widget.update(text)
 
-    def _draw(self) -> None:
+    def _draw(self, size: Size | None = None) -> None:
         found = self.found
         if found is None:
             return
-        width, height = self.size.width, self.size.height
+        width, height = size or self.size
         target = found.quotas[0]
         title = Text(fit(f"{'Team' if found.rep_id is None else found.scope} {found.period.label}",
                          max(width - 14, 8)), style="bold")
@@ -141,8 +146,12 @@ class MonitorApp(LiveApp):
             quota.append(fit(printable(name), label_width - 1) + " ", style="bold" if index == 0 else "")
             quota.append_text(quota_bar(line, width - label_width))
             if index == 0:
-                figures = (f"won {format_compact(line.won, money)} · fc {format_compact(line.forecast, money)}"
-                           f" · quota {format_compact(line.quota, money) if line.quota else '-'}")
+                won = format_compact(line.won, money)
+                forecast = format_compact(line.forecast, money)
+                goal = format_compact(line.quota, money) if line.quota else "-"
+                figures = f"won {won} · forecast {forecast} · quota {goal}"
+                if len(figures) > width:  # a narrow pane: abbreviate rather than cut off
+                    figures = f"won {won} · fc. {forecast} · quota {goal}"
                 quota.append("\n" + fit(figures, width), style="dim")
             if index < rep_rows:
                 quota.append("\n")
@@ -167,7 +176,7 @@ class MonitorApp(LiveApp):
                 what = f"new in {change.to_stage}"
             else:
                 what = f"to {change.to_stage}"
-            who = change.who.split()[0] if change.who else "-"
+            who = change.who.split()[0] if change.who else NO_REP
             at = change.changed_at.replace(tzinfo=dt.timezone.utc).astimezone()  # stored in UTC
             recent.append("\n" + fit(printable(f"{at:%H:%M} {who} {what}: {change.title}"),
                                       width))

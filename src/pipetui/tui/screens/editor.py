@@ -76,7 +76,7 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
 def _history(history: tuple[rows.HistoryEntry, ...]) -> Text:
     text = Text()
     for entry in history:
-        who = printable(entry.who) if entry.who is not None else "-"
+        who = printable(entry.who) if entry.who is not None else rows.NO_REP
         text.append(f"{entry.when:%Y-%m-%d} ", style="dim")
         text.append(f"{entry.what}")
         text.append(f"  {who}, {entry.days}d\n", style="dim")

@@ -235,14 +235,32 @@ class MetricsScreen(LiveScreen):
                 text.append(f" {change_text(delta)}", style="green" if delta >= 0 else "red")
             return text
 
-        # The figures the screen has room for: those with a short label.
+        # The figures the screen has room for: those with a short label. A
+        # line breaks only between cells, never inside a label or a value.
         cells = [cell(metric) for metric in HEALTH_METRICS if metric.short_label is not None]
+        widget = self.query_one("#health", Static)
+        width = widget.content_region.width or max(self.app.size.width - 2, 1)
         text = Text(f"Health against {shift_period(r.period, -1).label}:  ", style="dim")
+        line_length = text.cell_len
         for index, piece in enumerate(cells):
-            if index:
+            if index and line_length + 5 + piece.cell_len <= width:
                 text.append("  ·  ", style="dim")
+                line_length += 5
+            elif index:
+                text.append("\n")
+                line_length = 0
             text.append_text(piece)
+            line_length += piece.cell_len
         if r.left_out:
             left = ", ".join(f"{n:,} in {code}" for code, n in sorted(r.left_out.items()))
             text.append(f"\nLeft out (no rate to {r.currency}): deals {left}", style="dim italic")
-        self.query_one("#health", Static).update(text)
+        widget.update(text)
+        self._health_width = width
+
+    def on_resize(self) -> None:
+        # The health line is laid out for its width: again when that changes.
+        if self.report is not None and getattr(self, "_health_width", None) != self._health_room():
+            self.call_after_refresh(self._show_health)
+
+    def _health_room(self) -> int:
+        return self.query_one("#health", Static).content_region.width
