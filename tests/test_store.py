@@ -106,7 +106,7 @@ def test_database_made_by_the_first_schema_upgrades_without_losing_rows(backend_
     migration_runner(old).up("0001_initial")
     assert pending_migrations(old) == ["0002_query_indexes", "0003_longer_titles",
                                        "0004_stage_change_period", "0005_change_notifications",
-                                       "0006_notify_schema"]
+                                       "0006_notify_schema", "0007_undone_changes"]
     stage = Stage.select().order_by(Stage.position).first()
     now = dt.datetime(2026, 1, 5, 12, 0)
     deal = Deal.create(pipeline=stage.pipeline, stage=stage, title="Kept across upgrades",
@@ -125,6 +125,35 @@ def test_database_made_by_the_first_schema_upgrades_without_losing_rows(backend_
     assert Deal.get_by_id(kept.id).title == long_title
     index_names = {index.name for index in upgraded.get_indexes("deal")}
     assert {"deal_board", "deal_stage_totals", "deal_forecast"} <= index_names
+    upgraded.close()
+
+
+def test_database_at_the_previous_schema_gains_undone_changes_without_losing_rows(backend_url):
+    old = open_database(backend_url, run_migrations=False)
+    migration_runner(old).up("0006_notify_schema")
+    assert pending_migrations(old) == ["0007_undone_changes"]
+    stage = Stage.select().order_by(Stage.position).first()
+    now = dt.datetime(2026, 1, 5, 12, 0)
+    deal = Deal.create(pipeline=stage.pipeline, stage=stage, title="Made by 0006",
+                       value=5_00, currency="EUR", created_at=now, updated_at=now,
+                       stage_entered_at=now, last_activity_at=now)
+    p = old.param
+    old.execute_sql("INSERT INTO stage_change (deal_id, from_stage_id, to_stage_id, from_status, "
+                    f"to_status, changed_at) VALUES ({p}, NULL, {p}, NULL, 'open', {p})",
+                    (deal.id, stage.id, now))
+    old.close()
+
+    upgraded = open_database(backend_url)
+    assert pending_migrations(upgraded) == []
+    kept = Deal.get(Deal.title == "Made by 0006")
+    (change,) = StageChange.select().where(StageChange.deal == kept)
+    assert (change.to_stage_id, change.to_status, change.changed_at) == (stage.id, "open", now)
+    assert change.undone_at is None and change.before_state is None
+    from pipetui.core import integrity
+
+    assert integrity.deals_with_inconsistent_history() == []
+    migration_runner(upgraded).down()  # and back, keeping the rows
+    assert StageChange.select(StageChange.id).where(StageChange.deal == kept).count() == 1
     upgraded.close()
 
 

@@ -28,7 +28,8 @@ def test_undo_and_redo_a_move_and_a_win(db):
     log.redo()
     final = Deal.get_by_id(made.id)
     assert (final.stage.name, final.status) == ("Meeting", WON)
-    assert len(deals.history(made.id)) == 7  # every step, undone or not, is history
+    # Undo and redo write no change of their own: created, moved, won, none undone.
+    assert [c.undone_at for c in deals.history(made.id)] == [None, None, None]
 
 
 def test_undo_refuses_when_someone_else_changed_the_deal(db):
@@ -41,3 +42,135 @@ def test_undo_refuses_when_someone_else_changed_the_deal(db):
         log.undo()
     assert Deal.get_by_id(made.id).stage.name == "Proposal"
     assert log.can_undo  # nothing was taken off the stack
+
+
+# --- undo restores the state before a change (issue: undo wrote a reverse move) ---
+
+import datetime as dt  # noqa: E402
+
+from pipetui.core import board, clock, integrity, metrics, rows, rules  # noqa: E402
+from pipetui.core.dates import quarter_period  # noqa: E402
+from pipetui.store import LOST, Activity, Stage, StageChange  # noqa: E402
+
+NOW = dt.datetime(2026, 11, 27, 9, 30)
+LONG_AGO = NOW - dt.timedelta(days=33)
+
+
+def _rotting_deal():
+    """A deal 33 days in Prospecting, untouched since, with rotting days 30."""
+    Stage.update(rotting_days=30).where(Stage.name == "Prospecting").execute()
+    with clock.frozen(LONG_AGO):
+        return deals.create_deal("Rotting", Money(100, "USD"))
+
+
+def _figures(stage_names=("Prospecting", "Contacted")):
+    found = {f.name: f for f in metrics.funnel(quarter_period(NOW.date()), None)}
+    return {name: (found[name].entered, found[name].advanced) for name in stage_names}
+
+
+def _card(deal_id, stage_name):
+    stage = lookup.resolve_stage(stage_name)
+    return next(c for c in board.cards(stage.id) if c.id == deal_id)
+
+
+def _restorable(deal_id):
+    d = Deal.get_by_id(deal_id)
+    return (d.stage_id, d.status, d.stage_entered_at, d.last_activity_at, d.probability,
+            d.closed_at, d.lost_reason)
+
+
+def test_undo_of_a_move_restores_the_deal_and_counts_nothing(db):
+    made = _rotting_deal()
+    with clock.frozen(NOW):
+        before, figures = _restorable(made.id), _figures()
+        assert _card(made.id, "Prospecting").rotting
+        assert _card(made.id, "Prospecting").days_in_stage == 33
+        log = UndoLog()
+        moved = deals.step_deal(made.id, 1, expected_version=made.version)
+        log.record(Change("move", made.id, "move", made.stage_id, moved.stage_id, moved.version))
+        after, moved_figures = _restorable(made.id), _figures()
+        assert moved_figures == {"Prospecting": (1, 1), "Contacted": (1, 0)}
+
+        log.undo()
+        assert _restorable(made.id) == before
+        card = _card(made.id, "Prospecting")
+        assert card.rotting and card.days_in_stage == 33
+        assert _figures() == figures
+        assert metrics.average_stays(quarter_period(NOW.date())) == {}
+        changes = deals.history(made.id)
+        assert len(changes) == 2  # no reverse move was written
+        assert changes[0].undone_at is None and changes[1].undone_at is not None
+        told = rows.narrated_history(deal=deals.get_deal(made.id))
+        assert [e.undone for e in told] == [False, True]
+        assert "(undone)" in told[1].what
+        assert [r.to_stage for r in metrics.recent_changes()] == ["Prospecting"]
+        assert integrity.deals_with_inconsistent_history() == []
+
+        log.redo()
+        assert _restorable(made.id) == after
+        assert _figures() == moved_figures
+        assert [c.undone_at for c in deals.history(made.id)] == [None, None]
+        assert not _card(made.id, "Contacted").rotting
+        assert integrity.deals_with_inconsistent_history() == []
+
+
+def test_undo_and_redo_of_a_win_and_a_loss_restore_status_and_probability(db):
+    made = _rotting_deal()
+    book, problems = rules.compile([rules.Rule("enter", "Contacted", probability=70,
+                                               activity=("task", "Call them"))])
+    assert not problems
+    with clock.frozen(NOW - dt.timedelta(days=2)):
+        moved = deals.move_deal(made.id, lookup.resolve_stage("Contacted"), rules=book)
+    assert Deal.get_by_id(made.id).probability == 70
+    for kind in ("win", "lose"):
+        with clock.frozen(NOW):
+            before = _restorable(made.id)
+            version = Deal.get_by_id(made.id).version
+            log = UndoLog()
+            if kind == "win":
+                done = deals.win_deal(made.id, expected_version=version)
+            else:
+                done = deals.lose_deal(made.id, "No budget", expected_version=version)
+            log.record(Change(kind, made.id, kind, moved.stage_id, moved.stage_id, done.version,
+                              done.lost_reason))
+            after = _restorable(made.id)
+            health = metrics.health(quarter_period(NOW.date()), None, metrics.Converter("USD", {}))
+            assert (health.won_deals, health.lost_deals) == ((1, 0) if kind == "win" else (0, 1))
+            log.undo()
+            assert _restorable(made.id) == before
+            assert before[1] == OPEN and before[4] == 70 and before[5] is None
+            health = metrics.health(quarter_period(NOW.date()), None, metrics.Converter("USD", {}))
+            assert (health.won_deals, health.lost_deals, health.win_rate, health.velocity) == (0, 0, None, None)
+            log.redo()
+            assert _restorable(made.id) == after
+            assert after[1] == (WON if kind == "win" else LOST)
+            log.undo()
+            assert _restorable(made.id) == before
+    assert Activity.select().where(Activity.deal == made.id).count() == 1  # no rule fired again
+    assert StageChange.select().where(StageChange.deal == made.id,
+                                      StageChange.undone_at.is_null()).count() == 2
+
+
+def test_undo_refuses_a_deal_changed_since_and_changes_nothing(db):
+    made = _rotting_deal()
+    with clock.frozen(NOW):
+        log = UndoLog()
+        moved = deals.step_deal(made.id, 1)
+        log.record(Change("move", made.id, "move", made.stage_id, moved.stage_id, moved.version))
+        deals.edit_deal(made.id, title="Renamed by someone else")
+        state = _restorable(made.id)
+        with pytest.raises(ConflictError):
+            log.undo()
+        assert _restorable(made.id) == state
+        assert all(c.undone_at is None for c in deals.history(made.id))
+        assert log.can_undo and not log.can_redo
+
+
+def test_undo_of_a_new_deal_deletes_it_and_redo_brings_it_back(db):
+    log = UndoLog()
+    made = deals.create_deal("New", Money(100, "USD"))
+    log.record(Change("add", made.id, "create", made.stage_id, made.stage_id, made.version))
+    log.undo()
+    assert Deal.get_by_id(made.id).deleted_at is not None
+    log.redo()
+    assert Deal.get_by_id(made.id).deleted_at is None

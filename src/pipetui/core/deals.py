@@ -12,6 +12,7 @@ written and :class:`ConflictError` is raised.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,8 @@ def get_deal(deal_id: int) -> DealRow:
     return deal
 
 
-def _record_change(deal_id: int, from_stage, to_stage, from_status, to_status, actor, when) -> None:
+def _record_change(deal_id: int, from_stage, to_stage, from_status, to_status, actor, when,
+                   before: DealRow | None = None, after: DealRow | None = None) -> None:
     StageChange.create(
         deal=deal_id,
         from_stage=id_of(from_stage),
@@ -70,7 +72,40 @@ def _record_change(deal_id: int, from_stage, to_stage, from_status, to_status, a
         to_status=to_status,
         changed_at=when,
         changed_by=id_of(actor),
+        before_state=deal_state(before) if before is not None else None,
+        after_state=deal_state(after) if after is not None else None,
     )
+
+
+# What a stage or status change alters on a deal, kept on its StageChange row
+# as it was before and after, so that undo and redo restore it exactly.
+_STATE_TIMES = ("stage_entered_at", "last_activity_at", "closed_at")
+
+
+def deal_state(deal: DealRow) -> str:
+    """The fields of ``deal`` a stage or status change alters, as JSON."""
+    state = {"stage": deal.stage_id, "status": deal.status, "probability": deal.probability,
+             "lost_reason": deal.lost_reason}
+    for name in _STATE_TIMES:
+        value = getattr(deal, name)
+        state[name] = value.isoformat() if value is not None else None
+    return json.dumps(state, sort_keys=True)
+
+
+def restore_state(deal_id: int, state: str, *, expected_version: int) -> DealRow:
+    """Put the fields a stage or status change alters back as ``state``
+    (from :func:`deal_state`) says, only if the deal still has
+    ``expected_version``; writes no history (the caller marks the change)."""
+    fields = json.loads(state)
+    for name in _STATE_TIMES:
+        if fields[name] is not None:
+            fields[name] = dt.datetime.fromisoformat(fields[name])
+    with db.atomic():
+        deal = _locked_deal(deal_id, expected_version)
+        now = change_time()
+        if fields["stage"] != deal.stage_id:
+            _check_stage(Stage.get_by_id(fields["stage"]), deal.pipeline_id)
+        return _save(deal, fields, now)
 
 
 def _locked_deal(deal_id: int, expected_version: int | None) -> DealRow:
@@ -79,6 +114,11 @@ def _locked_deal(deal_id: int, expected_version: int | None) -> DealRow:
     if expected_version is not None and deal.version != expected_version:
         raise _conflict(deal, expected_version)
     return deal
+
+
+def current_deal(deal_id: int, *, expected_version: int | None) -> DealRow:
+    """The live deal as stored; ConflictError when it no longer has ``expected_version``."""
+    return _locked_deal(deal_id, expected_version)
 
 
 def _conflict(deal: DealRow | Deal, expected_version: int) -> ConflictError:
@@ -213,10 +253,10 @@ def move_deal(deal_id: int, stage: StageRef | Stage, *, expected_version: int | 
             raise InvalidInput(f"deal #{deal.id} is already in {stage.name}")
         rules.check_entry(deal, stage.name)
         ruled = rules.after_entry(deal, stage.name, actor, now)
-        from_stage = deal.stage_id
+        before = deal
         deal = _save(deal, {"stage": stage.id, "stage_entered_at": now, "last_activity_at": now, **ruled},
                      now)
-        _record_change(deal.id, from_stage, stage, OPEN, OPEN, actor, now)
+        _record_change(deal.id, before.stage_id, stage, OPEN, OPEN, actor, now, before, deal)
     return deal
 
 
@@ -241,9 +281,10 @@ def win_deal(deal_id: int, *, expected_version: int | None = None,
         now = change_time()  # after the read: later than the change it builds on
         if deal.status != OPEN:
             raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
+        before = deal
         deal = _save(deal, {"status": WON, "closed_at": now, "lost_reason": None,
                             "last_activity_at": now}, now)
-        _record_change(deal.id, deal.stage_id, deal.stage_id, OPEN, WON, actor, now)
+        _record_change(deal.id, deal.stage_id, deal.stage_id, OPEN, WON, actor, now, before, deal)
         rules.after_win(deal, actor, now)
     return deal
 
@@ -259,9 +300,10 @@ def lose_deal(deal_id: int, reason: str, *, expected_version: int | None = None,
         now = change_time()  # after the read: later than the change it builds on
         if deal.status != OPEN:
             raise InvalidInput(f"deal #{deal.id} is already {deal.status}")
+        before = deal
         deal = _save(deal, {"status": LOST, "closed_at": now, "lost_reason": reason,
                             "last_activity_at": now}, now)
-        _record_change(deal.id, deal.stage_id, deal.stage_id, OPEN, LOST, actor, now)
+        _record_change(deal.id, deal.stage_id, deal.stage_id, OPEN, LOST, actor, now, before, deal)
     return deal
 
 
@@ -326,8 +368,9 @@ def reopen_deal(deal_id: int, stage: StageRef | Stage | None = None, *,
                    "last_activity_at": now}
         if target != from_stage:
             changes["stage_entered_at"] = now
+        before = deal
         deal = _save(deal, changes, now)
-        _record_change(deal.id, from_stage, target, from_status, OPEN, actor, now)
+        _record_change(deal.id, from_stage, target, from_status, OPEN, actor, now, before, deal)
     return deal
 
 
@@ -355,8 +398,8 @@ def restore_deal(deal_id: int, *, expected_version: int | None = None) -> DealRo
 
 
 def history(deal_id: int) -> list[StageChange]:
-    """The deal's stage and status changes as stored, oldest first: for the
-    core and its checks. Screens read them told in words, with
+    """The deal's stage and status changes as stored, oldest first, undone
+    ones too (``undone_at`` set): for the core and its checks. Screens read them told in words, with
     :func:`pipetui.core.rows.deal_sheet`."""
     return list(
         StageChange.select()

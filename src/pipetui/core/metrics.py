@@ -388,7 +388,7 @@ def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES) ->
 
     Entering is arriving from elsewhere (a new deal, a move); a reopen in
     the same stage is not. A deal that enters twice counts once, from its
-    first entry in the period.
+    first entry in the period. Like every figure, it ignores undone changes.
     """
     start, end = _bounds(period)
     p = db.param  # ? on SQLite, %s on PostgreSQL
@@ -398,14 +398,14 @@ def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES) ->
         SELECT e.stage_id, COUNT(*),
                SUM(CASE WHEN EXISTS (
                        SELECT 1 FROM stage_change l JOIN stage ls ON ls.id = l.to_stage_id
-                       WHERE l.deal_id = e.deal_id AND l.changed_at >= e.entered
+                       WHERE l.deal_id = e.deal_id AND l.changed_at >= e.entered AND l.undone_at IS NULL
                          AND (ls.position > es.position OR l.to_status = '{WON}')
                    ) THEN 1 ELSE 0 END),
                SUM(CASE WHEN d.status = '{WON}' THEN 1 ELSE 0 END)
         FROM (
             SELECT sc.to_stage_id AS stage_id, sc.deal_id AS deal_id, MIN(sc.changed_at) AS entered
             FROM stage_change sc
-            WHERE sc.changed_at >= {p} AND sc.changed_at < {p}
+            WHERE sc.changed_at >= {p} AND sc.changed_at < {p} AND sc.undone_at IS NULL
               AND (sc.from_stage_id IS NULL OR sc.from_stage_id <> sc.to_stage_id)
             GROUP BY sc.to_stage_id, sc.deal_id
         ) e
@@ -449,8 +449,9 @@ def average_stays(period: Period, rep_id: int | None = None) -> dict[int, float]
             SELECT sc.deal_id, sc.to_stage_id, sc.to_status, sc.changed_at,
                    LEAD(sc.changed_at) OVER (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id) AS left_at
             FROM stage_change sc
-            WHERE sc.deal_id IN (SELECT deal_id FROM stage_change
-                                 WHERE changed_at >= {p} AND changed_at < {p})
+            WHERE sc.undone_at IS NULL
+              AND sc.deal_id IN (SELECT deal_id FROM stage_change
+                                 WHERE changed_at >= {p} AND changed_at < {p} AND undone_at IS NULL)
         ) s
         JOIN deal d ON d.id = s.deal_id
         WHERE s.to_status = '{OPEN}' AND s.left_at >= {p} AND s.left_at < {p}
@@ -861,7 +862,7 @@ def recent_changes(rep_id: int | None = None, *, limit: int = 8) -> list[RecentC
         .switch(StageChange).join(to_stage, on=(to_stage.id == StageChange.to_stage))
         .switch(StageChange).join(from_stage, JOIN.LEFT_OUTER, on=(from_stage.id == StageChange.from_stage))
         .switch(StageChange).join(actor, JOIN.LEFT_OUTER, on=(actor.id == StageChange.changed_by))
-        .where(LIVE)
+        .where(LIVE, StageChange.undone_at.is_null())
         .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
         .limit(limit)
     )

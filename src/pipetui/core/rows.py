@@ -295,7 +295,8 @@ class HistoryEntry:
     when: dt.datetime
     what: str  # "created in Prospecting", "Qualified → Meeting", "won", "reopened in Proposal"
     who: str | None  # the rep's name
-    days: int  # days the deal then stayed so (until the next change, its close or now)
+    days: int  # days the deal then stayed so (until the next change, its close or now); 0 if undone
+    undone: bool = False  # taken back by an undo: told, marked, counted by no figure
 
 
 @dataclass(frozen=True)
@@ -328,14 +329,23 @@ class DealSheet:
     notes: tuple[NoteRow, ...]
 
 
-def narrate(changes: list[tuple[dt.datetime, str | None, str | None, str | None, str, str | None]],
-            closed_at: dt.datetime | None, now: dt.datetime) -> list[HistoryEntry]:
+def narrate(changes: list[tuple], closed_at: dt.datetime | None, now: dt.datetime) -> list[HistoryEntry]:
     """The history in words from (changed at, from stage, to stage, from
-    status, to status, who) oldest first; a stage without a name reads ``?``."""
+    status, to status, who[, undone]) oldest first; a stage without a name
+    reads ``?``. An undone change is told with "(undone)" and stays no days:
+    the days run from each change not undone to the next."""
+    live = [index for index, change in enumerate(changes) if not (len(change) > 6 and change[6])]
+    following = {index: live[n + 1] if n + 1 < len(live) else None for n, index in enumerate(live)}
     told = []
-    for index, (changed_at, from_stage, to_stage, from_status, to_status, who) in enumerate(changes):
-        until = changes[index + 1][0] if index + 1 < len(changes) else (closed_at or now)
-        days = max(0, (until - changed_at).days)
+    for index, change in enumerate(changes):
+        changed_at, from_stage, to_stage, from_status, to_status, who = change[:6]
+        undone = index not in following
+        if undone:
+            days = 0
+        else:
+            after = following[index]
+            until = changes[after][0] if after is not None else (closed_at or now)
+            days = max(0, (until - changed_at).days)
         if from_status is None:
             what = f"created in {to_stage or '?'}"
         elif from_status != to_status:
@@ -344,16 +354,18 @@ def narrate(changes: list[tuple[dt.datetime, str | None, str | None, str | None,
                 what += f" in {to_stage or '?'}"
         else:
             what = f"{from_stage or '?'} → {to_stage or '?'}"
-        told.append(HistoryEntry(changed_at, what, who, days))
+        if undone:
+            what += " (undone)"
+        told.append(HistoryEntry(changed_at, what, who, days, undone))
     return told
 
 
 def narrated_history(deal: DealRow) -> list[HistoryEntry]:
-    """The deal's history in words, oldest first: one query."""
+    """The deal's history in words, oldest first, undone changes marked: one query."""
     before, after = Stage.alias(), Stage.alias()
     query = (
         StageChange.select(StageChange.changed_at, before.name, after.name, StageChange.from_status,
-                           StageChange.to_status, Rep.name)
+                           StageChange.to_status, Rep.name, StageChange.undone_at.is_null(False))
         .join(before, JOIN.LEFT_OUTER, on=(before.id == StageChange.from_stage))
         .switch(StageChange).join(after, JOIN.LEFT_OUTER, on=(after.id == StageChange.to_stage))
         .switch(StageChange).join(Rep, JOIN.LEFT_OUTER, on=(Rep.id == StageChange.changed_by))

@@ -132,7 +132,8 @@ class Deal(BaseModel):
 
 
 class StageChange(BaseModel):
-    """One row for every stage or status change: the source of all history."""
+    """One row for every stage or status change: the source of all history.
+    Figures read only the rows not undone (``undone_at`` is None)."""
 
     deal = ForeignKeyField(Deal, backref="stage_changes", on_delete="CASCADE", index=False)
     from_stage = ForeignKeyField(Stage, null=True, backref="+", index=False)
@@ -141,6 +142,13 @@ class StageChange(BaseModel):
     to_status = CharField(max_length=4)
     changed_at = DateTimeField()
     changed_by = ForeignKeyField(Rep, null=True, backref="+", on_delete="SET NULL", index=False)
+    # Taken back by an undo: kept in the deal's history, counted by no figure.
+    undone_at = DateTimeField(null=True)
+    # The deal just before and just after the change (JSON, see core/undo.py),
+    # so that undo and redo restore it exactly; None on rows from before 0007,
+    # on imported and demo history and on a new deal's first change.
+    before_state = TextField(null=True)
+    after_state = TextField(null=True)
 
 
 class Quota(BaseModel):

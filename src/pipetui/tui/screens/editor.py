@@ -78,8 +78,8 @@ def _history(history: tuple[rows.HistoryEntry, ...]) -> Text:
     for entry in history:
         who = printable(entry.who) if entry.who is not None else rows.NO_REP
         text.append(f"{entry.when:%Y-%m-%d} ", style="dim")
-        text.append(f"{entry.what}")
-        text.append(f"  {who}, {entry.days}d\n", style="dim")
+        text.append(f"{entry.what}", style="dim" if entry.undone else "")
+        text.append(f"  {who}\n" if entry.undone else f"  {who}, {entry.days}d\n", style="dim")
     return text
 
 
