@@ -590,3 +590,132 @@ async def test_the_board_status_message_leaves_the_filter_stays(app, monkeypatch
         await pilot.pause(0.5)
         assert "Nothing to undo" not in status_of(app)
         assert "filter: acme" in status_of(app)
+
+
+# --- what the board tells at every size --------------------------------------
+
+
+@pytest.fixture
+def demo_app(sqlite_db):
+    from pipetui.core import demo
+
+    with clock.frozen(NOW):
+        demo.generate(300, seed=1)
+        yield PipetuiApp(db=sqlite_db, location="demo.db")
+
+
+def keybar_text(app) -> str:
+    from pipetui.tui.widgets.keybar import KeyBar
+
+    bar = app.screen.query_one(KeyBar)
+    return bar.render_line(0).text  # as drawn, cut to the bar's width
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_titles_of_one_organization_show_what_tells_them_apart(sqlite_db, size):
+    with clock.frozen(NOW - dt.timedelta(days=3)):
+        maya = people.add_rep("Maya Patel", username="maya")
+        org = people.find_or_create_organization("Bluewind Consulting Inc.")
+        prospecting = lookup.resolve_stage("Prosp")
+        for title, value in (("Data migration", 30_000_00), ("Annual support", 20_000_00),
+                             ("Training", 10_000_00)):
+            deals.create_deal(f"Bluewind Consulting Inc. - {title}", Money(value, "USD"),
+                              stage=prospecting, owner=maya, organization=org)
+        deals.create_deal("Bluewind Consulting Inc.", Money(5_000_00, "USD"), stage=prospecting,
+                          owner=maya, organization=org)
+    with clock.frozen(NOW):
+        app = PipetuiApp(db=sqlite_db, location="test.db")
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            lines = screen_text(app).splitlines()
+            column = [line[:board_of(app)._column_span(0)[1] - 1] for line in lines]
+            titles = [line.strip(" ▌") for line in column[5::4]][:4]
+            assert titles[:3] == ["Data migration", "Annual support", "Training"]
+            assert "Bluewind Consulting Inc.".startswith(titles[3].rstrip("…"))
+            # The organization moves to the second line, with the owner.
+            second = column[6].strip(" ▌")
+            assert second.startswith("Bluewind") and second.endswith(("Maya Patel", "…"))
+            assert column[6 + 3 * 4].strip() == "Maya Patel"  # a title that is the organization: once
+
+
+@pytest.mark.parametrize("size", [(40, 12), (80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_stages_off_screen_are_named_with_their_counts(demo_app, size):
+    async with demo_app.run_test(size=size) as pilot:
+        await settle(pilot)
+        board = board_of(demo_app)
+        strip = screen_text(demo_app).splitlines()[0]
+        shown = board._visible_columns
+        assert shown < len(board.columns)  # some stages are off-screen
+        hidden = board.columns[shown:]
+        assert strip.rstrip().endswith("›") and "‹" not in strip
+        right = strip[strip.index("]") + 1:]
+        for column in hidden:  # each one named (in full when it fits) with its count
+            name = column.name if size[0] >= 80 else column.name[:1]
+            assert f"{name} {column.count}" in right.replace(" · ", " "), (column.name, strip)
+        inside = strip[strip.index("[") + 1:strip.index("]")].replace(" · ", " ").split(" ")
+        assert inside[1::2] == [str(c.count) for c in board.columns[:shown]]
+        await pilot.press(*["l"] * len(board.columns))
+        await settle(pilot)
+        strip = screen_text(demo_app).splitlines()[0]
+        assert strip.startswith("‹ ") and "›" not in strip
+        assert f"{board.columns[0].name if size[0] >= 80 else board.columns[0].name[:1]} " \
+               f"{board.columns[0].count}" in strip
+
+
+@pytest.mark.parametrize("size", [(40, 12), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_key_bar_keeps_keys_and_quit_when_narrow(demo_app, size):
+    async with demo_app.run_test(size=size) as pilot:
+        await settle(pilot)
+        bar = keybar_text(demo_app)
+        assert " ? Keys " in bar and " q Quit " in bar and "…" not in bar
+        assert bar.startswith(" w Win ")  # the first keys stay, the last ones go first
+
+
+async def test_columns_say_how_many_cards_are_above_and_below(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        board = board_of(demo_app)
+        count = board.columns[0].count
+        shown = board._visible_cards
+        assert count > shown
+        lines = screen_text(demo_app).splitlines()
+        width = board._column_span(0)[1] - 1
+        assert "↑" not in lines[4][:width]
+        assert lines[-1][:width].strip() == f"↓ {count - shown} more"
+        await pilot.press("G")
+        await settle(pilot)
+        lines = screen_text(demo_app).splitlines()
+        assert f"↑ {count - shown} more" in lines[4][:width]
+        assert lines[-1][:width].strip() == ""
+        assert board.current_card.title.split(" - ")[-1] in "\n".join(lines)
+
+
+async def test_a_moved_deal_is_shown_in_its_new_column(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        board = board_of(demo_app)
+        await pilot.press("G")  # the smallest deal of Prospecting: it lands low in Contacted
+        await settle(pilot)
+        moved = board.current_card
+        await pilot.press("L")
+        await settle(pilot)
+        assert board.current_column.name == "Contacted" and board.current_card.id == moved.id
+        column = [line[board._column_span(0)[1]:][:board._column_span(1)[1] - 1]
+                  for line in screen_text(demo_app).splitlines()]
+        assert sum(line.startswith("▌") for line in column) == 3  # the cursor's card, whole
+        top = board._scroll[board.current_column.stage_id]
+        if top:  # cards above it are hidden: the column says how many
+            assert f"↑ {top} more" in column[4]
+
+
+async def test_an_empty_column_under_a_filter_says_nothing_matches(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert "no deals match" not in screen_text(app) and "no deals" in screen_text(app)
+        await pilot.press("slash", "B", "e", "t", "a")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Beta pilot" in text and "no deals match" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "no deals match" not in screen_text(app)

@@ -179,8 +179,9 @@ class BoardScreen(LiveScreen):
         if read.generation != self._generation:
             return
         self._cursor_target = None
+        filtered = bool(self.filter.text) or self.filter.owner_id is not None
         self.board.set_columns(read.columns, today=read.today, cards=read.cards,
-                               stale=read.stale, place=read.place)
+                               stale=read.stale, place=read.place, filtered=filtered)
         self._show_status()
 
     def _choices_loaded(self, choices: tuple[list[str], list[Owner]]) -> None:

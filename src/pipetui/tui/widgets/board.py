@@ -23,7 +23,8 @@ from pipetui.core.board import Card, Column
 from pipetui.core.money import format_compact
 from pipetui.tui.text import fit
 
-HEADER_LINES = 4  # name and count, total, weighted, rule
+STRIP_LINES = 1  # every stage with its count, the ones shown marked
+HEADER_LINES = STRIP_LINES + 4  # the strip, then name and count, total, weighted, rule
 CARD_LINES = 4  # three lines of text and a gap
 MIN_COLUMN_WIDTH = 22
 WINDOW = 25  # cards per window the screen loads at a time: a tall screen shows 12
@@ -31,6 +32,61 @@ ROT_GLYPH = "⚠"
 # Blank cells carry a style too: Textual's filters (NO_COLOR's monochrome,
 # the ANSI theme's) read the style of every segment and fail on None.
 NO_STYLE = Style()
+
+
+# Separators between an organization and the rest of a title ("Acme - Data migration").
+TITLE_SEPARATORS = " -–—:|·,/"
+
+
+def title_parts(card: Card) -> tuple[str, str | None]:
+    """The title line and the organization for the line below it.
+
+    A title that begins with the organization ("Acme GmbH - Rollout") shows
+    the rest ("Rollout"), so cards of one customer can be told apart; the
+    organization goes to the second line with the owner.
+    """
+    org = card.organization or None
+    if org and card.title.casefold().startswith(org.casefold()):
+        rest = card.title[len(org):].lstrip(TITLE_SEPARATORS)
+        if rest and rest != card.title[len(org):]:
+            return rest, org
+        if not card.title[len(org):].strip():
+            return card.title, None  # the title is the organization: once is enough
+    return card.title, org
+
+
+def stage_strip(columns: list[Column], first: int, shown: int, width: int) -> list[tuple[str, bool]]:
+    """Every stage with its count on one line, as (text, shown) parts: the
+    stages off-screen named in full where the width allows, ``‹``/``›`` on
+    the sides with stages off-screen, the stages shown between ``[`` ``]``."""
+    last = first + shown
+    left, right = columns[:first], columns[last:]
+
+    def build(hidden_len: int | None, shown_len: int | None, sep: str) -> list[tuple[str, bool]]:
+        def label(column: Column, limit: int | None) -> str:
+            name = column.name
+            if limit is not None and cell_len(name) > limit:
+                name = fit(name, limit) if limit > 1 else name[:1]
+            return f"{name} {column.count:,}"
+
+        parts: list[tuple[str, bool]] = []
+        if left:
+            parts.append(("‹ " + sep.join(label(c, hidden_len) for c in left) + " ", False))
+        parts.append(("[" + sep.join(label(c, shown_len) for c in columns[first:last]) + "]", True))
+        if right:
+            parts.append((" " + sep.join(label(c, hidden_len) for c in right) + " ›", False))
+        return parts
+
+    longest = max((cell_len(c.name) for c in columns), default=1)
+    # The names of the stages shown are in their headers: shorten them first.
+    tries = [(None, n, " · ") for n in (None, *range(longest, 0, -1))]
+    tries += [(n, 1, " · ") for n in range(longest, 0, -1)]
+    tries.append((1, 1, " "))  # initials and counts
+    for hidden_len, shown_len, sep in tries:
+        parts = build(hidden_len, shown_len, sep)
+        if sum(cell_len(text) for text, _ in parts) <= width:
+            return parts
+    return parts
 
 
 def money_summary(amounts: dict[str, int]) -> str:
@@ -87,6 +143,7 @@ class BoardView(Widget, can_focus=True):
         # False while the screen takes typed text (the filter): letters are not moves.
         self.keys_enabled = True
         self._styles: dict[str, Style] = {}
+        self.filtered = False  # a filter is on: an empty column says "no deals match"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.keys_enabled
@@ -99,14 +156,20 @@ class BoardView(Widget, can_focus=True):
 
     def set_columns(self, columns: list[Column], *, today: dt.date,
                     cards: dict[tuple[int, int], list[Card]] | None = None,
-                    stale: set[int] | None = None, place: tuple[int, int] | None = None) -> None:
+                    stale: set[int] | None = None, place: tuple[int, int] | None = None,
+                    filtered: bool | None = None) -> None:
         """New column totals, new cards for the ``stale`` columns (all when
         None) and the cursor on ``place`` (stage id, row) when given.
 
         Only what changed is redrawn: the stale columns, the headers whose
-        totals changed, and the cards the cursor left and reached.
+        totals changed (and the stage strip when a count did), and the cards
+        the cursor left and reached. ``filtered`` says whether a filter is on.
         """
         old_headers = {c.stage_id: c for c in self.columns}
+        old_counts = [(c.stage_id, c.name, c.count) for c in self.columns]
+        filter_changed = filtered is not None and filtered != self.filtered
+        if filtered is not None:
+            self.filtered = filtered
         reloaded_all = stale is None and bool(self.columns)
         shown_before = self._shown_cards() if reloaded_all else {}
         stale_ids = {c.stage_id for c in columns} if stale is None else set(stale)
@@ -131,7 +194,8 @@ class BoardView(Widget, can_focus=True):
             shown_now = self._shown_cards()
             stale_ids = {stage_id for stage_id, cards in shown_now.items()
                          if shown_before.get(stage_id) != cards}
-        if (stale is None and not reloaded_all) or self._first_column != old_first or scrolled:
+        if ((stale is None and not reloaded_all) or self._first_column != old_first or scrolled
+                or filter_changed):
             self.refresh()
         else:
             for index, column in enumerate(columns):
@@ -140,8 +204,12 @@ class BoardView(Widget, can_focus=True):
                 if column.stage_id in stale_ids:
                     self.refresh(self._column_region(index))
                 elif old_headers.get(column.stage_id) != column:
-                    self.refresh(self._column_region(index).intersection(
-                        Region(0, 0, self.size.width, HEADER_LINES)))
+                    # The header, and the last line: "↓ n more" counts the cards.
+                    region = self._column_region(index)
+                    self.refresh(region.intersection(Region(0, 0, self.size.width, HEADER_LINES)))
+                    self.refresh(region.intersection(Region(0, self.size.height - 1, self.size.width, 1)))
+            if [(c.stage_id, c.name, c.count) for c in columns] != old_counts:
+                self.refresh(Region(0, 0, self.size.width, STRIP_LINES))
             if reloaded_all and before == self.cursor:
                 return  # read again and nothing moved: not a byte to send
             if before.column < len(columns):
@@ -209,7 +277,7 @@ class BoardView(Widget, can_focus=True):
 
     def _header_region(self, index: int) -> Region:
         x, width = self._column_span(index - self._first_column)
-        return Region(x, 0, width, 1)
+        return Region(x, STRIP_LINES, width, 1)
 
     def _card_region(self, index: int, row: int) -> Region:
         stage_id = self.columns[index].stage_id
@@ -292,6 +360,8 @@ class BoardView(Widget, can_focus=True):
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        if y < STRIP_LINES:
+            return self._strip_line()
         segments: list[Segment] = []
         first = self._first_column
         shown = self.columns[first:first + self._visible_columns]
@@ -326,10 +396,22 @@ class BoardView(Widget, can_focus=True):
         "board--rotting",
         "board--overdue",
         "board--empty",
+        "board--more",
+        "board--strip",
+        "board--strip-shown",
     }
+
+    def _strip_line(self) -> Strip:
+        """Every stage and its count; the ones on screen between brackets."""
+        parts = stage_strip(self.columns, self._first_column, self._visible_columns, self.size.width)
+        segments = [Segment(text, self._style("board--strip-shown" if shown else "board--strip"))
+                    for text, shown in parts]
+        return Strip(segments).crop_extend(0, self.size.width, NO_STYLE)
 
     def _column_line(self, index: int, column: Column, y: int, width: int) -> list[Segment]:
         focused = index == self.cursor.column
+        y -= STRIP_LINES
+        top = self._scroll.get(column.stage_id, 0)
         if y == 0:
             count = f" {column.count:,}"
             name = fit(column.name, max(width - cell_len(count), 1))
@@ -341,12 +423,24 @@ class BoardView(Widget, can_focus=True):
             text = "weighted " + money_summary(column.weighted)
             return [Segment(fit(text, width), self._style("board--card-dim"))]
         if y == 3:
+            if top > 0:  # cards scrolled off above
+                more = f"─ ↑ {top:,} more "
+                if cell_len(more) < width:
+                    more += "─" * (width - cell_len(more))
+                return [Segment(fit(more, width), self._style("board--more"))]
             return [Segment("─" * width, self._style("board--rule"))]
-        slot, line = divmod(y - HEADER_LINES, CARD_LINES)
-        row = self._scroll.get(column.stage_id, 0) + slot
+        if y + STRIP_LINES == self.size.height - 1:
+            # The last line is a card's gap or left over: it counts the cards below.
+            below = column.count - top - self._visible_cards
+            if below > 0:
+                return [Segment(fit(f" ↓ {below:,} more", width), self._style("board--more"))]
+            return [Segment(" " * width, NO_STYLE)]
+        slot, line = divmod(y + STRIP_LINES - HEADER_LINES, CARD_LINES)
+        row = top + slot
         if row >= column.count:
             if row == 0 and line == 0:
-                return [Segment(fit(" no deals", width), self._style("board--empty"))]
+                empty = " no deals match" if self.filtered else " no deals"
+                return [Segment(fit(empty, width), self._style("board--empty"))]
             return [Segment(" " * width, NO_STYLE)]
         if line == CARD_LINES - 1:
             return [Segment(" " * width, NO_STYLE)]
@@ -360,16 +454,13 @@ class BoardView(Widget, can_focus=True):
         base = self._style("board--cursor" if selected else "board--card")
         marker = Segment("▌" if selected else " ", base)
         inner = width - 1
+        title, org = title_parts(card)
         if line == 0:
             if card.rotting:
                 glyph = Segment(ROT_GLYPH + " ", base + self._style("board--rotting"))
-                return [marker, glyph, Segment(fit(card.title, inner - 2), base + self._style("board--card-title"))]
-            return [marker, Segment(fit(card.title, inner), base + self._style("board--card-title"))]
+                return [marker, glyph, Segment(fit(title, inner - 2), base + self._style("board--card-title"))]
+            return [marker, Segment(fit(title, inner), base + self._style("board--card-title"))]
         if line == 1:
-            # Titles often begin with the organization; then the owner is enough.
-            org = card.organization
-            if org and card.title.casefold().startswith(org.casefold()):
-                org = None
             who = " · ".join(part for part in (org, card.owner) if part) or "-"
             return [marker, Segment(fit(who, inner), base + self._style("board--card-dim"))]
         value = format_compact(card.value, card.currency)

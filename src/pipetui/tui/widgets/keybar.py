@@ -40,22 +40,34 @@ class KeyBar(Widget):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
+    # Kept when the bar is too narrow for every key: the list of keys, and quitting.
+    KEPT = ("help", "quit")
+
     def render(self) -> Text:
         key_style = self.get_component_rich_style("keybar--key")
         text_style = self.get_component_rich_style("keybar--description")
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        entries: list[tuple[Text, bool]] = []
         seen: set[str] = set()
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if not binding.show or not active.enabled or binding.action in seen:
                 continue
             seen.add(binding.action)  # a binding with two keys is shown once
-            line.append(f" {self.app.get_key_display(binding)} ", key_style)
-            line.append(f"{binding.description} ", text_style)
+            entry = Text.assemble((f" {self.app.get_key_display(binding)} ", key_style),
+                                  (f"{binding.description} ", text_style))
+            entries.append((entry, binding.action in self.KEPT))
+        # Too narrow: drop the last keys first, never ? or q.
+        width = self.size.width
+        while sum(e.cell_len for e, _ in entries) > width and any(not kept for _, kept in entries):
+            drop = max(i for i, (_, kept) in enumerate(entries) if not kept)
+            del entries[drop]
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        for entry, _ in entries:
+            line.append_text(entry)
         palette = self.app.COMMAND_PALETTE_BINDING if self.app.ENABLE_COMMAND_PALETTE else None
         if palette:
             hint = Text.assemble((f" {palette.replace('ctrl+', '^')} ", key_style), ("Palette ", text_style))
-            gap = self.size.width - line.cell_len - hint.cell_len
+            gap = width - line.cell_len - hint.cell_len
             if gap >= 1:
                 line.append(" " * gap)
                 line.append_text(hint)
