@@ -36,6 +36,13 @@ def snapshot(snap_compare, app, size, *keys):
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        # A text field's cursor blinks every half second: where the picture
+        # falls in that cycle would decide the snapshot. Stop the blinking.
+        from textual.widgets import Input
+
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
 
     with clock.frozen(NOW):
         return snap_compare(app, terminal_size=size, run_before=run_before)
