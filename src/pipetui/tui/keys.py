@@ -60,15 +60,20 @@ class TypeAhead:
         self.submit = submit
         self.cancel = cancel
         self.typing = False
+        self._opening: dict[str, Callable[[], None]] | None = None  # key -> action, once known
 
     def key(self, event: events.Key) -> None:
         """Route one key: open the field, or give it what it is still owed."""
         if not self.typing:
-            for binding_id, action in self.openers.items():
-                if event.key in bound_keys(self.screen, binding_id):
-                    event.stop()
-                    action()
-                    return
+            if self._opening is None:
+                # Read once: the keymap is set before any screen, and every
+                # key on the board (a cursor move too) passes through here.
+                self._opening = {key: action for binding_id, action in self.openers.items()
+                                 for key in bound_keys(self.screen, binding_id)}
+            action = self._opening.get(event.key)
+            if action is not None:
+                event.stop()
+                action()
             return
         field = self._field()
         if self.screen.focused is field and event.key not in ("escape", "enter"):
