@@ -73,6 +73,13 @@ def drop_postgres_schema_at_exit():
         drop_schema(PG_SCHEMA)
 
 
+@pytest.fixture(autouse=True)
+def true_colour_terminal(monkeypatch):
+    """The screens are drawn as in a true-colour terminal, whatever TERM the
+    tests run under (a 16-colour one gets the ANSI theme: tests/test_contrast.py)."""
+    monkeypatch.setenv("COLORTERM", "truecolor")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend_url(request, tmp_path) -> str:
     """The URL of an empty database on each backend."""

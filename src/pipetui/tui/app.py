@@ -49,7 +49,7 @@ class PipetuiApp(LiveApp):
     def on_mount(self) -> None:
         if self.state_file is not None:
             theme = load_state(self.state_file).get("theme")
-            if theme in self.available_themes:
+            if theme in self.available_themes and (theme.startswith("ansi-") or not self.few_colours):
                 self.theme = theme
             self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.context.keys:

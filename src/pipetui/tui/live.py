@@ -10,8 +10,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.text import Text
 from textual.app import App
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from pipetui.core.connection import watch_changes
 from pipetui.core.text import printable
+from pipetui.tui.contrast import ERROR, readable_variables
 from pipetui.tui.work import DatabaseWork
 
 POLL_SECONDS = 0.25  # how often to look for other processes' commits
@@ -43,6 +44,11 @@ def freeze_startup_objects() -> None:
         _frozen = True
 
 
+# Textual's themes whose own text does not read on their own panels once a
+# terminal has 256 colours (tests/test_contrast.py measures every theme).
+UNREADABLE_THEMES = ("solarized-dark",)
+
+
 class LiveScreen(DatabaseWork, Screen):
     """A screen that reloads on :class:`DataChanged`, also when it comes back
     to the front after changes made while it was behind another."""
@@ -54,7 +60,7 @@ class LiveScreen(DatabaseWork, Screen):
 
     def _status(self, text: str, *, error: bool = False) -> None:
         """Say ``text`` on the status line (in red for an error) for a few seconds."""
-        self.query_one(f"#{self.STATUS}", Static).update(Text(printable(text), style="bold red" if error else ""))
+        self.query_one(f"#{self.STATUS}", Static).update(Content.styled(printable(text), ERROR if error else ""))
         if text:
             self.expire_message(lambda: self._status(""))
 
@@ -77,8 +83,26 @@ class LiveApp(DatabaseWork, App):
 
     def __init__(self, *, crash_log: Path | None = None) -> None:
         super().__init__()
+        for theme in UNREADABLE_THEMES:
+            self.unregister_theme(theme)
+        if self.few_colours:
+            self.theme = "ansi-dark"
         freeze_startup_objects()
         self.crash_log = crash_log  # None: Textual's own traceback on the terminal
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, its text colours made readable (see
+        :func:`pipetui.tui.contrast.readable_variables`)."""
+        variables = super().get_css_variables()
+        variables.update(readable_variables(variables, self.ansi_theme))
+        self.theme_variables = variables
+        return variables
+
+    @property
+    def few_colours(self) -> bool:
+        """A terminal of 16 colours or fewer: the true-colour themes fall apart
+        there (two near colours become one), the ANSI themes are its own."""
+        return self.console.color_system in ("standard", "windows")
 
     crash_report: str | None = None
     """After an unexpected error: the one line to show, naming the log."""

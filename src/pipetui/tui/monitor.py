@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Size
 from textual.widgets import Static
 
@@ -23,6 +23,7 @@ from pipetui.core.metrics import QuotaLine, Summary, percent
 from pipetui.core.money import format_compact
 from pipetui.core.rows import NO_REP
 from pipetui.core.text import printable
+from pipetui.tui.contrast import ERROR, GOOD, MUTED, WARNING
 from pipetui.tui.live import LiveApp
 from pipetui.tui.styles import sheet
 from pipetui.tui.text import fit
@@ -31,7 +32,7 @@ from pipetui.tui.work import Failure
 WON_GLYPH, FORECAST_GLYPH, QUOTA_GLYPH = "█", "▒", "│"
 
 
-def quota_bar(line: QuotaLine, width: int) -> Text:
+def quota_bar(line: QuotaLine, width: int) -> Content:
     """Won (█), the rest of the forecast (▒) and the quota (│) on one scale,
     so the bar reads without colour too."""
     width = max(width, 1)
@@ -39,14 +40,11 @@ def quota_bar(line: QuotaLine, width: int) -> Text:
     won = round(line.won / scale * width)
     forecast = max(round(line.forecast / scale * width), won)
     cells = [WON_GLYPH] * won + [FORECAST_GLYPH] * (forecast - won) + [" "] * (width - forecast)
-    styles = ["green"] * won + ["yellow"] * (forecast - won) + [""] * (width - forecast)
+    styles = [GOOD] * won + [WARNING] * (forecast - won) + [""] * (width - forecast)
     if line.quota:
         mark = min(round(line.quota / scale * width), width) - 1
-        cells[max(mark, 0)], styles[max(mark, 0)] = QUOTA_GLYPH, "bold red"
-    bar = Text()
-    for cell, style in zip(cells, styles):
-        bar.append(cell, style)
-    return bar
+        cells[max(mark, 0)], styles[max(mark, 0)] = QUOTA_GLYPH, ERROR
+    return Content.assemble(*zip(cells, styles))
 
 
 class MonitorApp(LiveApp):
@@ -101,7 +99,7 @@ class MonitorApp(LiveApp):
         self._computed_or_failed()
 
     def work_failed(self, failure: Failure) -> None:
-        self._set("#mon-title", Text(printable(failure.text), style="bold red"))
+        self._set("#mon-title", Content.styled(printable(failure.text), ERROR))
         self._computed_or_failed()
 
     def _computed_or_failed(self) -> None:
@@ -111,7 +109,7 @@ class MonitorApp(LiveApp):
 
     # --- drawing -----------------------------------------------------------
 
-    def _set(self, selector: str, text: Text) -> None:
+    def _set(self, selector: str, text: Content) -> None:
         """Update a part only when its text changed: nothing else is redrawn."""
         widget = self.query_one(selector, Static)
         if getattr(widget, "_shown", None) != text.markup:
@@ -124,10 +122,10 @@ class MonitorApp(LiveApp):
             return
         width, height = size or self.size
         target = found.quotas[0]
-        title = Text(fit(f"{'Team' if found.rep_id is None else found.scope} {found.period.label}",
-                         max(width - 14, 8)), style="bold")
+        title = Content.styled(fit(f"{'Team' if found.rep_id is None else found.scope} {found.period.label}",
+                                   max(width - 14, 8)), "bold")
         chance = found.simulation.chance
-        title.append(f" {percent(chance):>4} chance" if chance is not None else "  no quota")
+        title = title.append(f" {percent(chance):>4} chance" if chance is not None else "  no quota")
         self._set("#mon-title", title)
 
         money = self.currency
@@ -140,11 +138,11 @@ class MonitorApp(LiveApp):
         recent_rows = max(0, left - 2 - closing_rows)
 
         label_width = 8
-        quota = Text()
+        parts: list[tuple[str, str] | str | Content] = []
         for index, line in enumerate([target, *reps[:rep_rows]]):
             name = "Team" if line.rep_id is None else line.name.split()[0]
-            quota.append(fit(printable(name), label_width - 1) + " ", style="bold" if index == 0 else "")
-            quota.append_text(quota_bar(line, width - label_width))
+            parts.append((fit(printable(name), label_width - 1) + " ", "bold" if index == 0 else ""))
+            parts.append(quota_bar(line, width - label_width))
             if index == 0:
                 won = format_compact(line.won, money)
                 forecast = format_compact(line.forecast, money)
@@ -152,21 +150,22 @@ class MonitorApp(LiveApp):
                 figures = f"won {won} · forecast {forecast} · quota {goal}"
                 if len(figures) > width:  # a narrow pane: abbreviate rather than cut off
                     figures = f"won {won} · fc. {forecast} · quota {goal}"
-                quota.append("\n" + fit(figures, width), style="dim")
+                parts.append(("\n" + fit(figures, width), MUTED))
             if index < rep_rows:
-                quota.append("\n")
-        self._set("#mon-quota", quota)
+                parts.append("\n")
+        self._set("#mon-quota", Content.assemble(*parts))
 
         count = sum(n for n, _ in found.closing_totals.values())
         amounts = " + ".join(format_compact(v, c) for c, (_, v) in sorted(found.closing_totals.items()))
-        closing = Text(fit(f"This week: {count} to close" + (f", {amounts}" if count else ""), width),
-                       style="bold")
+        closing = Content.styled(fit(f"This week: {count} to close" + (f", {amounts}" if count else ""), width),
+                                 "bold")
         for deal in found.closing_this_week[:closing_rows]:
             value = format_compact(deal.value, deal.currency)
-            closing.append("\n" + fit(f"{deal.expected_close:%a} {value:>7} {printable(deal.title)}", width))
+            closing = closing.append("\n" + fit(f"{deal.expected_close:%a} {value:>7} {printable(deal.title)}",
+                                                 width))
         self._set("#mon-closing", closing)
 
-        recent = Text("Latest" if recent_rows else "", style="bold")
+        recent = Content.styled("Latest" if recent_rows else "", "bold")
         for change in found.recent[:recent_rows]:
             if change.to_status != "open":
                 what = change.to_status
@@ -178,8 +177,7 @@ class MonitorApp(LiveApp):
                 what = f"to {change.to_stage}"
             who = change.who.split()[0] if change.who else NO_REP
             at = change.changed_at.replace(tzinfo=dt.timezone.utc).astimezone()  # stored in UTC
-            recent.append("\n" + fit(printable(f"{at:%H:%M} {who} {what}: {change.title}"),
-                                      width))
+            recent = recent.append("\n" + fit(printable(f"{at:%H:%M} {who} {what}: {change.title}"), width))
         self._set("#mon-recent", recent)
 
 

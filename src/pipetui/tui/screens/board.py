@@ -12,11 +12,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
@@ -26,6 +26,7 @@ from pipetui.core.board import BoardFilter, Card, Column
 from pipetui.core.rules import Rulebook
 from pipetui.core.text import printable
 from pipetui.core.undo import Change, UndoLog
+from pipetui.tui.contrast import ERROR, MUTED
 from pipetui.tui.dialogs import HelpDialog, LoseDialog, PickDialog
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
@@ -100,7 +101,7 @@ class BoardScreen(LiveScreen):
         self._generation = 0
         self._busy = False
         self._message: tuple[str, bool] = ("", False)
-        self._status_shown: Text | None = None
+        self._status_shown: Content | None = None
         self._cursor_target: int | None = None  # a deal a pending reload puts the cursor on
         self.filter_typing = TypeAhead(self, lambda: self.query_one("#filter", Input),
                                        {"board.filter": self.action_filter},
@@ -448,11 +449,9 @@ class BoardScreen(LiveScreen):
         if self.filter.owner_id is not None:
             name = next((o.label for o in self.owners if o.rep_id == self.filter.owner_id), "?")
             parts.append(f"owner: {name}")
-        line = Text(" · ".join(printable(p) for p in parts), style="dim")
+        line = Content.styled(" · ".join(printable(p) for p in parts), MUTED)
         if text:
-            if parts:
-                line.append("   ")
-            line.append(printable(text), style="bold red" if error else "")
+            line = line.append("   " if parts else "").append(Content.styled(printable(text), ERROR if error else ""))
         if line != self._status_shown:  # a reload that changed nothing sends nothing
             self._status_shown = line
             self.query_one("#status", Static).update(line, layout=False)  # always one line

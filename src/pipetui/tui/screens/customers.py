@@ -5,17 +5,18 @@ totals), activities and notes. Add, edit and delete, validated by
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pipetui.core import customers
 from pipetui.core.money import format_money
 from pipetui.core.text import printable
+from pipetui.tui.contrast import ERROR, MUTED
 from pipetui.tui.dialogs import ConfirmDialog, Dialog
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
@@ -87,15 +88,13 @@ class CustomersScreen(LiveScreen):
             listing.highlighted = min(keep, len(self.rows) - 1)
             self._show()
         else:
-            self.query_one("#customer-profile", Static).update(Text("No one matches.", style="dim"))
+            self.query_one("#customer-profile", Static).update(Content.styled("No one matches.", MUTED))
 
     @staticmethod
-    def _label(c: customers.Customer) -> Text:
-        label = Text("▣ " if c.kind == customers.ORGANIZATION else "● ", style="dim")
-        label.append(printable(c.name), style="bold")
-        if c.detail:
-            label.append(f"  {printable(c.detail)}", style="dim")
-        return label
+    def _label(c: customers.Customer) -> Content:
+        mark = "▣ " if c.kind == customers.ORGANIZATION else "● "
+        detail = f"  {printable(c.detail)}" if c.detail else ""
+        return Content.assemble((mark, MUTED), (printable(c.name), "bold"), (detail, MUTED))
 
     @property
     def current(self) -> customers.Customer | None:
@@ -116,33 +115,31 @@ class CustomersScreen(LiveScreen):
                     exclusive=True, group="customer-profile")
 
     def _show_profile(self, found: customers.Profile) -> None:
-        text = Text(printable(found.customer.name) + "\n", style="bold")
+        parts: list[tuple[str, str] | str] = [(printable(found.customer.name) + "\n", "bold")]
         for label, value in (("Organization", found.organization), ("Email", found.email),
                              ("Phone", found.phone), ("Website", found.website)):
             if value:
-                text.append(f"{label}: ", style="dim")
-                text.append(printable(value) + "\n")
+                parts += [(f"{label}: ", MUTED), printable(value) + "\n"]
         if found.people:
-            text.append("People: ", style="dim")
-            text.append(printable(", ".join(found.people)) + "\n")
-        text.append("\nDeals  ", style="bold")
-        text.append(f"open {_totals(found, 'open')} · won {_totals(found, 'won')} · "
-                    f"lost {_totals(found, 'lost')}\n", style="dim")
+            parts += [("People: ", MUTED), printable(", ".join(found.people)) + "\n"]
+        parts.append(("\nDeals  ", "bold"))
+        parts.append((f"open {_totals(found, 'open')} · won {_totals(found, 'won')} · "
+                      f"lost {_totals(found, 'lost')}\n", MUTED))
         for deal in found.deals[:8]:
-            text.append(f"  {deal.status:<4} {format_money(deal.value, deal.currency, cents=False):>14}  ")
-            text.append(printable(f"{deal.title} ({deal.stage})") + "\n")
-        text.append("\nActivities\n", style="bold")
+            parts.append(f"  {deal.status:<4} {format_money(deal.value, deal.currency, cents=False):>14}  ")
+            parts.append(printable(f"{deal.title} ({deal.stage})") + "\n")
+        parts.append(("\nActivities\n", "bold"))
         for due, kind, subject, done in found.activities[:5]:
-            text.append(f"  {'✓' if done else '·'} {due or '-'} {printable(kind)}: {printable(subject)}\n")
+            parts.append(f"  {'✓' if done else '·'} {due or '-'} {printable(kind)}: {printable(subject)}\n")
         if not found.activities:
-            text.append("  none\n", style="dim")
-        text.append("\nNotes\n", style="bold")
+            parts.append(("  none\n", MUTED))
+        parts.append(("\nNotes\n", "bold"))
         for created, body in found.notes:
             first = printable(body.splitlines()[0] if body else "")
-            text.append(f"  {created:%Y-%m-%d} {first}\n")
+            parts.append(f"  {created:%Y-%m-%d} {first}\n")
         if not found.notes:
-            text.append("  none\n", style="dim")
-        self.query_one("#customer-profile", Static).update(text)
+            parts.append(("  none\n", MUTED))
+        self.query_one("#customer-profile", Static).update(Content.assemble(*parts))
 
     # --- keys --------------------------------------------------------------
 
@@ -256,4 +253,4 @@ class CustomerForm(DatabaseWork, Dialog[str | None]):
 
     def work_failed(self, failure: Failure) -> None:
         """Shown in the form; nothing was saved."""
-        self.query_one("#form-error", Static).update(Text(printable(failure.text), style="bold red"))
+        self.query_one("#form-error", Static).update(Content.styled(printable(failure.text), ERROR))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.text import Text
+from textual.content import Content
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +24,7 @@ from pipetui.core import activities, deals, lookup, rows
 from pipetui.core.errors import InvalidInput
 from pipetui.core.money import format_money
 from pipetui.core.text import printable
+from pipetui.tui.contrast import ERROR, MUTED, WARNING
 from pipetui.tui.dialogs import ConfirmDialog
 from pipetui.tui.styles import sheet
 from pipetui.tui.work import DatabaseWork, Failure
@@ -46,9 +48,9 @@ class Form:
 
     values: dict[str, str]
     version: int | None
-    history: Text = field(default_factory=Text)
-    activities: Text = field(default_factory=Text)
-    notes: Text = field(default_factory=Text)
+    history: Content = field(default_factory=Content)
+    activities: Content = field(default_factory=Content)
+    notes: Content = field(default_factory=Content)
 
 
 def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> Form:
@@ -73,35 +75,35 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
                 _notes(sheet.notes))
 
 
-def _history(history: tuple[rows.HistoryEntry, ...]) -> Text:
-    text = Text()
+def _history(history: tuple[rows.HistoryEntry, ...]) -> Content:
+    parts: list[tuple[str, str]] = []
     for entry in history:
         who = printable(entry.who) if entry.who is not None else rows.NO_REP
-        text.append(f"{entry.when:%Y-%m-%d} ", style="dim")
-        text.append(f"{entry.what}", style="dim" if entry.undone else "")
-        text.append(f"  {who}\n" if entry.undone else f"  {who}, {entry.days}d\n", style="dim")
-    return text
+        parts.append((f"{entry.when:%Y-%m-%d} ", MUTED))
+        parts.append((printable(entry.what), MUTED if entry.undone else ""))
+        parts.append((f"  {who}\n" if entry.undone else f"  {who}, {entry.days}d\n", MUTED))
+    return Content.assemble(*parts)
 
 
-def _activities(found: tuple[rows.ActivityRow, ...] | list[rows.ActivityRow]) -> Text:
-    text = Text()
+def _activities(found: tuple[rows.ActivityRow, ...] | list[rows.ActivityRow]) -> Content:
+    parts: list[tuple[str, str] | str] = []
     for activity in found:
         mark = "✓" if activity.done else "○"
         when = activity.due_date.isoformat() if activity.due_date else "no date"
         if activity.due_time:
             when += f" {activity.due_time:%H:%M}"
-        text.append(f"{mark} {when} ", style="bold yellow" if activity.late else "dim")
-        text.append(f"{activity.kind}: {printable(activity.subject)}\n")
-    return text or Text("no activities", style="dim")
+        parts.append((f"{mark} {when} ", WARNING if activity.late else MUTED))
+        parts.append(f"{activity.kind}: {printable(activity.subject)}\n")
+    return Content.assemble(*parts) if parts else Content.styled("no activities", MUTED)
 
 
-def _notes(found: tuple[rows.NoteRow, ...] | list[rows.NoteRow]) -> Text:
-    text = Text()
+def _notes(found: tuple[rows.NoteRow, ...] | list[rows.NoteRow]) -> Content:
+    parts: list[tuple[str, str] | str] = []
     for note in found:
         who = printable(note.author) if note.author is not None else ""
-        text.append(f"{note.created_at:%Y-%m-%d} {who}\n", style="dim")
-        text.append(printable(note.body.replace("\n", " ")) + "\n")
-    return text or Text("no notes", style="dim")
+        parts.append((f"{note.created_at:%Y-%m-%d} {who}\n", MUTED))
+        parts.append(printable(note.body.replace("\n", " ")) + "\n")
+    return Content.assemble(*parts) if parts else Content.styled("no notes", MUTED)
 
 
 class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
@@ -282,7 +284,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
 
     def _status(self, text: str, *, error: bool = False) -> None:
         self.query_one("#editor-status", Static).update(
-            Text(printable(text), style="bold red" if error else ""))
+            Content.styled(printable(text), ERROR if error else ""))
 
     def action_reload(self) -> None:
         if self.deal_id is not None:
@@ -309,12 +311,12 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
         deal_id = self.deal_id
         error = self.query_one("#new-activity-error", Static)
 
-        def write_then_read() -> tuple[Text, Text]:
+        def write_then_read() -> tuple[Content, Content]:
             write()
             return (_activities(activities.deal_activities(deal_id)),
                     _notes(activities.deal_notes(deal_id)))
 
-        def shown(side: tuple[Text, Text]) -> None:
+        def shown(side: tuple[Content, Content]) -> None:
             field.value = ""
             error.update("")
             self.query_one("#activities", Static).update(side[0])

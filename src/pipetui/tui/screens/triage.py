@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -26,6 +27,7 @@ from pipetui.core.dates import parse_date
 from pipetui.core.money import format_compact
 from pipetui.core.text import printable
 from pipetui.core.undo import Change, UndoLog
+from pipetui.tui.contrast import ERROR, MUTED, WARNING
 from pipetui.tui.dialogs import LoseDialog, PickDialog
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
@@ -154,31 +156,29 @@ class TriageScreen(LiveScreen):
 
     def _show_agenda(self, agenda: list[triage.AgendaItem]) -> None:
         width = max(self.query_one("#agenda", Static).content_region.width, 20)
-        text = Text("Today: ", style="bold")
+        parts: list[tuple[str, str] | str] = [("Today: ", "bold")]
         if not agenda:
-            text.append("nothing due", style="dim")
+            parts.append(("nothing due", MUTED))
         for index, item in enumerate(agenda[:AGENDA_SHOWN]):
             when = "today" if item.overdue_days == 0 else f"{item.overdue_days}d late"
             at = f" {item.due_time:%H:%M}" if item.due_time else ""
-            text.append("\n" if index else "")
+            parts.append("\n" if index else "")
             lead = f"{when}{at} "
             what = f"{item.kind} {item.subject}" + (f" · {item.deal_title}" if item.deal_title else "")
             room = width - (7 if index == 0 else 0) - len(lead)
-            text.append(lead, style="bold red" if item.overdue_days else "bold")
-            text.append(fit(what, max(room, 1)))
+            parts.append((lead, ERROR if item.overdue_days else "bold"))
+            parts.append(fit(what, max(room, 1)))
         if len(agenda) > AGENDA_SHOWN:
-            text.append(f"\n… and {len(agenda) - AGENDA_SHOWN} more (pipetui today)", style="dim")
-        self.query_one("#agenda", Static).update(text)
+            parts.append((f"\n… and {len(agenda) - AGENDA_SHOWN} more (pipetui today)", MUTED))
+        self.query_one("#agenda", Static).update(Content.assemble(*parts))
 
     @staticmethod
-    def _row(item: triage.TriageItem, width: int) -> Text:
+    def _row(item: triage.TriageItem, width: int) -> Content:
         """Two lines, each cut to the width: the deal, then why it is here."""
         title = fit(item.title, min(cell_len(printable(item.title)), max(width // 2, 10)))
         facts = f"  {format_compact(item.value, item.currency)} · {item.stage} · {item.owner or '-'}"
-        row = Text(title, style="bold")
-        row.append(fit(facts, max(width - cell_len(title), 0)), style="dim")
-        row.append("\n" + fit("  " + " · ".join(item.reasons.values()), width), style="yellow")
-        return row
+        return Content.assemble((title, "bold"), (fit(facts, max(width - cell_len(title), 0)), MUTED),
+                                ("\n" + fit("  " + " · ".join(item.reasons.values()), width), WARNING))
 
     @property
     def current(self) -> triage.TriageItem | None:

@@ -14,6 +14,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.color import Color as TextualColor
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
@@ -21,6 +22,7 @@ from textual.widget import Widget
 
 from pipetui.core.board import Card, Column
 from pipetui.core.money import format_compact
+from pipetui.tui.contrast import readable
 from pipetui.tui.text import fit
 
 STRIP_LINES = 1  # every stage with its count, the ones shown marked
@@ -142,7 +144,7 @@ class BoardView(Widget, can_focus=True):
         self._today = dt.date.today()
         # False while the screen takes typed text (the filter): letters are not moves.
         self.keys_enabled = True
-        self._styles: dict[str, Style] = {}
+        self._styles: dict[tuple[str, ...], Style] = {}
         self.filtered = False  # a filter is on: an empty column says "no deals match"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -372,13 +374,32 @@ class BoardView(Widget, can_focus=True):
         # Every part is fitted to its column and the columns fill the width.
         return Strip(segments, self.size.width)
 
-    def _style(self, component: str) -> Style:
-        # Looking a component style up costs more than drawing a line; the
-        # cache is dropped whenever the styles change (a new theme).
-        style = self._styles.get(component)
+    def _style(self, *components: str) -> Style:
+        """The style of text drawn in ``components`` (the first gives the
+        background), its colour brought toward the text colour where the
+        theme's own would not read on that background (a warning colour on
+        the cursor, two near colours made one in 256 colours).
+
+        Looking a style up costs more than drawing a line; the cache is
+        dropped whenever the styles change (a new theme)."""
+        style = self._styles.get(components)
         if style is None:
-            style = self._styles[component] = self.get_component_rich_style(component, partial=True)
+            style = self._styles[components] = self._readable_style(components)
         return style
+
+    def _readable_style(self, components: tuple[str, ...]) -> Style:
+        # The first component's full style: its background blended over the
+        # board's (a partial style drops the transparency of `$accent 30%`).
+        base = self.get_component_rich_style(components[0])
+        style = base
+        for component in components[1:]:
+            style += self.get_component_rich_style(component, partial=True)
+        text = self.rich_style.color
+        if style.color is None or style.bgcolor is None or text is None:
+            return style
+        color = readable(TextualColor.from_rich_color(style.color), TextualColor.from_rich_color(style.bgcolor),
+                         TextualColor.from_rich_color(text), self.app.ansi_theme, ansi=self.app.native_ansi_color)
+        return style + Style(color=color.rich_color)
 
     def notify_style_update(self) -> None:
         self._styles = {}
@@ -451,27 +472,29 @@ class BoardView(Widget, can_focus=True):
         return self._card_line(card, line, width, focused and row == self.cursor.row)
 
     def _card_line(self, card: Card, line: int, width: int, selected: bool) -> list[Segment]:
-        base = self._style("board--cursor" if selected else "board--card")
+        base_name = "board--cursor" if selected else "board--card"
+        base = self._style(base_name)
         marker = Segment("▌" if selected else " ", base)
         inner = width - 1
         title, org = title_parts(card)
         if line == 0:
+            title_style = self._style(base_name, "board--card-title")
             if card.rotting:
-                glyph = Segment(ROT_GLYPH + " ", base + self._style("board--rotting"))
-                return [marker, glyph, Segment(fit(title, inner - 2), base + self._style("board--card-title"))]
-            return [marker, Segment(fit(title, inner), base + self._style("board--card-title"))]
+                glyph = Segment(ROT_GLYPH + " ", self._style(base_name, "board--rotting"))
+                return [marker, glyph, Segment(fit(title, inner - 2), title_style)]
+            return [marker, Segment(fit(title, inner), title_style)]
+        dim = self._style(base_name, "board--card-dim")
         if line == 1:
             who = " · ".join(part for part in (org, card.owner) if part) or "-"
-            return [marker, Segment(fit(who, inner), base + self._style("board--card-dim"))]
+            return [marker, Segment(fit(who, inner), dim)]
         value = format_compact(card.value, card.currency)
         days = f"{card.days_in_stage}d"
-        dim = base + self._style("board--card-dim")
         if card.next_activity is None:
             nexts = [("no next step", dim), ("no step", dim)]
         else:
             due = f"▸{card.next_activity:%b} {card.next_activity.day}"
             late = card.next_activity < self._today
-            nexts = [(due, base + self._style("board--overdue") if late else base)]
+            nexts = [(due, self._style(base_name, "board--overdue") if late else base)]
         # The value and days on the left, the next step on the right; the
         # longest form that fits wins.
         for left in (f"{value} · {days}", f"{value} {days}"):

@@ -8,8 +8,12 @@ the keys as remapped in the config file.
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.widget import Widget
+
+from pipetui.tui.contrast import readable
 
 
 class KeyBar(Widget):
@@ -45,6 +49,12 @@ class KeyBar(Widget):
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("keybar--key")
+        if key_style.color is not None and key_style.bgcolor is not None:
+            # The theme's key colour on the bar's background, made readable.
+            key = readable(Color.from_rich_color(key_style.color), Color.from_rich_color(key_style.bgcolor),
+                           Color.parse(self.app.theme_variables["foreground"]), self.app.ansi_theme,
+                           ansi=self.app.native_ansi_color)
+            key_style += Style(color=key.rich_color)
         text_style = self.get_component_rich_style("keybar--description")
         entries: list[tuple[Text, bool]] = []
         seen: set[str] = set()

@@ -16,3 +16,10 @@ class MovingList(OptionList):
         Binding("g", "first", "First", show=False, id="list.top"),
         Binding("G", "last", "Last", show=False, id="list.bottom"),
     ]
+
+    def notify_style_update(self) -> None:
+        # A row's colours are theme variables, resolved when it is drawn; the
+        # rows drawn in the theme before must not be reused (two ANSI themes
+        # give the list the same style, so Textual's cache key misses it).
+        self._clear_caches()
+        super().notify_style_update()
