@@ -277,7 +277,7 @@ def test_report_table_has_one_row_per_metric_with_its_label(story, backend_url):
     (metrics.DAYS, 46.75, "46.8", "47 days"),
     (metrics.DAYS, None, "n/a", "n/a"),
     (metrics.MONEY_PER_DAY, 177_249.4, "1,772 USD", "$1.8k/day"),
-    (metrics.MONEY_PER_DAY, None, "n/a", "n/a/day"),  # as the screen has always shown it
+    (metrics.MONEY_PER_DAY, None, "n/a", "n/a"),  # not "n/a/day"
 ])
 def test_each_unit_is_written_one_way_in_full_and_one_way_compact(unit, value, full, compact):
     assert metrics.format_value(unit, value, "USD") == full

@@ -694,9 +694,9 @@ def _days_text(days: float | None, currency: str, compact: bool) -> str:
 
 def _money_per_day_text(amount: float | None, currency: str, compact: bool) -> str:
     # The report's table says "per day" in the label; the screen's cell after
-    # the figure (also after an undefined one: "n/a/day", as it always did).
+    # the figure (an undefined one is just "n/a").
     money = _money_text(amount, currency, compact)
-    return f"{money}/day" if compact else money
+    return f"{money}/day" if compact and amount is not None else money
 
 
 _FORMATS = {COUNT: _count_text, MONEY: _money_text, SHARE: _share_text, DAYS: _days_text,

@@ -8,12 +8,15 @@ the latest request is shown.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.color import Color
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
@@ -21,8 +24,9 @@ from textual_plotext import PlotextPlot
 from pipetui.core import clock, metrics, people
 from pipetui.core.dates import Period, quarter_period, shift_period
 from pipetui.core.metrics import HEALTH_METRICS, Metric, Report, change_text, percent, previous_change
-from pipetui.core.money import minor_digits
+from pipetui.core.money import format_compact
 from pipetui.core.text import printable
+from pipetui.tui.contrast import BAD, ERROR, GOOD, MUTED, WARNING
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
 from pipetui.tui.widgets.keybar import KeyBar
@@ -36,9 +40,42 @@ class Scope:
 
 
 TEAM = Scope("Team", None)
-# The quota bars' parts, as plotext colours; the caption under the charts
-# names them (a legend inside the chart would cover the team's bar).
-BAR_COLORS = {"green": "won", "orange": "forecast", "gray": "to quota"}
+# The quota bars' parts: each its own glyph (they read without colour) and
+# its own theme colour, the same in the bars and in the caption that names
+# them (a legend inside the chart would cover the team's bar).
+WON = ("█", GOOD, "text-success")
+EXPECTED = ("▒", WARNING, "text-warning")
+QUOTA = ("│", ERROR, "text-error")
+CAPTION = Content.assemble(
+    ("Quota bars, % of quota: ", MUTED),
+    (WON[0], WON[1]), (" won  ", MUTED), (EXPECTED[0], EXPECTED[1]), (" forecast  ", MUTED),
+    (QUOTA[0], QUOTA[1]), (" quota", MUTED),
+)
+# Below this room a chart's labels run into its bars: the figures as text.
+CHART_MIN_WIDTH = 36
+CHART_MIN_HEIGHT = 8
+SCREEN_LINES_BESIDE_CHARTS = 10  # title, answers, caption, health, keys
+
+
+def nice_step(span: float, count: int = 4) -> float:
+    """A step of 1, 2 or 5 times a power of ten that cuts ``span`` into
+    about ``count`` parts."""
+    raw = max(span / count, 1e-9)
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
+def count_ticks(maximum: int) -> list[int]:
+    """Whole-number ticks from 0 to at least ``maximum`` (a count has no fractions)."""
+    step = max(int(nice_step(max(maximum, 1))), 1)
+    return list(range(0, max(maximum, 1) + step, step))
+
+
+def share_ticks(maximum: float) -> list[float]:
+    """Percent ticks from 0 to at least ``maximum``, one of them 100."""
+    step = nice_step(maximum)
+    step = step if 100 % step == 0 else 50.0
+    return [i * step for i in range(int(math.ceil(maximum / step)) + 1)]
 
 
 class MetricsScreen(LiveScreen):
@@ -73,29 +110,26 @@ class MetricsScreen(LiveScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="metrics-title")
-        yield Static(id="answers")
-        with Horizontal(id="charts"):
-            yield PlotextPlot(id="funnel")
-            yield PlotextPlot(id="quota-bars")
-        yield Static(self._caption(), id="caption")
-        yield Static(id="health")
+        with VerticalScroll(id="metrics-body"):
+            yield Static(id="answers")
+            with Horizontal(id="charts"):
+                yield PlotextPlot(id="funnel")
+                yield Static(id="funnel-text", classes="chart-text")
+                yield PlotextPlot(id="quota-bars")
+                yield Static(id="quota-text", classes="chart-text")
+            yield Static(CAPTION, id="caption")
+            yield Static(id="health")
         yield KeyBar()
 
     def on_mount(self) -> None:
+        # The charts take their colours from the theme when drawn.
+        self.app.theme_changed_signal.subscribe(self, lambda _: self._draw_charts() if self.report else None)
         self.load()
 
     @property
     def currency(self) -> str:
         """Money figures are in the context's currency."""
         return self.app.context.currency
-
-    @staticmethod
-    def _caption() -> Text:
-        caption = Text("Quota bars: ", style="dim")
-        for color, meaning in BAR_COLORS.items():
-            caption.append("■ ", style={"gray": "grey50", "orange": "dark_orange"}.get(color, color))
-            caption.append(f"{meaning}  ", style="dim")
-        return caption
 
     # --- loading -----------------------------------------------------------
 
@@ -149,8 +183,7 @@ class MetricsScreen(LiveScreen):
         self.report = report
         self._show_title()
         self._show_answers()
-        self._draw_funnel()
-        self._draw_quotas()
+        self._draw_charts()
         self._show_health()
 
     # --- keys --------------------------------------------------------------
@@ -175,92 +208,154 @@ class MetricsScreen(LiveScreen):
 
     def _show_title(self, *, loading: bool = False, error: str | None = None) -> None:
         p = self.period
-        line = Text.assemble(
-            ("Metrics · ", "bold"), (printable(self.scope.label), "bold"),
-            f" · {p.label} ({p.start}..{p.end}) · money in {self.currency}",
-        )
+        parts = [("Metrics · ", "bold"), (printable(self.scope.label), "bold"),
+                 f" · {p.label} ({p.start}..{p.end}) · money in {self.currency}"]
         if loading:
-            line.append("  computing…", style="dim italic")
+            parts.append(("  computing…", f"{MUTED} italic"))
         if error:
-            line.append(f"  {printable(error)}", style="bold red")
-        self.query_one("#metrics-title", Static).update(line)
+            parts.append((f"  {printable(error)}", ERROR))
+        self.query_one("#metrics-title", Static).update(Content.assemble(*parts))
 
     def _show_answers(self) -> None:
         quota, closing, weakest = metrics.answers(self.report)
-        text = Text()
-        text.append(printable(quota) + "\n", style="bold")
-        text.append(printable(closing) + "\n")
-        text.append(printable(weakest))
+        text = Content.assemble((printable(quota) + "\n", "bold"), printable(closing) + "\n", printable(weakest))
         self.query_one("#answers", Static).update(text)
 
-    def _draw_funnel(self) -> None:
-        widget = self.query_one("#funnel", PlotextPlot)
+    def _draw_charts(self) -> None:
+        """Each chart where it has room and something to show; else its
+        figures as text, with the reason."""
+        # The room is the screen's, not the charts' (which shrink to their
+        # text when it is shown): the choice does not feed on itself.
+        width, height = self.size
+        fits = width >= 2 * CHART_MIN_WIDTH and height >= CHART_MIN_HEIGHT + SCREEN_LINES_BESIDE_CHARTS
+        self.query_one("#charts").set_class(not fits, "-as-text")
+        small = "" if fits else (f"The charts need {2 * CHART_MIN_WIDTH}x"
+                                 f"{CHART_MIN_HEIGHT + SCREEN_LINES_BESIDE_CHARTS}; their figures:\n")
+        r = self.report
+        funnel = [row for row in r.funnel if row.entered]
+        quotas = r.quotas[:6]
+        self._show_chart("funnel", fits and bool(funnel), self._plot_funnel,
+                         small + (self._funnel_text(funnel) if funnel
+                                  else f"Funnel: no deal entered a stage in {r.period.label}."))
+        with_quota = any(q.quota for q in quotas)
+        self._show_chart("quota", fits and with_quota, self._plot_quotas,
+                         self._quota_text(quotas) if with_quota else f"Quota: none set for {r.period.label}.")
+        self.query_one("#caption").display = fits and with_quota
+
+    def _show_chart(self, name: str, as_chart: bool, plot: Callable[[PlotextPlot], None], text: str) -> None:
+        chart = self.query_one("#funnel" if name == "funnel" else "#quota-bars", PlotextPlot)
+        chart.display = as_chart
+        shown = self.query_one(f"#{name}-text", Static)
+        shown.display = not as_chart
+        if as_chart:
+            plot(chart)
+        else:
+            shown.update(Content(text))
+
+    def _plot_color(self, variable: str) -> int | str | tuple[int, int, int]:
+        """A theme colour for plotext: the terminal's own for an ANSI theme."""
+        color = Color.parse(self.app.theme_variables[variable])
+        if color.ansi is None:
+            return color.rgb
+        return color.ansi if color.ansi >= 0 else "default"
+
+    def _plot_theme(self, widget: PlotextPlot) -> None:
+        # Plotext's colours from an ANSI theme's are black on black: its
+        # colourless theme leaves the terminal's own.
+        widget.theme = "clear" if self.app.native_ansi_color else "auto"
+
+    def _plot_funnel(self, widget: PlotextPlot) -> None:
+        self._plot_theme(widget)
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
-        rows = list(reversed(self.report.funnel))  # plotext draws the first bar at the bottom
+        rows = list(reversed([row for row in self.report.funnel if row.entered]))  # plotext draws the first bar at the bottom
         labels = [f"{printable(r.name)[:11]} {percent(r.conversion)}" for r in rows]
-        plt.bar(labels, [r.entered for r in rows], orientation="horizontal", width=0.6)
+        plt.bar(labels, [r.entered for r in rows], orientation="horizontal", width=0.6,
+                color=self._plot_color("text-primary"))
+        ticks = count_ticks(max(r.entered for r in rows))
+        plt.xticks(ticks, [f"{t:,}" for t in ticks])
+        plt.xlim(0, ticks[-1])
         plt.title("Funnel: deals in, % on")
         widget.refresh()
 
-    def _draw_quotas(self) -> None:
-        widget = self.query_one("#quota-bars", PlotextPlot)
+    def _plot_quotas(self, widget: PlotextPlot) -> None:
+        self._plot_theme(widget)
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
-        unit = 10 ** (3 + minor_digits(self.currency))
         lines = list(reversed(self.report.quotas[:6]))  # the team on top
         labels = [f"{printable(q.name.split()[0])[:8]} {percent(q.forecast_share)}" for q in lines]
-        # One bar per line: won, then the rest of the forecast, then what is
-        # missing to the quota, so that the bar ends at the quota or beyond it.
-        won = [q.won / unit for q in lines]
-        expected = [q.weighted_open / unit for q in lines]
-        missing = [max((q.quota or 0) - q.forecast, 0) / unit for q in lines]
-        plt.stacked_bar(labels, [won, expected, missing], orientation="horizontal", width=0.6,
-                        color=list(BAR_COLORS))
-        plt.title(f"Quota, k {self.currency}: % forecast")
+        # On one scale, a share of each line's own quota: won, then the rest
+        # of the forecast; the quota is the line at 100 %.
+        won = [q.won / q.quota * 100 if q.quota else 0 for q in lines]
+        expected = [q.weighted_open / q.quota * 100 if q.quota else 0 for q in lines]
+        plt.stacked_bar(labels, [won, expected], orientation="horizontal", width=0.6,
+                        marker=[WON[0], EXPECTED[0]],
+                        color=[self._plot_color(WON[2]), self._plot_color(EXPECTED[2])])
+        plt.vline(100, self._plot_color(QUOTA[2]))
+        ticks = share_ticks(max([100.0, *(w + e for w, e in zip(won, expected))]))
+        plt.xticks(ticks, [f"{t:.0f}%" for t in ticks])
+        plt.xlim(0, ticks[-1])
+        plt.title("Forecast, % of quota")
         widget.refresh()
+
+    def _funnel_text(self, funnel: list) -> str:
+        lines = ["Funnel: deals in, % on"]
+        lines += [f"{printable(r.name)[:12]:<12} {r.entered:>5,} {percent(r.conversion):>5}" for r in funnel]
+        return "\n".join(lines)
+
+    def _quota_text(self, quotas: list) -> str:
+        lines = ["Quota: forecast, % of quota"]
+        for q in quotas:
+            name = printable(q.name.split()[0])[:8]
+            quota = format_compact(q.quota, self.currency) if q.quota else "no quota"
+            lines.append(f"{name:<8} {percent(q.forecast_share):>5}  won {format_compact(q.won, self.currency)}"
+                         f" of {quota}")
+        return "\n".join(lines)
 
     def _show_health(self) -> None:
         r = self.report
         h, before = r.health, r.previous
 
-        def cell(metric: Metric) -> Text:
+        def cell(metric: Metric) -> Content:
             now = metric.value(h)
             delta = previous_change(now, metric.value(before))
-            text = Text(f"{metric.short_label} ", style="dim")
-            text.append(metric.text(now, r.currency, compact=True), style="bold")
+            parts = [(f"{metric.short_label} ", MUTED), (metric.text(now, r.currency, compact=True), "bold")]
             if delta is not None:
-                text.append(f" {change_text(delta)}", style="green" if delta >= 0 else "red")
-            return text
+                parts.append((f" {change_text(delta)}", GOOD if delta >= 0 else BAD))
+            return Content.assemble(*parts)
 
         # The figures the screen has room for: those with a short label. A
         # line breaks only between cells, never inside a label or a value.
         cells = [cell(metric) for metric in HEALTH_METRICS if metric.short_label is not None]
         widget = self.query_one("#health", Static)
         width = widget.content_region.width or max(self.app.size.width - 2, 1)
-        text = Text(f"Health against {shift_period(r.period, -1).label}:  ", style="dim")
-        line_length = text.cell_len
+        lead = Content.styled(f"Health against {shift_period(r.period, -1).label}:  ", MUTED)
+        parts: list[Content | tuple[str, str] | str] = [lead]
+        line_length = lead.cell_length
         for index, piece in enumerate(cells):
-            if index and line_length + 5 + piece.cell_len <= width:
-                text.append("  ·  ", style="dim")
+            if index and line_length + 5 + piece.cell_length <= width:
+                parts.append(("  ·  ", MUTED))
                 line_length += 5
             elif index:
-                text.append("\n")
+                parts.append("\n")
                 line_length = 0
-            text.append_text(piece)
-            line_length += piece.cell_len
+            parts.append(piece)
+            line_length += piece.cell_length
         if r.left_out:
             left = ", ".join(f"{n:,} in {code}" for code, n in sorted(r.left_out.items()))
-            text.append(f"\nLeft out (no rate to {r.currency}): deals {left}", style="dim italic")
-        widget.update(text)
+            parts.append((f"\nLeft out (no rate to {r.currency}): deals {left}", f"{MUTED} italic"))
+        widget.update(Content.assemble(*parts))
         self._health_width = width
 
     def on_resize(self) -> None:
-        # The health line is laid out for its width: again when that changes.
-        if self.report is not None and getattr(self, "_health_width", None) != self._health_room():
-            self.call_after_refresh(self._show_health)
+        # The health line is laid out for its width, the charts for their
+        # room (drawn, or their figures as text): again when that changes.
+        if self.report is not None:
+            self.call_after_refresh(self._draw_charts)
+            if getattr(self, "_health_width", None) != self._health_room():
+                self.call_after_refresh(self._show_health)
 
     def _health_room(self) -> int:
         return self.query_one("#health", Static).content_region.width
