@@ -1,6 +1,7 @@
 """Every file pipetui writes is readable by its owner only from its first
 byte, synced before it takes its name, and whole or absent; a partial that a
-killed run left is removed at the next write.
+killed run left is removed at the next write; nothing is written over the
+database in use.
 
 The modes are checked under the usual umask 022, set here, not inherited.
 """
@@ -15,6 +16,7 @@ import stat
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -298,3 +300,67 @@ def test_the_apps_state_file_is_private_and_synced(usual_umask, tmp_path, monkey
     save_state(path, {"theme": "nord"})
     assert load_state(path) == {"theme": "nord"} and mode(path) == 0o600
     assert synced and [p.name for p in path.parent.iterdir()] == ["state.json"]
+
+
+# --- nothing over the database in use ----------------------------------------------------------
+
+
+@contextmanager
+def untouched(database: Path):
+    """The database's deals are all there afterwards."""
+    yield
+    with sqlite3.connect(database) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert check.execute("SELECT count(*) FROM deal").fetchone()[0] == 3
+    check.close()
+
+
+def database_names(database: Path, tmp_path: Path) -> list[tuple[str, str]]:
+    """Names that reach the database or its side files (the working folder is
+    the database's), and what the refusal calls each."""
+    link = tmp_path / "link.db"
+    link.symlink_to(database)
+    hard = tmp_path / "hard.db"
+    os.link(database, hard)
+    return [(str(database), "the database itself"), ("pipeline.db", "the database itself"),
+            (str(link), "the database itself"), (str(hard), "the database itself"),
+            (str(database) + "-wal", "the database's -wal file"),
+            (str(database) + "-shm", "the database's -shm file"),
+            (str(database) + "-journal", "the database's -journal file")]
+
+
+@pytest.mark.parametrize("command", [["export"], ["export", "--format", "json"], ["backup"]])
+def test_export_and_backup_never_write_over_the_database(sqlite_db, tmp_path, monkeypatch, command):
+    from test_cli import assert_one_line_failure, run
+
+    monkeypatch.chdir(tmp_path)
+    some_deals()
+    database = Path(sqlite_db.database)
+    for name, what in database_names(database, tmp_path):
+        with untouched(database):
+            line = assert_one_line_failure(run(str(database), *command, name), 2)
+        assert line == f"pipetui: cannot write {name}: that is {what}; name another file"
+    assert partials(tmp_path) == []
+
+
+def test_rejects_never_go_over_the_database_or_its_side_files(sqlite_db, tmp_path, monkeypatch):
+    from test_cli import assert_one_line_failure, run
+
+    monkeypatch.chdir(tmp_path)
+    some_deals()
+    source = tmp_path / "in.csv"
+    source.write_text("Title,Value\nGood,5\nBad,lots\n")
+    database = Path(sqlite_db.database)
+    for name, what in database_names(database, tmp_path):
+        with untouched(database):
+            line = assert_one_line_failure(run(str(database), "import", str(source), "--skip-bad", name), 2)
+        assert what in line
+
+
+def test_export_to_a_new_file_beside_the_database_still_works(sqlite_db, tmp_path):
+    from test_cli import ok, run
+
+    some_deals()
+    result = ok(run(sqlite_db.database, "export", str(tmp_path / "pipeline.db.csv")))
+    assert result.stdout.startswith("Exported 3 deals")
+    assert len(list(csv.DictReader((tmp_path / "pipeline.db.csv").open(encoding="utf-8")))) == 3

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipetui.core import rows
 from pipetui.core.errors import InvalidInput, PipetuiError
-from pipetui.core.files import private_file, private_path
+from pipetui.core.files import private_file, private_path, refuse_database_files
 from pipetui.core.money import to_major_string
 from pipetui.store import LOST, OPEN, WON, database_proxy
 from pipetui.store.database import is_postgres
@@ -76,6 +76,7 @@ def export(path: Path, *, fmt: str = "csv", status: str = "all") -> int:
     its owner only: :mod:`pipetui.core.files`); the count."""
     if fmt not in ("csv", "json"):
         raise InvalidInput(f"format must be csv or json, not {fmt!r}")
+    refuse_database_files(path)
     count = 0
     try:
         with private_file(path) as out:
@@ -102,6 +103,7 @@ def backup(path: Path) -> None:
     db = database_proxy.obj
     if is_postgres(db):
         raise InvalidInput("for PostgreSQL, pg_dump is the tool: pg_dump -Fc DBNAME > pipeline.dump")
+    refuse_database_files(path)
     if path.exists():
         raise InvalidInput(f"{path} exists already; give a new file")
     try:

@@ -12,6 +12,9 @@ same target once it is abandoned: the process named in it is gone from this
 machine, or the file has not changed for an hour (a run on another machine
 sharing the folder, or one that hangs). The ``<target name>.partial`` files
 of earlier releases, which everyone could read, go too.
+
+:func:`refuse_database_files` is the one check that a file about to be
+written is not the database in use or a file SQLite keeps beside it.
 """
 
 from __future__ import annotations
@@ -26,9 +29,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from pipetui.core.errors import InvalidInput
+from pipetui.store import database_proxy
+from pipetui.store.database import is_postgres
+
 PRIVATE = 0o600
 ABANDONED_AFTER_SECONDS = 3600
 PARTIAL = ".partial"
+# SQLite keeps a database's recent writes beside it: writing over one of these loses them.
+DATABASE_SIDE_FILES = ("-wal", "-shm", "-journal")
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -65,6 +74,21 @@ def private_path(target: Path) -> Iterator[Path]:
     except BaseException:
         _discard(partial)
         raise
+
+
+def refuse_database_files(target: Path) -> None:
+    """Refuse ``target`` when it is the SQLite database in use or one of the
+    files SQLite keeps beside it: writing there would destroy the data."""
+    db = database_proxy.obj
+    if db is None or is_postgres(db):
+        return
+    database = Path(db.database)
+    where = target.resolve()
+    for suffix in ("", *DATABASE_SIDE_FILES):
+        kept = database.with_name(database.name + suffix)
+        if where == kept.resolve() or _same_file(target, kept):
+            what = "the database itself" if not suffix else f"the database's {suffix} file"
+            raise InvalidInput(f"cannot write {target}: that is {what}; name another file")
 
 
 def remove_abandoned_partials(target: Path) -> None:
@@ -128,6 +152,14 @@ def _discard(partial: Path) -> None:
             leftover.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Hard links to the same file count, which paths alone cannot tell."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _host() -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipetui.core.errors import InvalidInput, PipetuiError
-from pipetui.core.files import private_file
+from pipetui.core.files import private_file, refuse_database_files
 from pipetui.core.imports.plan import BadRow, Options, Plan, make_plan
 from pipetui.core.imports.writer import Written, write
 
@@ -70,6 +70,8 @@ def commit(plan: Plan, *, rejects: Path | None = None,
         raise ImportRefused(plan)
     if rejects is not None and plan.path is not None and rejects.resolve() == plan.path.resolve():
         raise InvalidInput("the rejects file would overwrite the file being imported; name another")
+    if rejects is not None:
+        refuse_database_files(rejects)
     if rejects is None or not plan.bad:
         return Outcome(plan, write(plan, progress), None)
     try:
