@@ -166,12 +166,11 @@ def load_state(path: Path) -> dict:
 
 
 def save_state(path: Path, state: dict) -> None:
-    """Write the state atomically (a crash leaves the old file or the new one)."""
+    """Write the state whole or not at all, readable by its owner only."""
     import json
-    import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8",
-                                     suffix=".tmp") as handle:
+    from pipetui.core.files import private_file
+
+    path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    with private_file(path) as handle:
         json.dump(state, handle)
-    os.replace(handle.name, path)

@@ -51,12 +51,12 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
     """Import deals from a CSV file (Pipedrive, HubSpot, Salesforce, pipetui or any other),
     or from pipetui's JSON export."""
     from pipetui.core import imports
+    from pipetui.core.files import refuse_database_files
     from pipetui.core.imports.mapping import parse_pairs
     from pipetui.core.money import validate_currency
 
-    database_file = state.location.sqlite_path
-    if skip_bad is not None and database_file is not None and skip_bad.resolve() == Path(database_file).resolve():
-        raise click.BadParameter("that is the database itself; name another file", param_hint="--skip-bad")
+    if skip_bad is not None:
+        refuse_database_files(skip_bad)  # before the check prints its plan
     options = imports.Options(
         preset=preset, column_map=parse_pairs(list(column_map), "column_map"),
         stage_map=parse_pairs(list(stage_map), "stage_map"), create_stages=create_stages,

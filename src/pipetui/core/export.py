@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipetui.core import rows
 from pipetui.core.errors import InvalidInput, PipetuiError
+from pipetui.core.files import private_file, private_path, refuse_database_files
 from pipetui.core.money import to_major_string
 from pipetui.store import LOST, OPEN, WON, database_proxy
 from pipetui.store.database import is_postgres
@@ -71,13 +72,14 @@ def _iso(value) -> str | None:
 
 
 def export(path: Path, *, fmt: str = "csv", status: str = "all") -> int:
-    """Write the deals to ``path`` (written whole or not at all); the count."""
+    """Write the deals to ``path`` (written whole or not at all, readable by
+    its owner only: :mod:`pipetui.core.files`); the count."""
     if fmt not in ("csv", "json"):
         raise InvalidInput(f"format must be csv or json, not {fmt!r}")
-    partial = path.with_name(path.name + ".partial")
+    refuse_database_files(path)
     count = 0
     try:
-        with partial.open("w", newline="", encoding="utf-8") as out:
+        with private_file(path) as out:
             if fmt == "csv":
                 writer = csv.writer(out)
                 writer.writerow(COLUMNS)
@@ -90,33 +92,28 @@ def export(path: Path, *, fmt: str = "csv", status: str = "all") -> int:
                     out.write(("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
                     count += 1
                 out.write("\n]\n")
-        partial.replace(path)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise PipetuiError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     return count
 
 
 def backup(path: Path) -> None:
     """A consistent copy of the SQLite database, made with SQLite's online
-    backup while others keep working in it."""
+    backup while others keep working in it, private from its first byte."""
     db = database_proxy.obj
     if is_postgres(db):
         raise InvalidInput("for PostgreSQL, pg_dump is the tool: pg_dump -Fc DBNAME > pipeline.dump")
+    refuse_database_files(path)
     if path.exists():
         raise InvalidInput(f"{path} exists already; give a new file")
-    partial = path.with_name(path.name + ".partial")
     try:
-        target = sqlite3.connect(partial)
-        try:
-            db.connection().backup(target)
-        finally:
-            target.close()
-        partial.chmod(0o600)
-        partial.replace(path)
-    except (OSError, sqlite3.Error) as exc:
-        partial.unlink(missing_ok=True)
+        with private_path(path) as partial:
+            target = sqlite3.connect(partial)
+            try:
+                db.connection().backup(target)
+            finally:
+                target.close()
+    except OSError as exc:
+        raise PipetuiError(f"cannot back up to {path}: {exc.strerror or exc}") from None
+    except sqlite3.Error as exc:
         raise PipetuiError(f"cannot back up to {path}: {exc}") from None

@@ -13,8 +13,10 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from pipetui.core.errors import InvalidInput, PipetuiError
+from pipetui.core.files import private_file, refuse_database_files
 from pipetui.core.imports.plan import BadRow, Options, Plan, make_plan
 from pipetui.core.imports.writer import Written, write
 
@@ -62,21 +64,24 @@ def check(path: Path, options: Options, progress: Callable[[int, int], None] | N
 def commit(plan: Plan, *, rejects: Path | None = None,
            progress: Callable[[int, int], None] | None = None) -> Outcome:
     """Write a checked plan; with bad rows only under ``skip_bad``, and then
-    the bad rows go to ``rejects`` (which appears only if the import commits)."""
+    the bad rows go to ``rejects`` (which appears only if the import commits,
+    readable by its owner only: :mod:`pipetui.core.files`)."""
     if plan.bad and not plan.options.skip_bad:
         raise ImportRefused(plan)
     if rejects is not None and plan.path is not None and rejects.resolve() == plan.path.resolve():
         raise InvalidInput("the rejects file would overwrite the file being imported; name another")
-    partial = _write_rejects(plan, rejects) if rejects is not None and plan.bad else None
+    if rejects is not None:
+        refuse_database_files(rejects)
+    if rejects is None or not plan.bad:
+        return Outcome(plan, write(plan, progress), None)
     try:
-        written = write(plan, progress)
-    except BaseException:
-        if partial is not None:
-            partial.unlink(missing_ok=True)
-        raise
-    if partial is not None:
-        partial.replace(rejects)
-    return Outcome(plan, written, rejects if partial is not None else None)
+        with private_file(rejects) as out:
+            _write_rejects(plan, out)
+            # The deals are written while the rejects wait under their temporary name.
+            written = write(plan, progress)
+    except OSError as exc:
+        raise PipetuiError(f"cannot write {rejects}: {exc.strerror or exc}") from None
+    return Outcome(plan, written, rejects)
 
 
 def run_import(path: Path, options: Options, *, dry_run: bool = False, rejects: Path | None = None) -> Outcome:
@@ -89,21 +94,13 @@ def run_import(path: Path, options: Options, *, dry_run: bool = False, rejects: 
     return commit(plan, rejects=rejects)
 
 
-def _write_rejects(plan: Plan, path: Path) -> Path:
-    """The bad rows as they came, with their line and reason; written to a
-    side file that becomes ``path`` once the import has committed."""
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with partial.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            # Line and reason first: a row with more cells than the header keeps them all.
-            writer.writerow(["import line", "import error", *plan.table.header])
-            for bad in plan.bad:
-                writer.writerow([bad.line, bad.reason, *bad.cells])
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise PipetuiError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return partial
+def _write_rejects(plan: Plan, out: TextIO) -> None:
+    """The bad rows as they came, with their line and reason."""
+    writer = csv.writer(out)
+    # Line and reason first: a row with more cells than the header keeps them all.
+    writer.writerow(["import line", "import error", *plan.table.header])
+    for bad in plan.bad:
+        writer.writerow([bad.line, bad.reason, *bad.cells])
 
 
 def unknown_stage_guesses(plan: Plan) -> list[tuple[str, int, str | None]]:
