@@ -26,10 +26,14 @@ def cli(ctx: click.Context) -> None:
 
 
 def run_app(state: Session, start: str = "board") -> None:
+    from pipetui.config import check_keymap, crash_log_path, state_path
+    from pipetui.tui.app import PipetuiApp
+    from pipetui.tui.keymap import keymap_scopes
+
+    for warning in check_keymap(state.settings, keymap_scopes()):
+        click.echo(f"pipetui: warning: {warning}", err=True)
     state.quiet_rules = True
     db = state.open()
-    from pipetui.config import crash_log_path, state_path
-    from pipetui.tui.app import PipetuiApp
 
     app = PipetuiApp(db=db, location=state.location.display(), context=state.context, actor=state.actor(),
                      state_file=state_path(), start=start, crash_log=crash_log_path())

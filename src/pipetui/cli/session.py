@@ -44,6 +44,8 @@ class Session:
             from pipetui.config import load_settings
 
             self._settings = load_settings()
+            for warning in self._settings.warnings:
+                click.echo(f"pipetui: warning: {warning}", err=True)
         return self._settings
 
     def open(self, run_migrations: bool = True):

@@ -8,10 +8,11 @@ runs any pending schema migration.
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlsplit
 
 from peewee import Database, PostgresqlDatabase, Proxy, SqliteDatabase
 
@@ -47,7 +48,7 @@ class Location:
 
     @property
     def is_postgres(self) -> bool:
-        return self.url.startswith(("postgres://", "postgresql://"))
+        return self.url.lower().startswith(POSTGRES_SCHEMES)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -61,28 +62,78 @@ class Location:
     def display(self) -> str:
         """The location without any password, safe to print."""
         if not self.is_postgres:
-            return str(self.sqlite_path)
-        parsed = urlparse(self.url)
-        if parsed.password:
-            netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
-            return parsed._replace(netloc=netloc).geturl()
-        return self.url
+            return mask_passwords(str(self.sqlite_path))
+        return mask_passwords(self.url)
+
+
+POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+# libpq takes a password in the URL's userinfo, in its query string
+# (?password=…) and in key=value connection strings; sslpassword unlocks a
+# client key, as secret.
+_PASSWORD_SETTING = re.compile(
+    r"""(?i)(?<![\w])((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&#]*)""")
+_CONNINFO = re.compile(r"^\s*(?:[a-z_]+\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)\s*)+$", re.IGNORECASE)
+_CONNINFO_KEYWORDS = {"host", "hostaddr", "port", "dbname", "user", "password", "passfile",
+                      "sslmode", "connect_timeout", "service", "options", "application_name",
+                      "target_session_attrs", "sslpassword"}
+
+
+def mask_passwords(text: str) -> str:
+    """``text`` (a URL, a key=value connection string, a message quoting
+    one) with every password replaced by ``***``."""
+    masked = _PASSWORD_SETTING.sub(r"\1***", text)
+    parts = urlsplit(masked) if "://" in masked else None
+    if parts is not None and "@" in parts.netloc:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        if ":" in userinfo:
+            user = userinfo.split(":", 1)[0]
+            masked = parts._replace(netloc=f"{user}:***@{host}").geturl()
+    return masked
+
+
+def _is_conninfo(text: str) -> bool:
+    if not _CONNINFO.match(text):
+        return False
+    keys = {part.split("=", 1)[0].strip().lower() for part in re.findall(r"[a-z_]+\s*=", text, re.I)}
+    return bool(keys) and keys <= _CONNINFO_KEYWORDS
 
 
 def parse_location(text: str) -> Location:
     text = text.strip()
     if not text:
         raise DatabaseOpenError("empty database location")
-    scheme = urlparse(text).scheme
-    if "://" in text and scheme not in ("sqlite", "postgres", "postgresql"):
+    _refuse_special_sqlite_name(text)
+    scheme = urlparse(text).scheme  # lower-cased, as URL schemes are case-insensitive
+    if "://" in text:
+        if scheme not in ("sqlite", "postgres", "postgresql"):
+            raise DatabaseOpenError(
+                f"unsupported database URL scheme {scheme!r}: use a file path, "
+                "sqlite:///path or postgresql://user@host/db"
+            )
+        text = scheme + text[len(scheme):]
+    elif _is_conninfo(text):
         raise DatabaseOpenError(
-            f"unsupported database URL scheme {scheme!r}: use a file path, "
-            "sqlite:///path or postgresql://user@host/db"
+            f"key=value connection strings are not supported ({mask_passwords(text)}): "
+            "use postgresql://user@host/dbname"
         )
-    if scheme in ("", "sqlite") or text.startswith("sqlite:"):
+    if scheme in ("", "sqlite") or text.lower().startswith("sqlite:"):
         path = Location(text).sqlite_path
+        _refuse_special_sqlite_name(str(path))
         return Location(str(path.expanduser()))
     return Location(text)
+
+
+def _refuse_special_sqlite_name(name: str) -> None:
+    """SQLite gives ``:memory:`` and ``file:`` names a meaning of their own,
+    which pipetui does not pass on: refused rather than taken for a file."""
+    if name in ("", ":memory:"):
+        raise DatabaseOpenError(
+            f"{name or 'an empty path'}: an in-memory database keeps nothing once the command "
+            "ends; give a file path")
+    if name.lower().startswith("file:"):
+        raise DatabaseOpenError(
+            f"{mask_passwords(name)}: SQLite URI filenames are not supported; give a file path "
+            f"(./{mask_passwords(name)} for a file of that name)")
 
 
 def open_database(location: Location | str | os.PathLike, *, create_dirs: bool = False,
@@ -99,6 +150,11 @@ def open_database(location: Location | str | os.PathLike, *, create_dirs: bool =
         db = _open_postgres(location)
     else:
         db = _open_sqlite(location.sqlite_path, create_dirs=create_dirs)
+    try:
+        refuse_newer_schema(db, location.display())
+    except DatabaseOpenError:
+        db.close()
+        raise
     database_proxy.initialize(db)
     if run_migrations:
         migrate(db)
@@ -108,6 +164,8 @@ def open_database(location: Location | str | os.PathLike, *, create_dirs: bool =
 def _open_sqlite(path: Path, *, create_dirs: bool) -> SqliteDatabase:
     if path.is_dir():
         raise DatabaseOpenError(f"{path} is a directory, not a database file")
+    if path.exists() and not path.is_file():
+        raise DatabaseOpenError(f"{path} is not a regular file, so not a database")
     parent = path.parent
     if not parent.exists():
         if not create_dirs:
@@ -122,7 +180,7 @@ def _open_sqlite(path: Path, *, create_dirs: bool) -> SqliteDatabase:
             pass
         except OSError as exc:
             raise DatabaseOpenError(f"cannot create {path}: {exc.strerror}") from None
-    db = SqliteDatabase(
+    db = _SqliteStore(
         str(path),
         pragmas=sqlite_pragmas(),
         timeout=BUSY_TIMEOUT_SECONDS,
@@ -143,6 +201,31 @@ def _open_sqlite(path: Path, *, create_dirs: bool) -> SqliteDatabase:
     return db
 
 
+class _SqliteStore(SqliteDatabase):
+    """SQLite that reports why a write failed, not why its undo did.
+
+    On a full disk or an I/O error SQLite rolls the whole transaction back
+    itself; the ROLLBACK (or ROLLBACK TO SAVEPOINT) peewee then sends fails
+    with "no transaction is active" or "no such savepoint", and would replace
+    the error that says what went wrong.
+    """
+
+    def _nothing_to_roll_back(self) -> bool:
+        conn = self._state.conn
+        return conn is not None and not conn.in_transaction
+
+    def rollback(self):
+        if not self._nothing_to_roll_back():
+            super().rollback()
+
+    def execute_sql(self, sql, params=None):
+        # Savepoints are rolled back by SQL text, also those begun through
+        # the models' proxy, which makes its own savepoint objects.
+        if sql.startswith("ROLLBACK TO SAVEPOINT") and self._nothing_to_roll_back():
+            return None
+        return super().execute_sql(sql, params)
+
+
 def _unicode_lower(value):
     return value.lower() if isinstance(value, str) else value
 
@@ -155,6 +238,7 @@ def _open_postgres(location: Location) -> PostgresqlDatabase:
         db.connect()
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first_line = mask_passwords(first_line)
         raise DatabaseOpenError(f"cannot connect to {location.display()}: {first_line}") from None
     return db
 
@@ -176,17 +260,41 @@ def _migration_files() -> list[str]:
     return sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py"))
 
 
+def _applied_migrations(db: Database) -> set[str]:
+    if MIGRATION_TABLE not in db.get_tables():
+        return set()
+    return {row[0] for row in db.execute_sql(f'SELECT name FROM "{MIGRATION_TABLE}"')}
+
+
 def pending_migrations(db: Database) -> list[str]:
     """Migration files not yet applied; read without loading the migration
     machinery, which every start of the app would otherwise pay for."""
-    if MIGRATION_TABLE not in db.get_tables():
-        return _migration_files()
-    applied = {row[0] for row in db.execute_sql(f'SELECT name FROM "{MIGRATION_TABLE}"')}
+    applied = _applied_migrations(db)
     return [name for name in _migration_files() if name not in applied]
+
+
+def unknown_migrations(db: Database) -> list[str]:
+    """Migrations applied to ``db`` that this pipetui does not have: a newer
+    release upgraded it."""
+    return sorted(_applied_migrations(db) - set(_migration_files()))
+
+
+def refuse_newer_schema(db: Database, where: str) -> None:
+    """A schema this release does not know may hold columns and rules it
+    would break by writing: refused, naming the newer release's migration."""
+    unknown = unknown_migrations(db)
+    if unknown:
+        from pipetui import __version__
+
+        raise DatabaseOpenError(
+            f"{where} was upgraded by a newer pipetui (schema {unknown[-1]}; this is pipetui "
+            f"{__version__}, which knows up to {_migration_files()[-1]}): upgrade pipetui to use it"
+        )
 
 
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations; safe when several processes open at once."""
+    refuse_newer_schema(db, "the database")
     if not pending_migrations(db):
         return []
     runner = migration_runner(db)
