@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from pipetui.cli.session import STATUS_CHOICES, FriendlyGroup, Session, command
+from pipetui.cli.session import STATUS_CHOICES, FriendlyGroup, Session, WholeNumber, command
 
 # The statuses of the deals a command acts on: a title naming several deals
 # means the one of these (see lookup.resolve_deal).
@@ -101,7 +101,7 @@ def delete(state: Session, deal: str) -> None:
 @click.option("--stage", "-s", help="Only this stage.")
 @click.option("--owner", "-o", help="Only this rep's deals.")
 @click.option("--status", type=click.Choice(STATUS_CHOICES), default="open", show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many deals.")
+@click.option("--limit", type=WholeNumber("limit", minimum=1), help="At most this many deals.")
 @click.option("--json", "as_json", is_flag=True, help="JSON: one object per deal, value in minor units.")
 def list_deals(state: Session, stage, owner, status, limit, as_json: bool) -> None:
     """List deals."""

@@ -177,6 +177,27 @@ class FriendlyGroup(click.Group):
             ctx.exit(code)
 
 
+class WholeNumber(click.ParamType):
+    """An option's whole number, read by the core's one reader of ids and
+    counts (ASCII digits, at most 64 bits), refused with its message: status 2."""
+
+    name = "integer"
+
+    def __init__(self, what: str, *, minimum: int = 0) -> None:
+        self.what, self.minimum = what, minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from pipetui.core.errors import InvalidInput
+        from pipetui.core.text import parse_whole_number
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_whole_number(value, self.what, minimum=self.minimum)
+        except InvalidInput as exc:
+            self.fail(str(exc), param, ctx)
+
+
 # The option that gives each field or setting a core error may be about.
 OPTION_OF_FIELD = {"currency": "--currency", "date_format": "--date-format", "encoding": "--encoding",
                    "column_map": "--map", "stage_map": "--stage-map", "force": "--force"}

@@ -58,7 +58,7 @@ def quota_set(state: Session, args: tuple[str, ...], team: bool, period: str) ->
         usage = "quota set --team AMOUNT --period P" if team else "quota set REP AMOUNT --period P"
         raise InvalidInput(f"expected: pipetui {usage}")
     who = None if team else lookup.resolve_rep(args[0])
-    amount = parse_money(args[-1], state.context.currency)
+    amount = parse_money(args[-1], state.context.currency, what="quota")
     when = parse_period(period)
     quotas.set_quota(who, when, amount)
     name = "the team" if who is None else who.name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipetui.core import clock
+from pipetui.core.dates import LATEST
 from pipetui.core.errors import InvalidInput
 from pipetui.core.rows import ActivityRow, NoteRow, activity_row, activity_rows, id_of, note_row, note_rows
 from pipetui.core.text import clean_line, clean_text
@@ -77,7 +78,7 @@ def parse_activity_line(text: str, today: dt.date | None = None) -> tuple[str, s
     :func:`pipetui.core.dates.parse_date` reads) and an optional HH:MM;
     the rest is the subject (the kind's name when empty).
     """
-    from pipetui.core.dates import parse_date
+    from pipetui.core.dates import looks_like_date, parse_date
 
     words = text.split()
     if not words:
@@ -86,7 +87,9 @@ def parse_activity_line(text: str, today: dt.date | None = None) -> tuple[str, s
     if kind not in KINDS:
         raise InvalidInput(f"start with the kind of activity: {', '.join(KINDS)} (not {kind!r})")
     due_date = due_time = None
-    if words:
+    if words and looks_like_date(words[0]):
+        due_date = parse_date(words.pop(0), today)  # "2026-02-30" is a wrong date, not a subject
+    elif words:
         try:
             due_date = parse_date(words[0], today)
             words.pop(0)
@@ -94,7 +97,7 @@ def parse_activity_line(text: str, today: dt.date | None = None) -> tuple[str, s
             pass
     if words and due_date is not None:
         hours, _, minutes = words[0].partition(":")
-        if hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
+        if hours.isascii() and minutes.isascii() and hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
             if not (0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
                 raise InvalidInput(f"not a time of day: {words[0]!r}")
             due_time = dt.time(int(hours), int(minutes))
@@ -139,6 +142,9 @@ def snooze_activity(activity_id: int, days: int) -> ActivityRow:
             raise InvalidInput(f"activity #{activity_id} is already done")
         today = clock.today()
         base = max(activity.due_date or today, today)
+        if days > (LATEST - base).days:
+            raise InvalidInput(f"activity #{activity_id} cannot be put off past {LATEST.isoformat()} "
+                               f"(it is due {base.isoformat()})")
         activity.due_date = base + dt.timedelta(days=days)
         activity.save()
     return activity_row(activity)

@@ -10,8 +10,16 @@ from dataclasses import dataclass
 from pipetui.core import clock
 from pipetui.core.errors import InvalidInput
 
+# The dates pipetui takes, from every front door. The import always refused
+# dates before 1900 (a spreadsheet's zero day and typos such as 0202); the
+# end leaves room for what the figures compute around a period (the one
+# before it, of the same length, and the week after it) within Python's dates.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2999, 12, 31)
+
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_RELATIVE = re.compile(r"^\+(\d{1,4})([dwm])$")
+_RELATIVE = re.compile(r"^\+(\d{1,4})([dwm])$", re.ASCII)
+_DATE_SHAPE = re.compile(r"^(?:\d{1,4}-\d{1,2}-\d{1,4}|\+\d+[dwm])$", re.ASCII | re.IGNORECASE)
 _DATE_EXAMPLES = "e.g. 2026-12-01, today, tomorrow, +3d, +2w, eom, eoq or fri"
 
 
@@ -31,7 +39,31 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+def date_range_refusal(day: dt.date) -> str | None:
+    """Why ``day`` is not a date pipetui takes (``is before 1900-01-01``), or None."""
+    if day < EARLIEST:
+        return f"is before {EARLIEST.isoformat()}"
+    if day > LATEST:
+        return f"is after {LATEST.isoformat()}"
+    return None
+
+
 def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+    """What a person types for a date, from :data:`EARLIEST` to :data:`LATEST`;
+    see :func:`_parse_date` for the forms."""
+    day = _parse_date(text, today)
+    if reason := date_range_refusal(day):
+        raise InvalidInput(f"date {text.strip()!r} {reason}")
+    return day
+
+
+def looks_like_date(word: str) -> bool:
+    """Whether ``word`` is written as a date (``2026-02-30``, ``+3d``), right or
+    wrong: text that starts with one is meant to give a date."""
+    return bool(_DATE_SHAPE.match(word.strip()))
+
+
+def _parse_date(text: str, today: dt.date | None = None) -> dt.date:
     """Parse ISO dates, ``today``, ``tomorrow``, ``yesterday``, ``+3d``,
     ``+2w``, ``+1m``, ``eom``, ``eoq`` and weekday names.
 
@@ -59,18 +91,18 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
                 return add_months(today, count)
             return today + dt.timedelta(days=count * (7 if unit == "w" else 1))
         except (OverflowError, ValueError):
-            raise InvalidInput(f"date out of range: {text.strip()!r}") from None
+            raise InvalidInput(f"date {text.strip()!r} is after {LATEST.isoformat()}") from None
     if len(word) >= 3:
         for index, name in enumerate(WEEKDAYS):
             if name.startswith(word):
                 ahead = (index - today.weekday() - 1) % 7 + 1
                 return today + dt.timedelta(days=ahead)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word, re.ASCII):
         try:
             return dt.date.fromisoformat(word)
         except ValueError:
-            raise InvalidInput(f"no such date: {text.strip()!r}") from None
-    raise InvalidInput(f"not a date: {text.strip()!r} ({_DATE_EXAMPLES})")
+            raise InvalidInput(f"date {text.strip()!r} is not a real date") from None
+    raise InvalidInput(f"date {text.strip()!r} is not a date ({_DATE_EXAMPLES})")
 
 
 @dataclass(frozen=True)
@@ -108,9 +140,13 @@ def parse_period(text: str, today: dt.date | None = None) -> Period:
     ``this-quarter``, ``this-week``, or ``FROM..TO`` dates."""
     today = today or clock.today()
     try:
-        return _parse_period(text, today)
+        period = _parse_period(text, today)
     except (OverflowError, ValueError):  # year 0 and the like
         raise InvalidInput(f"not a period: {text.strip()!r}") from None
+    # A range's ends were checked as dates; a month or a quarter is checked whole.
+    if reason := date_range_refusal(period.start) or date_range_refusal(period.end):
+        raise InvalidInput(f"period {text.strip()!r} {reason}")
+    return period
 
 
 def _parse_period(text: str, today: dt.date) -> Period:
@@ -127,9 +163,9 @@ def _parse_period(text: str, today: dt.date) -> Period:
         return quarter_period(today)
     if word in ("week", "this-week"):
         return week_period(today)
-    if match := re.fullmatch(r"(\d{4})-q([1-4])", word):
+    if match := re.fullmatch(r"(\d{4})-q([1-4])", word, re.ASCII):
         return quarter_period(dt.date(int(match[1]), int(match[2]) * 3 - 2, 1))
-    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", word):
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", word, re.ASCII):
         month = int(match[2])
         if not 1 <= month <= 12:
             raise InvalidInput(f"no such month: {text.strip()!r}")

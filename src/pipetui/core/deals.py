@@ -418,7 +418,7 @@ def check_field(name: str, text: str, currency: str) -> None:
     if name == "title":
         clean_line(text, "title", max_length=TITLE_MAX_LENGTH)
     elif name == "value":
-        parse_money(text, currency)
+        parse_money(text, currency, what="value")
     elif name == "expected_close" and text.strip():
         parse_date(text)
     elif name == "probability" and text.strip():
@@ -450,7 +450,7 @@ def _parse_form(title: str, value: str, currency: str, stage: str | None, owner:
 
     return _Form(
         title=clean_line(title, "title", max_length=TITLE_MAX_LENGTH),
-        money=parse_money(value, currency),
+        money=parse_money(value, currency, what="value"),
         stage=resolve_stage(stage) if stage else None,
         owner=resolve_rep(owner) if owner and owner.strip() else None,
         expected_close=parse_date(expected_close) if expected_close and expected_close.strip() else None,

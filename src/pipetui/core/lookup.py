@@ -15,6 +15,7 @@ from peewee import fn
 
 from pipetui.core.errors import Ambiguous, InvalidInput, NotFound
 from pipetui.core.rows import DealRow, RepRef, StageRef, deal_query, fetch, id_of, rep_ref, stage_ref, to_deal_row
+from pipetui.core.text import parse_whole_number
 from pipetui.store import Deal, Pipeline, Rep, Stage
 
 _MAX_LISTED = 10
@@ -83,8 +84,12 @@ def resolve_deal(text: str | int, *, include_deleted: bool = False,
         raise InvalidInput("no deal given")
     live = Deal.deleted_at.is_null(True) if not include_deleted else True
     digits = ref.removeprefix("#")
-    if digits.isdigit():
-        found = _deals(deal_query().where(Deal.id == int(digits), live))
+    if digits.isascii() and digits.isdigit():  # ASCII: "١٢" is a title, as an import reads it
+        try:
+            deal_id = parse_whole_number(digits, "deal id")
+        except InvalidInput:  # past any id the database can hold: no deal has it
+            deal_id = None
+        found = _deals(deal_query().where(Deal.id == deal_id, live)) if deal_id is not None else []
         if found:
             return found[0]
         if ref.startswith("#"):

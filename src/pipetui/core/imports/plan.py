@@ -19,6 +19,7 @@ from pathlib import Path
 
 from peewee import fn
 
+from pipetui.core.dates import date_range_refusal
 from pipetui.core.deals import change_time
 from pipetui.core.errors import InvalidInput
 from pipetui.core.export import unescape_cell
@@ -62,7 +63,8 @@ _LITERAL = frozenset({"title", "note"})  # where "TBD" or "-" may be meant as wr
 _PIPETUI_KEY = "pipetui:"
 # Imported dates have no time of day; noon keeps them on their day in any time zone nearby.
 _NOON = dt.time(12)
-_EARLIEST = dt.datetime(1900, 1, 1)
+_DATE_LABELS = {"created": "created date", "expected_close": "expected close date",
+                "close_date": "close date", "closed": "closed date"}
 NEW_STAGE_PROBABILITY = 50
 
 
@@ -504,8 +506,8 @@ class _Planner:
         if cell := self._cell(row, "probability"):
             try:
                 probability = self.probabilities.read(cell)
-            except ValueError as exc:
-                raise ValueError(f"probability {cell!r} {exc}") from None
+            except InvalidInput as exc:
+                raise ValueError(str(exc)) from None
         created_at, closed_at, expected = self._dates(row, status)
         lost_reason = None
         if status == LOST:
@@ -646,8 +648,8 @@ class _Planner:
         if named_currency:
             try:
                 currency = currency_code(named_currency)
-            except InvalidInput:
-                raise ValueError(f"currency {named_currency!r} is not a three-letter code such as EUR") from None
+            except InvalidInput as exc:
+                raise ValueError(str(exc)) from None
         text = self._cell(row, "value")
         if not text:
             given = bool(self.columns.get("value"))
@@ -660,6 +662,8 @@ class _Planner:
             amount, in_cell = self.amounts.read(text, currency)
         except ValueError as exc:
             raise ValueError(f"value {text!r} {exc}") from None
+        except InvalidInput as exc:  # a code in the cell that is no currency
+            raise ValueError(str(exc)) from None
         if in_cell and named_currency and in_cell != currency:
             raise ValueError(f"value {text!r} is in {in_cell} but the currency column says {currency}")
         guessed = self.amounts.guessed(text)
@@ -687,11 +691,9 @@ class _Planner:
         try:
             moment = self.dates.read(text)
         except ValueError as exc:
-            label = {"created": "created date", "expected_close": "expected close date",
-                     "close_date": "close date", "closed": "closed date"}[name]
-            raise ValueError(f"{label} {text!r} {exc}") from None
-        if moment.value < _EARLIEST:
-            raise ValueError(f"date {text!r} is before 1900")
+            raise ValueError(f"{_DATE_LABELS[name]} {text!r} {exc}") from None
+        if reason := date_range_refusal(moment.value.date()):
+            raise ValueError(f"{_DATE_LABELS[name]} {text!r} {reason}")
         return moment
 
     def _dates(self, row: SourceRow, status: str) -> tuple[dt.datetime, dt.datetime | None, dt.date | None]:

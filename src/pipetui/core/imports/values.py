@@ -12,18 +12,27 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from pipetui.core.errors import InvalidInput
-from pipetui.core.money import MAX_MINOR, format_money, minor_digits, validate_currency
+from pipetui.core.money import (
+    MAX_MINOR,
+    NOT_AN_AMOUNT,
+    TWO_CURRENCIES,
+    amount_refusal,
+    format_money,
+    minor_digits,
+    validate_currency,
+)
+from pipetui.core.text import parse_probability
 
 YMD, MDY, DMY = "year-month-day", "month/day/year", "day/month/year"
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?"
-                  r"\s*(Z|UTC|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
-_YMD_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ,]+(?P<time>.+))?$")
-_NUMERIC = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ,]+(?P<time>.+))?$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,6})?)?\s*([AaPp][Mm])?$")
+                  r"\s*(Z|UTC|[+-]\d{2}:?\d{2})?$", re.IGNORECASE | re.ASCII)
+_YMD_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ,]+(?P<time>.+))?$", re.ASCII)
+_NUMERIC = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ,]+(?P<time>.+))?$", re.ASCII)
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,6})?)?\s*([AaPp][Mm])?$", re.ASCII)
 _NAMED_MONTH_FORMATS = ("%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
                         "%b %d %Y", "%B %d %Y", "%d. %B %Y")
 _FRIENDLY_TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MM", "%m"), ("DD", "%d"), ("hh", "%H"),
@@ -145,7 +154,8 @@ class DateReader:
         return cached
 
     def _read(self, text: str) -> Moment:
-        if len(text) > 64:  # no date is this long; the patterns below need not look
+        # No date is this long; and digits are ASCII, as on the command line (strptime takes others).
+        if len(text) > 64 or any(char.isdigit() and not char.isascii() for char in text):
             raise ValueError("is not a date (e.g. 2017-03-01, 3/1/2017 or 01-03-17)")
         match = _ISO.match(text)
         if match:
@@ -287,23 +297,18 @@ class AmountReader:
         """
         raw = text.strip()
         if len(raw) > 64:  # no amount is this long; the pattern below need not look
-            raise ValueError("is not an amount (e.g. 12500, 12,500.50, $3,000 or 1.234,50 €)")
+            raise ValueError(NOT_AN_AMOUNT)
         match = _AMOUNT.match(raw)
-        if not match or (match["pre"] and match["post"]):
-            if re.search(r"\d[eE][+-]?\d", raw):
-                raise ValueError("is in scientific notation (a spreadsheet rewrote it); "
-                                 "write the number out")
-            if raw.startswith(("-", "(")) or "-" in raw:
-                raise ValueError("is negative; a deal's value is zero or more")
-            if match:
-                raise ValueError("names two currencies")
-            raise ValueError("is not an amount (e.g. 12500, 12,500.50, $3,000 or 1.234,50 €)")
-        token = match["pre"] or match["post"]
-        try:
-            # "$" alone is any dollar: the row's own currency when that is one.
-            named = currency if token == "$" and currency in DOLLARS else _currency_of(token)
-        except InvalidInput:
-            raise ValueError("names no currency this reads (use a three-letter code such as EUR)") from None
+        if not match:
+            raise ValueError(amount_refusal(raw, lambda t: bool(_AMOUNT.match(t))))
+        # "$" alone is any dollar: the row's own currency when that is one.
+        # A code that is no ISO 4217 code is refused (InvalidInput) as the
+        # command line refuses it.
+        pre, post = ((currency if token == "$" and currency in DOLLARS else _currency_of(token))
+                     for token in (match["pre"], match["post"]))
+        if pre and post and pre != post:
+            raise ValueError(TWO_CURRENCIES)
+        named = pre or post
         whole, fraction = self._split(re.sub(r"[\s'\u00a0\u202f]", "", match["number"]))
         code = named or currency
         if code is None:
@@ -344,8 +349,11 @@ class AmountReader:
                                  f"uses {decimal!r}")
             raise ValueError("has its thousands marks in the wrong places")
         if not whole and not fraction:
-            raise ValueError("is not an amount")
+            raise ValueError(NOT_AN_AMOUNT)
         return "".join(groups) or "0", fraction
+
+
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+", re.ASCII)
 
 
 class ProbabilityReader:
@@ -360,23 +368,12 @@ class ProbabilityReader:
     def detect(cls, cells: Iterable[str]) -> ProbabilityReader:
         numbers = []
         for text in cells:
-            try:
-                number = Decimal(text.strip().removesuffix("%").strip())
-            except InvalidOperation:
-                continue
-            if number.is_finite():  # NaN (as pandas writes) compares with nothing
-                numbers.append(number)
+            raw = text.strip().removesuffix("%").strip()
+            if _PLAIN_NUMBER.fullmatch(raw):  # what parse_probability reads; NaN, 1e2 are refused
+                numbers.append(Decimal(raw))
         shares = bool(numbers) and all(0 <= n <= 1 for n in numbers) and any(n % 1 for n in numbers)
         return cls(shares)
 
     def read(self, text: str) -> int:
-        try:
-            number = Decimal(text.strip().removesuffix("%").strip())
-        except InvalidOperation:
-            raise ValueError("is not a probability (e.g. 40, 40% or 0.4)") from None
-        if not number.is_finite():
-            raise ValueError("is not a probability (e.g. 40, 40% or 0.4)")
-        percent = number * 100 if self.shares else number
-        if not 0 <= percent <= 100:
-            raise ValueError("is not between 0 and 100 %")
-        return int(percent.to_integral_value(ROUND_HALF_UP))
+        """Whole percent; :class:`InvalidInput` with the reason, as the command line gives it."""
+        return parse_probability(text, shares=self.shares)
