@@ -60,12 +60,14 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
     sheet = rows.deal_sheet(deal_id)
     deal = sheet.deal
     values = {
-        "title": deal.title,
+        # Shown, and saved, as printable: an escape sequence another tool
+        # stored in a title never reaches the terminal.
+        "title": printable(deal.title),
         "value": format_money(deal.value, deal.currency).replace(",", ""),
-        "stage": deal.stage,
+        "stage": deal.stage,  # the stage and owner pickers show printable labels of these
         "owner": deal.owner or "",
-        "organization": deal.organization or "",
-        "contact": deal.contact or "",
+        "organization": printable(deal.organization or ""),
+        "contact": printable(deal.contact or ""),
         "expected_close": deal.expected_close.isoformat() if deal.expected_close else "",
         "probability": "" if deal.probability is None else str(deal.probability),
     }
@@ -78,7 +80,7 @@ def _history(history: tuple[rows.HistoryEntry, ...]) -> Text:
     for entry in history:
         who = printable(entry.who) if entry.who is not None else rows.NO_REP
         text.append(f"{entry.when:%Y-%m-%d} ", style="dim")
-        text.append(f"{entry.what}", style="dim" if entry.undone else "")
+        text.append(printable(entry.what), style="dim" if entry.undone else "")
         text.append(f"  {who}\n" if entry.undone else f"  {who}, {entry.days}d\n", style="dim")
     return text
 
@@ -91,7 +93,7 @@ def _activities(found: tuple[rows.ActivityRow, ...] | list[rows.ActivityRow]) ->
         if activity.due_time:
             when += f" {activity.due_time:%H:%M}"
         text.append(f"{mark} {when} ", style="bold yellow" if activity.late else "dim")
-        text.append(f"{activity.kind}: {printable(activity.subject)}\n")
+        text.append(printable(f"{activity.kind}: {activity.subject}") + "\n")
     return text or Text("no activities", style="dim")
 
 
@@ -231,7 +233,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
 
     def _show_error(self, name: str, message: str) -> None:
         error = self.query_one(f"#{name}-error", Static)
-        error.update(Text(message))
+        error.update(Text(printable(message)))
         error.display = bool(message)
 
     @property
@@ -323,7 +325,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
 
         def refused(failure: Failure) -> None:
             if field.id == "new-activity":
-                error.update(Text(failure.text))
+                error.update(Text(printable(failure.text)))
             else:
                 self._status(failure.text, error=True)
 
