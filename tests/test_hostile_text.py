@@ -6,7 +6,8 @@ SQL on a shared PostgreSQL, or a script, can store anything. Here such text
 clipboard, a C1 CSI, bidi overrides, BEL, DEL, markup) is written straight into
 the tables, around the services, and every command and screen that shows it is
 checked for raw control characters. JSON output keeps the data exact, with the
-controls written as ``\\u`` escapes.
+controls written as ``\\u`` escapes. A command pipetui suggests is quoted for
+the shell, whatever a file's stage names hold.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import subprocess
 import unicodedata
 
 import pytest
@@ -195,6 +197,27 @@ def test_the_import_lists_the_pipelines_stages_harmlessly(hostile, tmp_path):
     assert result.exit_code == 2
     assert "Stage \ufffd]0;pwned" in result.stderr
     assert raw_controls(result.stdout + result.stderr) == []
+
+
+@pytest.mark.parametrize("stage", ['x"; touch pwned; echo "', "a'b", "$(touch pwned)", "`touch pwned`",
+                                   "a\\b", "a b & touch pwned", "x\"$(touch pwned)\"", "-rf *", "!!"])
+def test_a_suggested_stage_map_is_one_literal_shell_word(sqlite_db, tmp_path, stage):
+    """Pasting the hint into a shell runs nothing and passes the name exactly."""
+    url = str(sqlite_db.database)
+    sqlite_db.close()
+    source = tmp_path / "in.csv"
+    source.write_text('title,value,stage\nA,1,"' + stage.replace('"', '""') + '"\n', encoding="utf-8")
+    result = run(url, "import", str(source), "--dry-run")
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    hint = next((re.search(r"\(--stage-map (.*)\)$", line) for line in result.stderr.splitlines()
+                 if "(--stage-map " in line), None)
+    assert hint is not None, result.stderr
+    shell = tmp_path / "shell"
+    shell.mkdir()
+    pasted = subprocess.run(["sh", "-c", "printf '%s\\n' " + hint[1]], cwd=shell, capture_output=True,
+                            text=True, timeout=10)
+    assert pasted.stdout == f"{stage}=STAGE\n"  # one word, taken literally
+    assert list(shell.iterdir()) == []  # nothing ran
 
 
 # --- hypothesis: any text at all ----------------------------------------------

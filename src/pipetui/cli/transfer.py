@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import shlex
 from pathlib import Path
 
 import click
@@ -75,7 +76,7 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
             stage_list = ", ".join(plan.stage_names.values())
             echo("stages the pipeline does not have:", err=True)
             for spelling, rows, guess in imports.unknown_stage_guesses(plan):
-                pair = _quote(f"{spelling}={guess or 'STAGE'}")
+                pair = shlex.quote(f"{spelling}={guess or 'STAGE'}")  # pasted into a shell: one literal word
                 where = f" (--stage-map {pair})" if spelling.isprintable() else ""
                 echo(f"  {spelling!r}: {count(rows, 'row')}{where}", err=True)
             echo(f"  map each with --stage-map SOURCE=STAGE (the stages: {stage_list}; or won, lost), "
@@ -100,11 +101,6 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
     if outcome.rejects is not None:
         listed = "listed with its reason" if len(plan.bad) == 1 else "listed with their reasons"
         echo(f"{count(len(plan.bad), 'bad row')} left out, {listed} in {outcome.rejects}")
-
-
-def _quote(text: str) -> str:
-    """``text`` as one shell word."""
-    return f'"{text}"' if any(c in text for c in " '&|;<>()$`\\") else text
 
 
 _EXAMPLES = 3  # amounts named in a note; the rest are counted
