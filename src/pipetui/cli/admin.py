@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipetui.cli.session import Session, command, progress
+from pipetui.cli.session import Session, command, echo, progress
 
 
 @command(opens=False)
@@ -19,7 +19,7 @@ def demo(state: Session, count: int, seed: int, force: bool) -> None:
     state.open()
     with progress("Generating deals", minimum=5_000) as step:
         summary = demo_data.generate(count, seed=seed, force=force, progress=step)
-    click.echo(
+    echo(
         f"Created {summary.deals:,} deals ({summary.open:,} open, {summary.won:,} won, "
         f"{summary.lost:,} lost) for {summary.reps} reps in {state.location.display()}"
     )
@@ -34,5 +34,5 @@ def migrate(state: Session) -> None:
     db = state.open(run_migrations=False)
     applied = apply_migrations(db)
     for name in applied:
-        click.echo(f"applied {name}")
-    click.echo(f"{state.location.display()}: schema up to date ({schema_version(db)[-1]})")
+        echo(f"applied {name}")
+    echo(f"{state.location.display()}: schema up to date ({schema_version(db)[-1]})")

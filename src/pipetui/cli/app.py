@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from pipetui import __version__
-from pipetui.cli.session import FriendlyGroup, Session, command, common_options
+from pipetui.cli.session import FriendlyGroup, Session, command, common_options, echo
 
 
 @click.group(cls=FriendlyGroup, invoke_without_command=True,
@@ -45,7 +45,7 @@ def _exit_after(app) -> None:
     """An app that ended on an unexpected error: its one line, and status 1."""
     if app.return_code:
         if app.crash_report:
-            click.echo(f"pipetui: {app.crash_report}", err=True)
+            echo(f"pipetui: {app.crash_report}", err=True)
         click.get_current_context().exit(app.return_code)
 
 

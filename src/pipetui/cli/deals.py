@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from pipetui.cli.session import STATUS_CHOICES, FriendlyGroup, Session, WholeNumber, command
+from pipetui.cli.session import STATUS_CHOICES, FriendlyGroup, Session, WholeNumber, command, echo, echo_json
 
 # The statuses of the deals a command acts on: a title naming several deals
 # means the one of these (see lookup.resolve_deal).
@@ -36,7 +36,7 @@ def add(state: Session, title: str, value: str, stage, owner, org, contact, clos
     deal = add_deal(title, value, default_currency=state.context.currency, stage=stage, owner=owner,
                     organization=org, contact=contact, expected_close=close, currency=currency,
                     probability=probability, actor=state.actor(), rules=state.context.rules)
-    click.echo(f"Added #{deal.id} {deal.title} in {deal.stage}")
+    echo(f"Added #{deal.id} {deal.title} in {deal.stage}")
 
 
 @command()
@@ -49,7 +49,7 @@ def move(state: Session, deal: str, stage: str) -> None:
     target = lookup.resolve_stage(stage)
     found = lookup.resolve_deal(deal, acting_on=OPEN_ONLY)
     moved = deals.move_deal(found.id, target, actor=state.actor(), rules=state.context.rules)
-    click.echo(f"Moved #{moved.id} {moved.title} to {target.name}")
+    echo(f"Moved #{moved.id} {moved.title} to {target.name}")
 
 
 @command()
@@ -60,7 +60,7 @@ def win(state: Session, deal: str) -> None:
 
     won = deals.win_deal(lookup.resolve_deal(deal, acting_on=OPEN_ONLY).id, actor=state.actor(),
                          rules=state.context.rules)
-    click.echo(f"Won #{won.id} {won.title}")
+    echo(f"Won #{won.id} {won.title}")
 
 
 @command()
@@ -71,7 +71,7 @@ def lose(state: Session, deal: str, reason: str) -> None:
     from pipetui.core import deals, lookup
 
     lost = deals.lose_deal(lookup.resolve_deal(deal, acting_on=OPEN_ONLY).id, reason, actor=state.actor())
-    click.echo(f"Lost #{lost.id} {lost.title} ({lost.lost_reason})")
+    echo(f"Lost #{lost.id} {lost.title} ({lost.lost_reason})")
 
 
 @command()
@@ -84,7 +84,7 @@ def reopen(state: Session, deal: str, stage: str | None) -> None:
     target = lookup.resolve_stage(stage) if stage else None
     reopened = deals.reopen_deal(lookup.resolve_deal(deal, acting_on=CLOSED).id, target,
                                  actor=state.actor())
-    click.echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage}")
+    echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage}")
 
 
 @command()
@@ -94,7 +94,7 @@ def delete(state: Session, deal: str) -> None:
     from pipetui.core import deals, lookup
 
     gone = deals.delete_deal(lookup.resolve_deal(deal, acting_on=ANY_STATUS).id)
-    click.echo(f"Deleted #{gone.id} {gone.title}")
+    echo(f"Deleted #{gone.id} {gone.title}")
 
 
 @command(name="deals")
@@ -116,16 +116,16 @@ def list_deals(state: Session, stage, owner, status, limit, as_json: bool) -> No
     )
     if as_json:
         for piece in _batches(json_array(d.as_json() for d in found)):
-            click.echo(piece, nl=False)
-        click.echo()
+            echo_json(piece, nl=False)
+        echo()
         return
     first = next(found, None)
     if first is None:
-        click.echo("No deals.")
+        echo("No deals.")
         return
     for d in chain([first], found):
         close = d.expected_close.isoformat() if d.expected_close else "-"
-        click.echo(
+        echo(
             f"#{d.id:<6} {d.stage:<12} {d.status:<4} {format_money(d.value, d.currency):>16} "
             f"{d.win_probability:>3}%  {close:<10}  {d.owner or '-':<16} {d.title}"
         )
@@ -169,7 +169,7 @@ def stages(state: Session) -> None:
 
     for stage in lookup.stages():
         rot = f"rots after {stage.rotting_days} days" if stage.rotting_days else "never rots"
-        click.echo(f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}")
+        echo(f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}")
 
 
 @click.group(cls=FriendlyGroup, invoke_without_command=True)
@@ -186,7 +186,7 @@ def reasons_list(state: Session) -> None:
     from pipetui.core import deals
 
     for name in deals.lost_reasons():
-        click.echo(name)
+        echo(name)
 
 
 @command(name="add", parent=reasons)
@@ -195,7 +195,7 @@ def reasons_add(state: Session, name: str) -> None:
     """Offer a new lost reason."""
     from pipetui.core import deals
 
-    click.echo(f"Added lost reason {deals.add_lost_reason(name)}")
+    echo(f"Added lost reason {deals.add_lost_reason(name)}")
 
 
 @command(name="remove", parent=reasons)
@@ -204,4 +204,4 @@ def reasons_remove(state: Session, name: str) -> None:
     """Stop offering a lost reason (deals lost for it keep it)."""
     from pipetui.core import deals
 
-    click.echo(f"Removed lost reason {deals.remove_lost_reason(name)}")
+    echo(f"Removed lost reason {deals.remove_lost_reason(name)}")

@@ -8,7 +8,7 @@ import json
 import click
 
 
-from pipetui.cli.session import Session, command
+from pipetui.cli.session import Session, command, echo, echo_json
 
 @command()
 @click.option("--period", "-p", default="this-quarter", show_default=True,
@@ -29,10 +29,10 @@ def report(state: Session, period: str, rep_name: str | None, team: bool, as_jso
     result = metrics.report(chosen, rep=rep, currency=state.context.currency, rates=state.context.rates,
                             rules=state.context.rules)
     if as_json:
-        click.echo(json.dumps(metrics.as_json(result), indent=2, ensure_ascii=False))
+        echo_json(json.dumps(metrics.as_json(result), indent=2, ensure_ascii=False))
         return
     for line in report_lines(result):
-        click.echo(line)
+        echo(line)
 
 
 @command()
@@ -49,20 +49,20 @@ def today(state: Session, rep_name: str | None, everyone: bool, as_json: bool) -
     rep = lookup.resolve_rep(rep_name) if rep_name else (None if everyone else state.actor())
     items = triage.agenda(rep.id if rep is not None else None)
     if as_json:
-        click.echo(json.dumps([
+        echo_json(json.dumps([
             {"id": a.activity_id, "kind": a.kind, "subject": a.subject, "due_date": a.due_date.isoformat(),
              "due_time": a.due_time.strftime("%H:%M") if a.due_time else None, "overdue_days": a.overdue_days,
              "deal_id": a.deal_id, "deal": a.deal_title, "owner": a.owner}
             for a in items], indent=2, ensure_ascii=False))
         return
     if not items:
-        click.echo(f"Nothing due today ({clock.today()}).")
+        echo(f"Nothing due today ({clock.today()}).")
         return
     for a in items:
         when = "today" if a.overdue_days == 0 else f"{a.overdue_days}d late"
         at = a.due_time.strftime("%H:%M") if a.due_time else "     "
         deal = f"#{a.deal_id} {a.deal_title}" if a.deal_id else "-"
-        click.echo(f"{when:>9} {at} {a.kind:<7} {a.subject[:40]:<40} {a.owner or '-':<16} {deal}")
+        echo(f"{when:>9} {at} {a.kind:<7} {a.subject[:40]:<40} {a.owner or '-':<16} {deal}")
 
 
 CLOSING_SHOWN = 10

@@ -1,6 +1,7 @@
 """What every command shares: the ``--db`` and ``--as`` options, the session
-they choose (settings, database, who is acting), one way to open it, and
-one place that turns failures into a line and an exit status.
+they choose (settings, database, who is acting), one way to open it, one
+place that turns failures into a line and an exit status, and one way to
+print (:func:`echo`), so that no stored text reaches a terminal raw.
 
 Bad input prints one line on stderr and exits with status 2; any other
 expected failure prints one line and exits with status 1. No traceback
@@ -19,7 +20,25 @@ from typing import Any
 
 import click
 
+from pipetui.core.text import json_escaped, printable
+
 STATUS_CHOICES = ["open", "won", "lost", "all"]
+
+
+def echo(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print for a person: every command's output and errors come here.
+
+    Text from the database or a file may hold what a terminal acts on (an
+    escape sequence that sets the window title or the clipboard, a C1
+    control, a bidi override); each such character is shown as U+FFFD.
+    Newlines and tabs of multi-line output stay."""
+    click.echo(printable(message, keep="\n\t"), err=err, nl=nl)
+
+
+def echo_json(text: str, *, nl: bool = True) -> None:
+    """Print JSON text: control characters inside its strings are written
+    as ``\\u`` escapes, so the data stays exact and the terminal safe."""
+    echo(json_escaped(text), nl=nl)
 
 
 @dataclass
@@ -74,7 +93,7 @@ class Session:
             self._context = build_context(self.settings)
             if not self.quiet_rules:
                 for problem in self._context.problems:
-                    click.echo(f"pipetui: warning: {problem} (the rule is left out)", err=True)
+                    echo(f"pipetui: warning: {problem} (the rule is left out)", err=True)
         return self._context
 
     def actor(self):
@@ -149,10 +168,10 @@ class FriendlyGroup(click.Group):
             hint = ""
             if isinstance(exc, click.UsageError) and exc.ctx is not None:
                 hint = f" (see '{exc.ctx.command_path} --help')"
-            click.echo(f"pipetui: {exc.format_message()}{hint}", err=True)
+            echo(f"pipetui: {exc.format_message()}{hint}", err=True)
             code = exc.exit_code
         except click.Abort:
-            click.echo("pipetui: aborted", err=True)
+            echo("pipetui: aborted", err=True)
             code = 1
         if standalone_mode:
             sys.exit(code)
@@ -173,7 +192,7 @@ class FriendlyGroup(click.Group):
             if os.environ.get("PIPETUI_DEBUG"):
                 raise
             code, message = describe(exc)
-            click.echo(f"pipetui: {message}", err=True)
+            echo(f"pipetui: {message}", err=True)
             ctx.exit(code)
 
 

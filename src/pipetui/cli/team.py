@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from pipetui.cli.session import FriendlyGroup, Session, command
+from pipetui.cli.session import FriendlyGroup, Session, command, echo
 
 
 @click.group(cls=FriendlyGroup)
@@ -22,7 +22,7 @@ def rep_add(state: Session, name: str, email: str | None, login: str | None) -> 
     from pipetui.core import people
 
     added = people.add_rep(name, email=email, username=login)
-    click.echo(f"Added rep {added.name}")
+    echo(f"Added rep {added.name}")
 
 
 @command(name="list", parent=rep)
@@ -32,9 +32,9 @@ def rep_list(state: Session) -> None:
 
     reps = people.list_reps()
     if not reps:
-        click.echo("No reps yet; add one with 'pipetui rep add NAME'.")
+        echo("No reps yet; add one with 'pipetui rep add NAME'.")
     for r in reps:
-        click.echo(f"{r.name:<24} {r.username or '-':<12} {r.email or '-'}")
+        echo(f"{r.name:<24} {r.username or '-':<12} {r.email or '-'}")
 
 
 @click.group(cls=FriendlyGroup)
@@ -62,7 +62,7 @@ def quota_set(state: Session, args: tuple[str, ...], team: bool, period: str) ->
     when = parse_period(period)
     quotas.set_quota(who, when, amount)
     name = "the team" if who is None else who.name
-    click.echo(f"Quota of {name} for {when.label}: {format_money(amount.amount, amount.currency)}")
+    echo(f"Quota of {name} for {when.label}: {format_money(amount.amount, amount.currency)}")
 
 
 @command(name="list", parent=quota)
@@ -76,4 +76,4 @@ def quota_list(state: Session, period: str | None) -> None:
     for q in quotas.list_quotas(parse_period(period) if period else None):
         label = Period(q.period_start, q.period_start, q.period_kind).label
         who = q.rep if q.rep_id is not None else "Team"
-        click.echo(f"{label:<8} {who:<24} {format_money(q.amount, q.currency):>16}")
+        echo(f"{label:<8} {who:<24} {format_money(q.amount, q.currency):>16}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 
+import shlex
 from pathlib import Path
 
 import click
 
 
-from pipetui.cli.session import STATUS_CHOICES, Session, command, count, progress
+from pipetui.cli.session import STATUS_CHOICES, Session, command, count, echo, progress
 
 @command(name="export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -21,7 +22,7 @@ def export_command(state: Session, file: Path, fmt: str | None, status: str) -> 
 
     fmt = fmt or ("json" if file.suffix.lower() == ".json" else "csv")
     count = export(file, fmt=fmt, status=status)
-    click.echo(f"Exported {count:,} deals to {file}")
+    echo(f"Exported {count:,} deals to {file}")
 
 
 IMPORT_FIELDS = ("source_id title stage status value currency probability owner organization contact "
@@ -70,16 +71,16 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
     if plan.bad:
         for bad in plan.bad:
             if not bad.unknown_stage:
-                click.echo(f"line {bad.line}: {bad.reason}", err=True)
+                echo(f"line {bad.line}: {bad.reason}", err=True)
         if plan.unknown_stages:
             stage_list = ", ".join(plan.stage_names.values())
-            click.echo("stages the pipeline does not have:", err=True)
+            echo("stages the pipeline does not have:", err=True)
             for spelling, rows, guess in imports.unknown_stage_guesses(plan):
-                pair = _quote(f"{spelling}={guess or 'STAGE'}")
+                pair = shlex.quote(f"{spelling}={guess or 'STAGE'}")  # pasted into a shell: one literal word
                 where = f" (--stage-map {pair})" if spelling.isprintable() else ""
-                click.echo(f"  {spelling!r}: {count(rows, 'row')}{where}", err=True)
-            click.echo(f"  map each with --stage-map SOURCE=STAGE (the stages: {stage_list}; or won, lost), "
-                       f"or add --create-stages", err=True)
+                echo(f"  {spelling!r}: {count(rows, 'row')}{where}", err=True)
+            echo(f"  map each with --stage-map SOURCE=STAGE (the stages: {stage_list}; or won, lost), "
+                 f"or add --create-stages", err=True)
         if not options.skip_bad:
             refused = imports.ImportRefused(plan)
             fixes = ["fix them"] if len(refused.rows) else []
@@ -89,22 +90,17 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
             raise imports.ImportRefused(plan, f"{refused.counts}; nothing was imported ({', '.join(fixes)})")
     if plan.to_update:
         changes = ", ".join(f"{name} {n:,}" for name, n in plan.change_counts().most_common())
-        click.echo(f"Updates change: {changes}")
+        echo(f"Updates change: {changes}")
     if dry_run:
         left_out = f"; {count(len(plan.bad), 'bad row')} left out" if plan.bad else ""
-        click.echo("Dry run, nothing written. " + _import_counts(plan, None) + left_out)
+        echo("Dry run, nothing written. " + _import_counts(plan, None) + left_out)
         return
     with progress("Writing deals") as step:
         outcome = imports.commit(plan, rejects=skip_bad, progress=step)
-    click.echo(_import_counts(plan, outcome.written))
+    echo(_import_counts(plan, outcome.written))
     if outcome.rejects is not None:
         listed = "listed with its reason" if len(plan.bad) == 1 else "listed with their reasons"
-        click.echo(f"{count(len(plan.bad), 'bad row')} left out, {listed} in {outcome.rejects}")
-
-
-def _quote(text: str) -> str:
-    """``text`` as one shell word."""
-    return f'"{text}"' if any(c in text for c in " '&|;<>()$`\\") else text
+        echo(f"{count(len(plan.bad), 'bad row')} left out, {listed} in {outcome.rejects}")
 
 
 _EXAMPLES = 3  # amounts named in a note; the rest are counted
@@ -116,30 +112,30 @@ def _print_plan(file: Path, plan, writes: bool = True) -> None:
     from pipetui.core.text import printable
 
     table, mapping = plan.table, plan.mapping
-    click.echo(f"Read {file}: {count(len(table.rows), 'row')}, {table.layout}, {table.encoding}")
+    echo(f"Read {file}: {count(len(table.rows), 'row')}, {table.layout}, {table.encoding}")
     if mapping.preset == "generic":
         how = "columns guessed from the header" if mapping.detected else "as asked"
     else:
         how = "recognised from the header" if mapping.detected else "as asked"
-    click.echo(f"Preset: {mapping.preset} ({how}); columns:")
+    echo(f"Preset: {mapping.preset} ({how}); columns:")
     width = min(max((len(c.header) for c in mapping.columns), default=0), 40)
     for column in mapping.columns:
         target = FIELDS[column.field] if column.field else "(not imported)"
         origin = {"guessed": "  [guessed]", "--map": "  [--map]"}.get(column.how, "")
-        click.echo(f"  {printable(column.header):<{width}}  -> {target}{origin}")
+        echo(f"  {printable(column.header):<{width}}  -> {target}{origin}")
     if plan.dates is not None and plan.dates.evidence:
         line, example = plan.dates.evidence
-        click.echo(f"Dates read as {plan.dates.order} (line {line} has {printable(example)})")
+        echo(f"Dates read as {plan.dates.order} (line {line} has {printable(example)})")
     for note in plan.notes:
-        click.echo(f"Note: {note}")
+        echo(f"Note: {note}")
     if plan.footer_rows:
-        click.echo(f"Note: left out the footer at the end of the file ({count(plan.footer_rows, 'line')})")
+        echo(f"Note: left out the footer at the end of the file ({count(plan.footer_rows, 'line')})")
     if plan.left_out_deleted:
-        click.echo(f"Note: left out {count(plan.left_out_deleted, 'deal')} marked deleted")
+        echo(f"Note: left out {count(plan.left_out_deleted, 'deal')} marked deleted")
     if plan.deleted_here:
-        click.echo(f"Note: left alone {count(plan.deleted_here, 'deal')} deleted here since an earlier import")
+        echo(f"Note: left alone {count(plan.deleted_here, 'deal')} deleted here since an earlier import")
     if plan.rounded:
-        click.echo(f"Note: rounded {count(plan.rounded, 'value')} to their currency's smallest unit")
+        echo(f"Note: rounded {count(plan.rounded, 'value')} to their currency's smallest unit")
     _print_amount_notes(plan, writes)
 
 
@@ -159,15 +155,15 @@ def _print_amount_notes(plan, writes: bool) -> None:
                              for line, text, minor, currency in guessed[:_EXAMPLES])
         more = ", …" if len(guessed) > _EXAMPLES else ""
         listed = f" {examples}{more}" if mark else f" ({examples}{more})"
-        click.echo(f"Note: {len(guessed):,} {were} read with a guessed decimal mark{mark}{listed}")
+        echo(f"Note: {len(guessed):,} {were} read with a guessed decimal mark{mark}{listed}")
     empty = plan.empty_amounts
     if empty:
         lines = ", ".join(str(line) for line in empty[:_LINES]) + (", …" if len(empty) > _LINES else "")
         one = len(empty) == 1
         rows = "row has" if one else "rows have"
         imported = ("it was" if one else "they were") if writes else ("it would be" if one else "they would be")
-        click.echo(f"Note: {len(empty):,} {rows} no amount (line{'' if one else 's'} {lines}); "
-                   f"{imported} imported as 0")
+        echo(f"Note: {len(empty):,} {rows} no amount (line{'' if one else 's'} {lines}); "
+             f"{imported} imported as 0")
 
 
 def _import_counts(plan, written) -> str:
@@ -196,4 +192,4 @@ def backup(state: Session, path: Path) -> None:
     from pipetui.core.export import backup as make_backup
 
     make_backup(path)
-    click.echo(f"Backed up to {path}")
+    echo(f"Backed up to {path}")

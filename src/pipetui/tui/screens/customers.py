@@ -221,14 +221,15 @@ class CustomerForm(DatabaseWork, Dialog[str | None]):
 
     def body(self) -> ComposeResult:
         found = self.found
-        yield Input(found.customer.name if found else "", placeholder="name", id="name")
-        if self.kind == customers.ORGANIZATION:
-            yield Input((found.website or "") if found else "", placeholder="website", id="website")
-        else:
-            yield Input((found.email or "") if found else "", placeholder="email", id="email")
-            yield Input((found.phone or "") if found else "", placeholder="phone", id="phone")
-            yield Input((found.organization or "") if found else "", placeholder="organization",
-                        id="organization")
+        stored = {} if found is None else {
+            "name": found.customer.name, "website": found.website, "email": found.email,
+            "phone": found.phone, "organization": found.organization}
+        fields = ("name", "website") if self.kind == customers.ORGANIZATION else (
+            "name", "email", "phone", "organization")
+        for key in fields:
+            # Printable, as everywhere: text another tool stored with an escape
+            # sequence in it is shown, and saved, harmless.
+            yield Input(printable(stored.get(key) or ""), placeholder=key, id=key)
         yield Static(id="form-error")
 
     def _value(self, field_id: str) -> str:

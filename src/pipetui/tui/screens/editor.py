@@ -62,12 +62,14 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
     sheet = rows.deal_sheet(deal_id)
     deal = sheet.deal
     values = {
-        "title": deal.title,
+        # Shown, and saved, as printable: an escape sequence another tool
+        # stored in a title never reaches the terminal.
+        "title": printable(deal.title),
         "value": format_money(deal.value, deal.currency).replace(",", ""),
-        "stage": deal.stage,
+        "stage": deal.stage,  # the stage and owner pickers show printable labels of these
         "owner": deal.owner or "",
-        "organization": deal.organization or "",
-        "contact": deal.contact or "",
+        "organization": printable(deal.organization or ""),
+        "contact": printable(deal.contact or ""),
         "expected_close": deal.expected_close.isoformat() if deal.expected_close else "",
         "probability": "" if deal.probability is None else str(deal.probability),
     }
@@ -93,7 +95,7 @@ def _activities(found: tuple[rows.ActivityRow, ...] | list[rows.ActivityRow]) ->
         if activity.due_time:
             when += f" {activity.due_time:%H:%M}"
         parts.append((f"{mark} {when} ", WARNING if activity.late else MUTED))
-        parts.append(f"{activity.kind}: {printable(activity.subject)}\n")
+        parts.append(printable(f"{activity.kind}: {activity.subject}") + "\n")
     return Content.assemble(*parts) if parts else Content.styled("no activities", MUTED)
 
 
@@ -233,7 +235,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
 
     def _show_error(self, name: str, message: str) -> None:
         error = self.query_one(f"#{name}-error", Static)
-        error.update(Text(message))
+        error.update(Text(printable(message)))
         error.display = bool(message)
 
     @property
@@ -325,7 +327,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
 
         def refused(failure: Failure) -> None:
             if field.id == "new-activity":
-                error.update(Text(failure.text))
+                error.update(Text(printable(failure.text)))
             else:
                 self._status(failure.text, error=True)
 

@@ -22,6 +22,7 @@ from textual.widget import Widget
 
 from pipetui.core.board import Card, Column
 from pipetui.core.money import format_compact
+from pipetui.core.text import printable
 from pipetui.tui.contrast import readable
 from pipetui.tui.text import fit
 
@@ -66,7 +67,7 @@ def stage_strip(columns: list[Column], first: int, shown: int, width: int) -> li
 
     def build(hidden_len: int | None, shown_len: int | None, sep: str) -> list[tuple[str, bool]]:
         def label(column: Column, limit: int | None) -> str:
-            name = column.name
+            name = printable(column.name)  # a stage another tool named with an escape sequence
             if limit is not None and cell_len(name) > limit:
                 name = fit(name, limit) if limit > 1 else name[:1]
             return f"{name} {column.count:,}"
