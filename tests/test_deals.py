@@ -333,3 +333,22 @@ def test_history_takes_the_servers_clock_on_postgresql(db, monkeypatch):
         assert stamps == sorted(stamps)
     else:
         assert stamps == [wrong, wrong]
+
+
+def test_every_field_edit_is_recorded_with_old_and_new_value_who_and_when(db):
+    from pipetui.store import FieldChange
+
+    with clock.frozen(dt.datetime(2026, 11, 2, 9, 0)):
+        maya = people.add_rep("Maya Field")
+        deal = deals.create_deal("Acme rollout", Money(1_000_00, "USD"))
+    with clock.frozen(dt.datetime(2026, 11, 3, 10, 0)):
+        deals.edit_deal(deal.id, title="Acme rollout, phase 2", value=Money(4_321_00, "USD"),
+                        expected_close=dt.date(2027, 1, 2), actor=maya)
+        deals.edit_deal(deal.id, title="Acme rollout, phase 2")  # no change: no row
+    rows = list(FieldChange.select().where(FieldChange.deal == deal.id).order_by(FieldChange.field))
+    assert [(r.field, r.old_value, r.new_value, r.changed_by_id) for r in rows] == [
+        ("expected_close", None, "2027-01-02", maya.id),
+        ("title", "Acme rollout", "Acme rollout, phase 2", maya.id),
+        ("value", "1,000 USD", "4,321 USD", maya.id),
+    ]
+    assert {r.changed_at for r in rows} == {dt.datetime(2026, 11, 3, 10, 0)}

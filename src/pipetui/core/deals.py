@@ -21,7 +21,7 @@ from peewee import fn
 from pipetui.core import clock
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.lookup import default_pipeline, stages
-from pipetui.core.money import Money, parse_money, validate_currency
+from pipetui.core.money import Money, format_money, parse_money, validate_currency
 from pipetui.core.rows import DealRow, RepRef, StageRef, deal_row, id_of
 from pipetui.core.rules import NO_RULES, Rulebook
 from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, parse_probability
@@ -31,6 +31,7 @@ from pipetui.store import (
     WON,
     Contact,
     Deal,
+    FieldChange,
     LostReason,
     Organization,
     Rep,
@@ -235,7 +236,41 @@ def edit_deal(
         now = change_time()  # after the read: later than the change it builds on
         if not changes:
             return deal
-        return _save(deal, changes, now)
+        saved = _save(deal, changes, now)
+        record_field_changes(deal, saved, actor=actor, when=now)
+        return saved
+
+
+# The fields whose every change is kept (stage and status: StageChange), as
+# a person reads them; FieldChange rows hold these texts.
+RECORDED_FIELDS = ("title", "value", "owner", "organization", "contact", "expected_close", "probability")
+
+
+def field_texts(deal: DealRow) -> dict[str, str | None]:
+    """The recorded fields of ``deal`` as text (None: empty)."""
+    return {
+        "title": deal.title,
+        "value": format_money(deal.value, deal.currency),
+        "owner": deal.owner,
+        "organization": deal.organization,
+        "contact": deal.contact,
+        "expected_close": deal.expected_close.isoformat() if deal.expected_close else None,
+        "probability": None if deal.probability is None else f"{deal.probability}%",
+    }
+
+
+def record_field_changes(before: DealRow, after: DealRow, *, actor: RepRef | Rep | None,
+                         when: dt.datetime) -> None:
+    """One FieldChange row for each recorded field that differs; called in
+    the transaction that wrote the change."""
+    old, new = field_texts(before), field_texts(after)
+    rows = [
+        {"deal": after.id, "field": name, "old_value": old[name], "new_value": new[name],
+         "changed_at": when, "changed_by": id_of(actor) if actor is not None else None}
+        for name in RECORDED_FIELDS if old[name] != new[name]
+    ]
+    if rows:
+        FieldChange.insert_many(rows).execute()
 
 
 def move_deal(deal_id: int, stage: StageRef | Stage, *, expected_version: int | None = None,

@@ -19,6 +19,7 @@ from pipetui.store.models import (
     Activity,
     Contact,
     Deal,
+    FieldChange,
     LostReason,
     Note,
     Organization,
@@ -32,6 +33,6 @@ from pipetui.store.models import (
 
 __all__ = [
     "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "DatabaseOpenError", "Deal",
-    "Location", "LostReason", "Note", "Organization", "Pipeline", "Quota", "Rep", "Stage",
+    "FieldChange", "Location", "LostReason", "Note", "Organization", "Pipeline", "Quota", "Rep", "Stage",
     "StageChange", "database_proxy", "is_postgres", "migrate", "open_database", "parse_location",
 ]

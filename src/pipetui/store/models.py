@@ -183,6 +183,22 @@ class Note(BaseModel):
     created_at = DateTimeField()
 
 
+class FieldChange(BaseModel):
+    """A change of one field of a deal (migration 0008); stage and status
+    changes are :class:`StageChange` rows."""
+
+    deal = ForeignKeyField(Deal, backref="field_changes", on_delete="CASCADE", index=False)
+    field = CharField(max_length=100)  # a built-in field's name, or a custom field's key
+    old_value = TextField(null=True)  # as a person reads it; None: empty
+    new_value = TextField(null=True)
+    changed_at = DateTimeField()
+    changed_by = ForeignKeyField(Rep, null=True, backref="+", on_delete="SET NULL", index=False)
+    undone_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "field_change"
+
+
 ALL_MODELS = [
     Pipeline,
     Stage,
@@ -195,4 +211,5 @@ ALL_MODELS = [
     Quota,
     Activity,
     Note,
+    FieldChange,
 ]
