@@ -22,7 +22,7 @@ from pipetui.store import (
     open_database,
     parse_location,
 )
-from pipetui.store.database import migration_runner, pending_migrations, schema_version
+from pipetui.store.database import migration_names, migration_runner, pending_migrations, schema_version
 
 
 def test_new_database_has_one_pipeline_with_seven_stages(db):
@@ -101,60 +101,68 @@ def test_password_is_not_shown():
     assert "s3cret" not in location.display()
 
 
-def test_database_made_by_the_first_schema_upgrades_without_losing_rows(backend_url):
+# Every schema a release has made, but the last: each must upgrade to the
+# last without losing a row.
+EARLIER_SCHEMAS = migration_names()[:-1]
+
+
+@pytest.mark.parametrize("schema", EARLIER_SCHEMAS)
+def test_a_database_made_by_every_earlier_schema_upgrades_without_losing_a_row(backend_url, schema):
     old = open_database(backend_url, run_migrations=False)
-    migration_runner(old).up("0001_initial")
-    assert pending_migrations(old) == ["0002_query_indexes", "0003_longer_titles",
-                                       "0004_stage_change_period", "0005_change_notifications",
-                                       "0006_notify_schema", "0007_undone_changes"]
+    migration_runner(old).up(schema)
+    assert pending_migrations(old) == migration_names()[migration_names().index(schema) + 1:]
     stage = Stage.select().order_by(Stage.position).first()
     now = dt.datetime(2026, 1, 5, 12, 0)
-    deal = Deal.create(pipeline=stage.pipeline, stage=stage, title="Kept across upgrades",
-                       value=123_45, currency="EUR", created_at=now, updated_at=now,
-                       stage_entered_at=now, last_activity_at=now)
-    StageChange.create(deal=deal, to_stage=stage, to_status="open", changed_at=now)
+    p = old.param
+    # Written in SQL, with the columns every schema has: the models are the last one's.
+    old.execute_sql(
+        "INSERT INTO deal (pipeline_id, stage_id, title, value, currency, status, created_at, updated_at, "
+        f"stage_entered_at, last_activity_at, version) VALUES ({p}, {p}, {p}, {p}, {p}, 'open', {p}, {p}, "
+        f"{p}, {p}, 1)",
+        (stage.pipeline_id, stage.id, f"Made by {schema}", 123_45, "EUR", now, now, now, now))
+    deal_id = Deal.get(Deal.title == f"Made by {schema}").id
+    old.execute_sql("INSERT INTO stage_change (deal_id, from_stage_id, to_stage_id, from_status, "
+                    f"to_status, changed_at) VALUES ({p}, NULL, {p}, NULL, 'open', {p})",
+                    (deal_id, stage.id, now))
+    old.execute_sql(f"INSERT INTO note (deal_id, body, created_at) VALUES ({p}, 'kept', {p})", (deal_id, now))
+    old.execute_sql(f"INSERT INTO activity (deal_id, kind, subject, done, created_at) "
+                    f"VALUES ({p}, 'call', 'kept', {p}, {p})", (deal_id, False, now))
+    counts = {table: old.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+              for table in ("deal", "stage_change", "note", "activity", "stage", "pipeline", "lost_reason")}
     old.close()
 
     upgraded = open_database(backend_url)
     assert pending_migrations(upgraded) == []
-    kept = Deal.get(Deal.title == "Kept across upgrades")
-    assert (kept.value, kept.currency, kept.version) == (12345, "EUR", 1)
-    assert StageChange.select().where(StageChange.deal == kept).count() == 1
+    assert {table: upgraded.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in counts} == counts
+    kept = Deal.get_by_id(deal_id)
+    assert (kept.title, kept.value, kept.currency, kept.version) == (f"Made by {schema}", 12345, "EUR", 1)
+    (change,) = StageChange.select().where(StageChange.deal == kept)
+    assert (change.to_stage_id, change.to_status, change.changed_at) == (stage.id, "open", now)
+    assert change.undone_at is None and change.before_state is None
     long_title = "T" * 500  # 0003: PostgreSQL held titles to 200 characters
     Deal.update(title=long_title).where(Deal.id == kept.id).execute()
     assert Deal.get_by_id(kept.id).title == long_title
     index_names = {index.name for index in upgraded.get_indexes("deal")}
     assert {"deal_board", "deal_stage_totals", "deal_forecast"} <= index_names
-    upgraded.close()
-
-
-def test_database_at_the_previous_schema_gains_undone_changes_without_losing_rows(backend_url):
-    old = open_database(backend_url, run_migrations=False)
-    migration_runner(old).up("0006_notify_schema")
-    assert pending_migrations(old) == ["0007_undone_changes"]
-    stage = Stage.select().order_by(Stage.position).first()
-    now = dt.datetime(2026, 1, 5, 12, 0)
-    deal = Deal.create(pipeline=stage.pipeline, stage=stage, title="Made by 0006",
-                       value=5_00, currency="EUR", created_at=now, updated_at=now,
-                       stage_entered_at=now, last_activity_at=now)
-    p = old.param
-    old.execute_sql("INSERT INTO stage_change (deal_id, from_stage_id, to_stage_id, from_status, "
-                    f"to_status, changed_at) VALUES ({p}, NULL, {p}, NULL, 'open', {p})",
-                    (deal.id, stage.id, now))
-    old.close()
-
-    upgraded = open_database(backend_url)
-    assert pending_migrations(upgraded) == []
-    kept = Deal.get(Deal.title == "Made by 0006")
-    (change,) = StageChange.select().where(StageChange.deal == kept)
-    assert (change.to_stage_id, change.to_status, change.changed_at) == (stage.id, "open", now)
-    assert change.undone_at is None and change.before_state is None
     from pipetui.core import integrity
 
     assert integrity.deals_with_inconsistent_history() == []
-    migration_runner(upgraded).down()  # and back, keeping the rows
-    assert StageChange.select(StageChange.id).where(StageChange.deal == kept).count() == 1
     upgraded.close()
+
+
+def test_the_last_migration_goes_back_keeping_the_rows(backend_url):
+    database = open_database(backend_url)
+    stage = Stage.select().order_by(Stage.position).first()
+    now = dt.datetime(2026, 1, 5, 12, 0)
+    deal = Deal.create(pipeline=stage.pipeline, stage=stage, title="Kept", value=5_00, currency="EUR",
+                       created_at=now, updated_at=now, stage_entered_at=now, last_activity_at=now)
+    StageChange.create(deal=deal, to_stage=stage, to_status="open", changed_at=now)
+    migration_runner(database).down()
+    assert pending_migrations(database) == migration_names()[-1:]
+    assert StageChange.select(StageChange.id).where(StageChange.deal == deal).count() == 1
+    assert Deal.select().count() == 1
+    database.close()
 
 
 def test_migrate_command_line_tool_runs_on_an_old_database(tmp_path):

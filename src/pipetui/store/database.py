@@ -256,7 +256,7 @@ def migration_runner(db: Database):
     return Runner(db, str(MIGRATIONS_DIR), table_name=MIGRATION_TABLE)
 
 
-def _migration_files() -> list[str]:
+def migration_names() -> list[str]:
     return sorted(path.stem for path in MIGRATIONS_DIR.glob("[0-9]*.py"))
 
 
@@ -270,13 +270,13 @@ def pending_migrations(db: Database) -> list[str]:
     """Migration files not yet applied; read without loading the migration
     machinery, which every start of the app would otherwise pay for."""
     applied = _applied_migrations(db)
-    return [name for name in _migration_files() if name not in applied]
+    return [name for name in migration_names() if name not in applied]
 
 
 def unknown_migrations(db: Database) -> list[str]:
     """Migrations applied to ``db`` that this pipetui does not have: a newer
     release upgraded it."""
-    return sorted(_applied_migrations(db) - set(_migration_files()))
+    return sorted(_applied_migrations(db) - set(migration_names()))
 
 
 def refuse_newer_schema(db: Database, where: str) -> None:
@@ -288,7 +288,7 @@ def refuse_newer_schema(db: Database, where: str) -> None:
 
         raise DatabaseOpenError(
             f"{where} was upgraded by a newer pipetui (schema {unknown[-1]}; this is pipetui "
-            f"{__version__}, which knows up to {_migration_files()[-1]}): upgrade pipetui to use it"
+            f"{__version__}, which knows up to {migration_names()[-1]}): upgrade pipetui to use it"
         )
 
 
