@@ -57,15 +57,22 @@ def writer_random(seed: int, index: int) -> random.Random:
 def worker(url: str, index: int, operations: int, seed: int, queue) -> None:
     """Do ``operations`` random steps, then report them; whatever stops the
     writer early (even failing to open the database) is in its report too."""
-    log = {"index": index, "done": Counter(), "bumps": Counter(), "idle": 0, "errors": []}
+    log = empty_log(index)
     try:
-        _work(url, index, operations, writer_random(seed, index), log)
+        work(url, index, operations, writer_random(seed, index), log)
     except BaseException as exc:  # noqa: BLE001 - the run reports it as a problem
         log["errors"].append(f"writer {index} stopped: {type(exc).__name__}: {exc}")
     queue.put({**log, "done": dict(log["done"]), "bumps": dict(log["bumps"])})
 
 
-def _work(url: str, index: int, operations: int, rng: random.Random, log: dict) -> None:
+def empty_log(index: int) -> dict:
+    """What writer ``index`` did: steps done by kind, changes per deal id,
+    steps that found no open deal, and every error it saw."""
+    return {"index": index, "done": Counter(), "bumps": Counter(), "idle": 0, "errors": []}
+
+
+def work(url: str, index: int, operations: int, rng: random.Random, log: dict) -> None:
+    """Writer ``index``'s steps, each recorded in ``log`` (see :func:`empty_log`)."""
     from pipetui.core import activities, deals, lookup
     from pipetui.core.errors import ConflictError
     from pipetui.core.money import Money
@@ -73,7 +80,7 @@ def _work(url: str, index: int, operations: int, rng: random.Random, log: dict) 
 
     db = open_database(url)
     stages = lookup.stages()
-    done, bumps, errors = log["done"], log["bumps"], log["errors"]  # bumps: deal id -> changes made
+    done, bumps, errors = log["done"], log["bumps"], log["errors"]
     for step in range(operations):
         kind = rng.choices(["create", "move", "win", "lose", "edit", "note"], [3, 5, 1, 1, 2, 2])[0]
         try:

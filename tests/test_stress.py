@@ -44,7 +44,7 @@ def test_eight_writers_at_once_leave_a_consistent_pipeline(backend_url, db, stre
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_writers_find_work_whatever_order_they_run_in(sqlite_db, tmp_path, stress, seed):
+def test_writers_find_work_whatever_order_they_run_in(sqlite_db, stress, seed):
     """Writers often run one after another, as each spawned process starts
     later than the one before; the work they find must not depend on it
     (it once did: a run in some orders did too little and failed)."""
@@ -53,8 +53,8 @@ def test_writers_find_work_whatever_order_they_run_in(sqlite_db, tmp_path, stres
     stress.prepare(url)
     idle = Counter()
     for index in reversed(range(PROCESSES)):
-        log = {"index": index, "done": Counter(), "bumps": Counter(), "idle": 0, "errors": []}
-        stress._work(url, index, OPERATIONS, stress.writer_random(seed, index), log)
+        log = stress.empty_log(index)
+        stress.work(url, index, OPERATIONS, stress.writer_random(seed, index), log)
         assert log["errors"] == []
         idle[index] = log["idle"]
     assert sum(idle.values()) == 0, f"steps that found no open deal, by writer: {dict(idle)}"
