@@ -79,12 +79,10 @@ def read_line(child: subprocess.Popen) -> str:
 def kill(child: subprocess.Popen) -> str | None:
     """Kill the child and its group (the demo's generator too); what went
     wrong if it had already stopped, so that the kill proved nothing."""
-    stopped = child.poll()
-    os.killpg(child.pid, signal.SIGKILL)
-    child.wait()
-    if stopped is None:
+    os.killpg(child.pid, signal.SIGKILL)  # an unreaped child still holds its group
+    if child.wait() == -signal.SIGKILL:
         return None
-    return f"the child had already stopped (exit code {stopped}): {child.stderr.read().decode()[-2000:]}"
+    return f"the child had already stopped (exit code {child.returncode}): {child.stderr.read().decode()[-2000:]}"
 
 
 def check_database(database, kill_number: int, problems: list[str]) -> None:
