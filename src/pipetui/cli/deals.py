@@ -29,13 +29,17 @@ OPEN_ONLY, CLOSED, ANY_STATUS = ("open",), ("won", "lost"), ("open", "won", "los
 @click.option("--close", help="Expected close date: 2026-12-01, +2w, eom, fri …")
 @click.option("--currency", help="ISO currency code (default from the config, else USD).")
 @click.option("--probability", help="Win probability 0-100, instead of the stage's default.")
-def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability) -> None:
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="The pipeline (default: the first one).")
+def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability,
+        pipeline) -> None:
     """Add a deal."""
     from pipetui.core.deals import add_deal
+    from pipetui.core.stages import pipeline_of
 
     deal = add_deal(title, value, default_currency=state.context.currency, stage=stage, owner=owner,
                     organization=org, contact=contact, expected_close=close, currency=currency,
-                    probability=probability, actor=state.actor(), rules=state.context.rules)
+                    probability=probability, pipeline=pipeline_of(pipeline) if pipeline else None,
+                    actor=state.actor(), rules=state.context.rules)
     echo(f"Added #{deal.id} {deal.title} in {deal.stage}")
 
 
@@ -43,11 +47,11 @@ def add(state: Session, title: str, value: str, stage, owner, org, contact, clos
 @click.argument("deal")
 @click.argument("stage")
 def move(state: Session, deal: str, stage: str) -> None:
-    """Move DEAL (id or title prefix) to STAGE (name or prefix)."""
+    """Move DEAL (id or title prefix) to STAGE (name or prefix) of its pipeline."""
     from pipetui.core import deals, lookup
 
-    target = lookup.resolve_stage(stage)
     found = lookup.resolve_deal(deal, acting_on=OPEN_ONLY)
+    target = lookup.resolve_stage(stage, found.pipeline_id)
     moved = deals.move_deal(found.id, target, actor=state.actor(), rules=state.context.rules)
     echo(f"Moved #{moved.id} {moved.title} to {target.name}")
 
@@ -81,9 +85,9 @@ def reopen(state: Session, deal: str, stage: str | None) -> None:
     """Reopen a won or lost DEAL."""
     from pipetui.core import deals, lookup
 
-    target = lookup.resolve_stage(stage) if stage else None
-    reopened = deals.reopen_deal(lookup.resolve_deal(deal, acting_on=CLOSED).id, target,
-                                 actor=state.actor())
+    found = lookup.resolve_deal(deal, acting_on=CLOSED)
+    target = lookup.resolve_stage(stage, found.pipeline_id) if stage else None
+    reopened = deals.reopen_deal(found.id, target, actor=state.actor())
     echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage}")
 
 
@@ -102,17 +106,21 @@ def delete(state: Session, deal: str) -> None:
 @click.option("--owner", "-o", help="Only this rep's deals.")
 @click.option("--status", type=click.Choice(STATUS_CHOICES), default="open", show_default=True)
 @click.option("--limit", type=WholeNumber("limit", minimum=1), help="At most this many deals.")
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="Only this pipeline's deals (default: every one).")
 @click.option("--json", "as_json", is_flag=True, help="JSON: one object per deal, value in minor units.")
-def list_deals(state: Session, stage, owner, status, limit, as_json: bool) -> None:
+def list_deals(state: Session, stage, owner, status, limit, pipeline, as_json: bool) -> None:
     """List deals."""
     from pipetui.core import lookup, rows
     from pipetui.core.money import format_money
+    from pipetui.core.stages import pipeline_of
 
+    chosen = pipeline_of(pipeline, include_archived=True) if pipeline else None
     found = rows.deal_rows(
         status=status,
-        stage=lookup.resolve_stage(stage) if stage else None,
+        stage=lookup.resolve_stage(stage, chosen) if stage else None,
         owner=lookup.resolve_rep(owner) if owner else None,
         limit=limit,
+        pipeline=chosen,
     )
     if as_json:
         for piece in _batches(json_array(d.as_json() for d in found)):
@@ -163,13 +171,13 @@ def _batches(pieces: Iterable[str], size: int = 500) -> Iterator[str]:
 
 
 @command()
-def stages(state: Session) -> None:
-    """List the stages with their default win probability and rotting days."""
-    from pipetui.core import lookup
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="The pipeline (default: the first one).")
+@click.option("--json", "as_json", is_flag=True, help="One object per stage.")
+def stages(state: Session, pipeline: str | None, as_json: bool) -> None:
+    """List the stages with their default win probability and rotting days (as 'stage list')."""
+    from pipetui.cli.pipelines import show_stages
 
-    for stage in lookup.stages():
-        rot = f"rots after {stage.rotting_days} days" if stage.rotting_days else "never rots"
-        echo(f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}")
+    show_stages(state, pipeline, as_json)
 
 
 @click.group(cls=FriendlyGroup, invoke_without_command=True)
