@@ -256,6 +256,6 @@ def test_migration_0009_goes_back_keeping_a_removed_stage_under_another_name(db)
     removed, _ = stages.delete_stage("Meeting", to="Proposal")
     stages.add_stage("Meeting", after="Qualified")
     migration_runner(db).down()
-    found = sorted(name for (name,) in db.execute_sql("SELECT name FROM stage WHERE name LIKE 'Meeting%'"))
+    found = sorted(name for (name,) in db.execute_sql(f"SELECT name FROM stage WHERE name LIKE {db.param}", ("Meeting%",)))
     assert found == ["Meeting", f"Meeting (removed #{removed.id})"]
-    assert db.execute_sql("SELECT COUNT(*) FROM stage_change WHERE deal_id = %d" % deal.id).fetchone()[0] == 2
+    assert db.execute_sql(f"SELECT COUNT(*) FROM stage_change WHERE deal_id = {db.param}", (deal.id,)).fetchone()[0] == 2
