@@ -24,10 +24,13 @@ LIVE = Deal.deleted_at.is_null()
 @dataclass(frozen=True)
 class BoardFilter:
     """Which open deals the board shows: a text found in title, organization
-    or owner (any case), and one owner."""
+    or owner (any case), and one owner; of which pipeline (None: the first
+    one). The pipeline is where the board is, not a filter: ``active`` does
+    not count it."""
 
     text: str = ""
     owner_id: int | None = None
+    pipeline_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -91,9 +94,9 @@ def columns(flt: BoardFilter = BoardFilter(), *, rules: Rulebook = NO_RULES) -> 
             Column(t.stage.id, t.stage.name, t.stage.probability,
                    rules.rotting_days(t.stage.id, t.stage.rotting_days), t.count,
                    t.value, t.weighted)
-            for t in stage_totals(owner_id=flt.owner_id)
+            for t in stage_totals(flt.pipeline_id, owner_id=flt.owner_id)
         ]
-    ordered = stages()
+    ordered = stages(flt.pipeline_id)
     chance = fn.COALESCE(Deal.probability, Stage.probability)
     query = _filtered(
         _with_names(
@@ -153,10 +156,11 @@ def cards(stage_id: int, *, offset: int = 0, limit: int = 50,
 def index_of(deal_id: int, flt: BoardFilter = BoardFilter()) -> tuple[int, int] | None:
     """Where a deal stands on the board: its stage and its position in the
     column (None when it is not shown: closed, deleted or filtered out)."""
-    deal = _filtered(_with_names(Deal.select(Deal.id, Deal.stage_id, Deal.value)),
+    deal = _filtered(_with_names(Deal.select(Deal.id, Deal.stage_id, Deal.value, Deal.pipeline_id)),
                      flt).where(Deal.id == deal_id, Deal.status == OPEN, LIVE).tuples().first()
-    if deal is None:
+    if deal is None or (flt.pipeline_id is not None and deal[3] != flt.pipeline_id):
         return None
+    deal = deal[:3]
     _, stage_id, value = deal
     ahead = _filtered(_with_names(Deal.select(fn.COUNT(Deal.id))), flt).where(
         Deal.status == OPEN, LIVE, Deal.stage == stage_id,
