@@ -257,6 +257,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
         values, version, actor, currency = self._current(), self.form.version, self.actor, self.currency
         rules = self.app.context.rules
         deal_id = self.deal_id
+        pipeline_id = getattr(self.app, "pipeline_id", None)  # the board's: a new deal goes there
 
         def save():
             common = dict(default_currency=currency, owner=values["owner"] or None,
@@ -265,7 +266,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
                           probability=values["probability"], actor=actor, rules=rules)
             if deal_id is None:
                 return deals.add_deal(values["title"], values["value"], stage=values["stage"],
-                                      **common)
+                                      pipeline=pipeline_id, **common)
             return deals.update_deal(deal_id, version, title=values["title"], value=values["value"],
                                      stage=values["stage"], **common)
 
