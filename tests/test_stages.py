@@ -259,3 +259,61 @@ def test_migration_0009_goes_back_keeping_a_removed_stage_under_another_name(db)
     found = sorted(name for (name,) in db.execute_sql(f"SELECT name FROM stage WHERE name LIKE {db.param}", ("Meeting%",)))
     assert found == ["Meeting", f"Meeting (removed #{removed.id})"]
     assert db.execute_sql(f"SELECT COUNT(*) FROM stage_change WHERE deal_id = {db.param}", (deal.id,)).fetchone()[0] == 2
+
+
+# --- figures over one pipeline or all ----------------------------------------
+
+
+def test_figures_cover_one_pipeline_or_add_up_over_all(db):
+    from pipetui.core import board, metrics, triage
+    from pipetui.core.dates import parse_period
+
+    renewals = stages.add_pipeline("Renewals", stages=["Up", "Renewed"])
+    new_deal("Sales deal", "Meeting")
+    deals.create_deal("Renewal deal", Money(500_00, "USD"), stage=lookup.stages(renewals)[0])
+    period = parse_period("this-quarter")
+    everything = metrics.report(period)
+    one = metrics.report(period, pipeline=renewals)
+    assert (everything.health.open_deals, one.health.open_deals) == (2, 1)
+    assert one.health.open_value == 500_00 and everything.health.open_value == 1_500_00
+    assert [f.name for f in one.funnel] == ["Up", "Renewed"]
+    assert [f.name for f in everything.funnel][-2:] == ["Renewals: Up", "Renewals: Renewed"]
+    assert "Sales: Meeting" in [f.name for f in everything.funnel]
+    assert one.scope == "team, pipeline Renewals"
+    assert metrics.as_json(one)["pipeline"] == "Renewals" and "pipeline" not in metrics.as_json(everything)
+    assert metrics.summary(period, pipeline=renewals).scope == "team, Renewals"
+    columns = board.columns(board.BoardFilter(pipeline_id=renewals.id))
+    assert [(c.name, c.count) for c in columns] == [("Up", 1), ("Renewed", 0)]
+    assert [c.name for c in board.columns()] == DEFAULT  # the first pipeline, as before
+    sales_deal = Deal_id("Sales deal")
+    assert board.index_of(sales_deal, board.BoardFilter(pipeline_id=renewals.id)) is None
+    import datetime as dt
+
+    from pipetui.core import clock
+
+    deals.edit_deal(sales_deal, expected_close=clock.today() - dt.timedelta(days=3))
+    assert [item.title for item in triage.queue()] == ["Sales deal"]
+    assert triage.queue(pipeline_id=renewals.id) == []
+
+
+def Deal_id(title: str) -> int:  # noqa: N802
+    from pipetui.store import Deal
+
+    return Deal.get(Deal.title == title).id
+
+
+def test_report_and_today_take_a_pipeline_on_the_command_line(backend_url):
+    url = backend_url
+    ok(run(url, "pipeline", "add", "Renewals", "--stages", "Up,Renewed"))
+    ok(run(url, "add", "Sales deal", "-v", "1000"))
+    ok(run(url, "add", "Renewal deal", "-v", "500", "--pipeline", "Renewals"))
+    report = json.loads(ok(run(url, "report", "--pipeline", "Renewals", "--json")).stdout)
+    assert (report["pipeline"], report["health"]["open_deals"]) == ("Renewals", 1)
+    assert json.loads(ok(run(url, "report", "--json")).stdout)["health"]["open_deals"] == 2
+    assert ok(run(url, "report", "--pipeline", "Ren")).stdout.startswith("Pipeline report: team, pipeline Renewals")
+    assert json.loads(ok(run(url, "today", "--all", "--pipeline", "Renewals", "--json")).stdout) == []
+    before = dump(url)
+    assert_one_line_failure(run(url, "report", "--pipeline", "Nope"), 2)
+    assert_one_line_failure(run(url, "today", "--pipeline", "Nope"), 2)
+    assert_one_line_failure(run(url, "deals", "--pipeline", "Nope"), 2)
+    assert dump(url) == before
