@@ -317,3 +317,52 @@ def test_report_and_today_take_a_pipeline_on_the_command_line(backend_url):
     assert_one_line_failure(run(url, "today", "--pipeline", "Nope"), 2)
     assert_one_line_failure(run(url, "deals", "--pipeline", "Nope"), 2)
     assert dump(url) == before
+
+
+# --- the import's pipeline column ----------------------------------------------
+
+
+PIPEDRIVE_HEADER = "Deal - ID,Deal - Title,Deal - Value,Deal - Currency,Deal - Pipeline,Deal - Stage,Deal - Status\n"
+
+
+def test_the_import_puts_deals_in_the_pipelines_the_file_names(backend_url, tmp_path):
+    url = backend_url
+    ok(run(url, "pipeline", "add", "Renewals", "--stages", "Up,Renewed"))
+    path = tmp_path / "deals.csv"
+    path.write_text(PIPEDRIVE_HEADER + "1,A,100,USD,Sales,Meeting,Open\n2,B,200,USD,renewals,Renewed,Open\n"
+                    "3,C,300,USD,Renewals,Signed,Open\n4,D,50,USD,,Proposal,Open\n")
+    refused = run(url, "import", str(path), "--preset", "pipedrive")
+    assert refused.exit_code == 2 and "'Renewals: Signed': 1 row" in refused.stderr
+    ok(run(url, "import", str(path), "--preset", "pipedrive", "--create-stages"))
+    rows = {d["title"]: d["stage"] for d in json.loads(ok(run(url, "deals", "--json", "--pipeline", "Renewals")).stdout)}
+    assert rows == {"B": "Renewed", "C": "Signed"}
+    assert [s["name"] for s in json.loads(ok(run(url, "stage", "list", "--pipeline", "Renewals", "--json")).stdout)] \
+        == ["Up", "Renewed", "Signed"]
+    sales = {d["title"]: d["stage"] for d in json.loads(ok(run(url, "deals", "--json", "--pipeline", "Sales")).stdout)}
+    assert sales == {"A": "Meeting", "D": "Proposal"}
+    # Imported again with B in Sales: it moves there, and its pipeline with it.
+    path.write_text(PIPEDRIVE_HEADER + "2,B,200,USD,Sales,Qualified,Open\n")
+    ok(run(url, "import", str(path), "--preset", "pipedrive"))
+    assert [d["title"] for d in json.loads(ok(run(url, "deals", "--json", "--pipeline", "Renewals")).stdout)] == ["C"]
+
+
+def test_an_unknown_pipeline_is_refused_with_a_hint_and_nothing_is_written(backend_url, tmp_path):
+    url = backend_url
+    ok(run(url, "pipeline", "add", "Renewals", "--stages", "Up,Renewed"))
+    path = tmp_path / "deals.csv"
+    path.write_text(PIPEDRIVE_HEADER + "1,A,100,USD,Renewals,Up,Open\n2,B,200,USD,Partners,Up,Open\n")
+    before = dump(url)
+    refused = run(url, "import", str(path), "--preset", "pipedrive", "--create-stages")
+    assert refused.exit_code == 2 and "Traceback" not in refused.stderr
+    assert "pipelines the database does not have:" in refused.stderr and "'Partners': 1 row" in refused.stderr
+    assert "1 row in pipelines the database does not have" in refused.stderr.splitlines()[-1]
+    assert dump(url) == before
+
+
+def test_a_file_with_one_pipeline_of_its_own_imports_into_the_first(backend_url, tmp_path):
+    url = backend_url
+    path = tmp_path / "deals.csv"
+    path.write_text(PIPEDRIVE_HEADER + "1,A,100,USD,Default,Meeting,Open\n")
+    out = ok(run(url, "import", str(path), "--preset", "pipedrive")).stdout
+    assert "the file's pipeline 'Default' is imported into 'Sales'" in out
+    assert [d["stage"] for d in json.loads(ok(run(url, "deals", "--json")).stdout)] == ["Meeting"]
