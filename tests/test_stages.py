@@ -366,3 +366,21 @@ def test_a_file_with_one_pipeline_of_its_own_imports_into_the_first(backend_url,
     out = ok(run(url, "import", str(path), "--preset", "pipedrive")).stdout
     assert "the file's pipeline 'Default' is imported into 'Sales'" in out
     assert [d["stage"] for d in json.loads(ok(run(url, "deals", "--json")).stdout)] == ["Meeting"]
+
+
+def test_the_export_names_each_deal_s_pipeline_and_imports_back(backend_url, tmp_path):
+    from test_cli import fresh_database
+
+    url = backend_url
+    ok(run(url, "pipeline", "add", "Renewals", "--stages", "Up,Renewed"))
+    ok(run(url, "add", "Renewal deal", "-v", "500", "--pipeline", "Renewals", "--stage", "Renewed"))
+    ok(run(url, "add", "Sales deal", "-v", "100"))
+    exported = tmp_path / "deals.csv"
+    ok(run(url, "export", str(exported)))
+    header, *lines = exported.read_text().splitlines()
+    assert header.split(",")[-1] == "pipeline" and lines[0].endswith(",Renewals") and lines[1].endswith(",Sales")
+    other = fresh_database(url, tmp_path, "other.db")
+    ok(run(other, "pipeline", "add", "Renewals", "--stages", "Renewed"))
+    ok(run(other, "import", str(exported)))
+    assert [(d["title"], d["stage"]) for d in json.loads(ok(run(other, "deals", "--json", "--pipeline", "Renewals")).stdout)] \
+        == [("Renewal deal", "Renewed")]

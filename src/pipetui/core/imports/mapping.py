@@ -132,9 +132,11 @@ PRESETS: dict[str, dict[str, str]] = {
         "status": "status", "value": "value", "currency": "currency", "probability": "probability",
         "owner": "owner", "organization": "organization", "contact": "contact",
         "expected_close": "expected_close", "created_at": "created", "closed_at": "closed",
-        "lost_reason": "lost_reason",
+        "lost_reason": "lost_reason", "pipeline": "pipeline",
     },
 }
+# Columns of pipetui's export that older exports lack: not needed to tell one.
+PIPETUI_LATER_COLUMNS = ("pipeline",)
 # A column read only when the better one is missing: Data Loader's record ids
 # name a rep or an account far worse than the names beside them.
 FALLBACKS = {"salesforce": {"OwnerId": "Owner.Name", "AccountId": "Account.Name"}}
@@ -196,7 +198,7 @@ _NORMAL_TELLING = {name: {normal(h): w for h, w in headers.items()} for name, he
 def detect_preset(header: list[str]) -> str:
     """The vendor the header tells of (a weight of two at least), else generic."""
     names = {normal(h) for h in header}
-    if set(_NORMAL_PRESETS["pipetui"]) <= names:
+    if set(_NORMAL_PRESETS["pipetui"]) - {normal(c) for c in PIPETUI_LATER_COLUMNS} <= names:
         return "pipetui"
     if sum(1 for h in header if re.match(r"(?i)\s*deal - ", h)) >= 2:  # Pipedrive's own way of naming
         return "pipedrive"
