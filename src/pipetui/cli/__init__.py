@@ -15,7 +15,7 @@ from pipetui.cli.transfer import IMPORT_FIELDS
 
 for _command in (
     admin.demo, deals.add, deals.move, deals.win, deals.lose, deals.reopen, deals.delete,
-    deals.list_deals, deals.stages, transfer.export_command, transfer.import_command, transfer.backup,
+    deals.assign, deals.list_deals, deals.stages, transfer.export_command, transfer.import_command, transfer.backup,
     deals.reasons, report.report, report.today, team.rep, team.quota, admin.migrate, triage, monitor,
 ):
     cli.add_command(_command)
