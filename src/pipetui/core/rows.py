@@ -411,6 +411,18 @@ def activity_rows(deal_id: int) -> list[ActivityRow]:
     return [_activity_row(row, today) for query in (open_, done) for row in fetch(query)]
 
 
+def open_activity_rows(rep_id: int | None = None, limit: int = 500) -> list[ActivityRow]:
+    """Activities not done, of one rep (or everyone's), by due date, undated
+    last (one query)."""
+    query = (Activity.select(*_ACTIVITY_COLUMNS).where(Activity.done == False)  # noqa: E712
+             .order_by(Activity.due_date.asc(nulls="LAST"), Activity.due_time.asc(nulls="LAST"),
+                       Activity.id).limit(limit))
+    if rep_id is not None:
+        query = query.where(Activity.owner == rep_id)
+    today = clock.today()
+    return [_activity_row(row, today) for row in fetch(query)]
+
+
 def _note_query():
     return (Note.select(Note.id, Note.created_at, Rep.name, Note.body)
             .join(Rep, JOIN.LEFT_OUTER, on=(Rep.id == Note.author)))
