@@ -103,6 +103,8 @@ def test_where_uses_the_filter_language(pipeline):
     assert stages_of(pipeline)[3][1] == OPEN
     reopened = ok(run(pipeline, "reopen", "--where", "acme two"))
     assert reopened.stdout == "Reopened #2 Acme two in Proposal\n"
+    unowned = ok(run(pipeline, "deals", "--where", "owner:none", "--format", "ids"))
+    assert sorted(unowned.stdout.split()) == ["2", "3", "5"]
     ok(run(pipeline, "lose", "--where", "owner:maya", "--reason", "No budget"))
     with opened(pipeline):
         gamma = Deal.get_by_id(4)
@@ -120,6 +122,8 @@ def test_where_that_names_no_stage_is_refused(pipeline):
 
 def test_no_deal_given_is_bad_input(pipeline):
     before = dump(pipeline)
+    line = assert_one_line_failure(run(pipeline, "lose", "1", "2", "--reason", "  "), 2)
+    assert "#" not in line  # a missing reason is no one deal's fault
     assert_one_line_failure(run(pipeline, "move", "Closing"), 2)
     assert_one_line_failure(run(pipeline, "win"), 2)
     assert_one_line_failure(run(pipeline, "move", "1", "999", "Closing"), 2)

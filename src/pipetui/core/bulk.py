@@ -19,6 +19,7 @@ from pipetui.core.errors import ConflictError, InvalidInput
 from pipetui.core.lookup import resolve_deal
 from pipetui.core.rows import DealRow, RepRef, StageRef, deal_rows
 from pipetui.core.rules import NO_RULES, Rulebook
+from pipetui.core.text import clean_line
 from pipetui.store import Deal
 from pipetui.store import database_proxy as db
 
@@ -95,6 +96,8 @@ def win(deals: Iterable[DealRow], *, actor: RepRef | None = None, rules: Ruleboo
 
 def lose(deals: Iterable[DealRow], reason: str, *, actor: RepRef | None = None,
          dry_run: bool = False) -> list[Outcome]:
+    # Checked once, before any deal: a missing reason is no one deal's fault.
+    reason = clean_line(reason or "", "lost reason", max_length=500)
     return apply(deals, lambda d: services.lose_deal(d.id, reason, expected_version=d.version,
                                                      actor=actor), dry_run=dry_run)
 
