@@ -90,7 +90,7 @@ def tell(outcomes, done: str, would: str, dry_run: bool) -> None:
 
 
 @command()
-@click.argument("deals", nargs=-1, metavar="DEALS... STAGE")
+@click.argument("deals", nargs=-1, metavar="DEALS...")
 @click.argument("stage")
 @bulk_options
 def move(state: Session, deals: tuple[str, ...], stage: str, where, dry_run: bool) -> None:
@@ -163,7 +163,7 @@ def delete(state: Session, deals: tuple[str, ...], where, dry_run: bool) -> None
 
 
 @command()
-@click.argument("deals", nargs=-1, metavar="DEALS... REP")
+@click.argument("deals", nargs=-1, metavar="DEALS...")
 @click.argument("rep")
 @bulk_options
 def assign(state: Session, deals: tuple[str, ...], rep: str, where, dry_run: bool) -> None:
