@@ -366,3 +366,62 @@ def test_bad_item_commands_are_one_line_and_change_nothing(url, args, words):
     ok(run(url, "product", "add", "Gadget", "--price", "5", "--currency", "USD"))
     ok(run(url, "item", "add", "1", "Widget"))
     assert words in refused(url, *args)
+
+
+# --- the import ---------------------------------------------------------------------------
+
+PIPEDRIVE_WITH_PRODUCTS = (
+    "Deal - ID,Deal - Title,Deal - Value,Deal - Currency of Value,Deal - Stage,Deal - Product name\n"
+    "201,Acme rollout,2500,EUR,Proposal,Widget Pro\n"
+    "202,Globex renewal,900,EUR,Proposal,widget  pro\n"
+    "203,Initech support,1200,USD,Proposal,Support\n"
+    "204,Umbrella,300,EUR,Proposal,\n"
+)
+
+
+def items_by_deal(url: str) -> dict[str, list[tuple]]:
+    db = open_database(url)
+    try:
+        return {d.title: [(i.product, i.quantity, i.unit_price, i.currency, i.discount)
+                          for i in products.deal_items(d.id).items]
+                for d in Deal.select().order_by(Deal.id)}
+    finally:
+        db.close()
+
+
+def test_an_imported_product_column_fills_line_items_and_the_catalogue(url, tmp_path):
+    ok(run(url, "product", "add", "Support", "--price", "150", "--currency", "USD"))
+    path = tmp_path / "deals.csv"
+    path.write_text(PIPEDRIVE_WITH_PRODUCTS, encoding="utf-8")
+
+    before = dump(url)
+    dry = ok(run(url, "import", str(path), "--dry-run")).stdout
+    assert "1 product" in dry  # Widget Pro is new; Support is in the catalogue
+    assert dump(url) == before
+    result = ok(run(url, "import", str(path))).stdout
+    assert "1 product" in result
+
+    assert items_by_deal(url) == {
+        "Acme rollout": [("Widget Pro", "1", 2500_00, "EUR", 0)],
+        "Globex renewal": [("Widget Pro", "1", 900_00, "EUR", 0)],
+        "Initech support": [("Support", "1", 1200_00, "USD", 0)],
+        "Umbrella": [],
+    }
+    listed = json.loads(ok(run(url, "product", "list", "--json")).stdout)
+    # A new product is priced at the first deal that names it; the catalogue's own stays as it was.
+    assert [(p["name"], p["unit_price"], p["currency"]) for p in listed] == [
+        ("Support", 150_00, "USD"), ("Widget Pro", 2500_00, "EUR")]
+
+    # Importing the file again updates its deals: their items are left as they are.
+    ok(run(url, "import", str(path)))
+    assert [len(v) for v in items_by_deal(url).values()] == [1, 1, 1, 0]
+
+
+def test_an_import_with_a_bad_row_adds_no_product(url, tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_text(PIPEDRIVE_WITH_PRODUCTS + f"205,Too long,10,EUR,Proposal,{'P' * 201}\n", encoding="utf-8")
+    before = dump(url)
+    result = run(url, "import", str(path))
+    assert result.exit_code == 2
+    assert "product is too long" in result.stdout + result.stderr
+    assert dump(url) == before
