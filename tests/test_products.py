@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipetui.cli import cli
-from pipetui.core import deals, products
+from pipetui.core import deals, lookup, products
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.money import Money
 from pipetui.store import ALL_MODELS, Deal, FieldChange, LineItem, Product, database_proxy, open_database
@@ -425,3 +425,30 @@ def test_an_import_with_a_bad_row_adds_no_product(url, tmp_path):
     assert result.exit_code == 2
     assert "product is too long" in result.stdout + result.stderr
     assert dump(url) == before
+
+
+# --- the deal editor ---------------------------------------------------------------------
+
+
+async def test_the_editor_shows_the_items_and_their_total_and_hides_them_when_there_are_none(sqlite_db):
+    from pipetui.tui.app import PipetuiApp
+    from pipetui.tui.screens.editor import DealEditor
+
+    acme = deal(value=1000_00)
+    bare = deal(title="Bare deal")
+    products.add_product("Widget", Money(12_50, "EUR"))
+    products.add_item(acme.id, "Widget", quantity_hundredths=300, discount=10)
+    app = PipetuiApp(db=sqlite_db, location="test.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        for deal_id, shown in ((acme.id, True), (bare.id, False)):
+            app.push_screen(DealEditor(deal_id, stages=[s.name for s in lookup.stages()], reps=[]))
+            for _ in range(6):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            items = app.screen.query_one("#items")
+            assert items.display is shown
+            if shown:
+                text = str(items.render())
+                assert "3 × Widget at 12.50 EUR, −10 %" in text and "33.75 EUR" in text
+                assert "total 33.75 EUR (the value differs)" in text
+            app.pop_screen()
