@@ -457,8 +457,7 @@ def set_value_from_items(deal_id: int, *, expected_version: int | None = None,
 
 def _check_quantity(hundredths: int) -> None:
     if not 0 < hundredths <= MAX_QUANTITY * 100:
-        raise InvalidInput(f"quantity {format_quantity(hundredths)} is out of range "
-                           f"(more than 0, at most {MAX_QUANTITY:,})")
+        raise InvalidInput(f"a quantity is more than 0 and at most {MAX_QUANTITY:,}")
 
 
 def _check_discount(discount: int) -> None:
