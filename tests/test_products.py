@@ -176,6 +176,16 @@ def test_the_sum_is_not_the_value_of_a_deal_now_in_another_currency(db):
     assert Deal.get_by_id(acme.id).value == 900_00
 
 
+def test_an_edit_that_changes_nothing_leaves_the_deal_alone(db):
+    acme = deal()
+    products.add_product("Widget", Money(12_50, "EUR"))
+    products.add_item(acme.id, "Widget", quantity_hundredths=200)
+    version = Deal.get_by_id(acme.id).version
+    products.edit_item(acme.id, "Widget", quantity_hundredths=200, discount=0)
+    assert Deal.get_by_id(acme.id).version == version
+    assert len(changes(acme.id, "items")) == 1
+
+
 def test_a_stale_version_changes_no_item(db):
     acme = deal()
     products.add_product("Widget", Money(12_50, "EUR"))

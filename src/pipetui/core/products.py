@@ -366,13 +366,16 @@ def _finish(deal: DealRow, before: DealItems, *, update_value: bool, actor: RepR
     transaction."""
     now = deals.change_time()
     after = _deal_items(deal)
+    unchanged = before.describe() == after.describe()  # the text holds every field of every item
+    if unchanged and not update_value:
+        return after
     if update_value:
         _check_one_currency(after, deal)
         saved = deals.edit_deal(deal.id, expected_version=deal.version, value=Money(after.total, deal.currency),
                                 actor=actor)
     else:
         saved = deals._save(deal, {}, now)  # the version moves: the deal's items are part of it
-    if before.describe() != after.describe():
+    if not unchanged:
         FieldChange.create(deal=deal.id, field=ITEMS_FIELD, old_value=before.describe(),
                            new_value=after.describe(), changed_at=now,
                            changed_by=id_of(actor) if actor is not None else None)
