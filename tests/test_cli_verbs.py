@@ -31,7 +31,7 @@ SRC = Path(pipetui.__file__).resolve().parents[1]  # the sources under test, for
 
 @pytest.fixture
 def filled(backend_url):
-    """A rep with a quota, two deals, an activity, a note, an organization and a contact."""
+    """A rep with a quota, two deals, an activity, a note, an organization, a contact and a product."""
     url = backend_url
     ok(run(url, "rep", "add", "Maya Patel", "--login", "maya"))
     ok(run(url, "quota", "set", "Maya Patel", "50k", "--period", "2026-Q4"))
@@ -41,6 +41,7 @@ def filled(backend_url):
     ok(run(url, "note", "add", "1", "First call went well"))
     ok(run(url, "org", "add", "Initech", "--website", "initech.com"))
     ok(run(url, "contact", "add", "Bill Lumbergh", "--email", "bill@initech.com", "--org", "Initech"))
+    ok(run(url, "product", "add", "Widget", "--price", "12.50"))
     return url
 
 
@@ -57,6 +58,7 @@ LISTS = [
     (("note", "list", "1"), "id"),
     (("org", "list"), "id"),
     (("contact", "list"), "id"),
+    (("product", "list"), "id"),
 ]
 
 
