@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from pipetui.cli.session import FriendlyGroup, Session, command, echo, echo_json
+from pipetui.cli.session import FriendlyGroup, Listing, Session, command, echo, list_options
 
 PIPELINE_OPTION = click.option("--pipeline", "-P", "pipeline", metavar="PIPELINE",
                                help="The pipeline (name or prefix; default: the first one).")
@@ -34,13 +32,13 @@ def stage() -> None:
 
 @command(name="list", parent=stage)
 @PIPELINE_OPTION
-@click.option("--json", "as_json", is_flag=True, help="One object per stage.")
-def stage_list(state: Session, pipeline: str | None, as_json: bool) -> None:
+@list_options
+def stage_list(state: Session, pipeline: str | None, listing: Listing) -> None:
     """List the stages with their default win probability and rotting days."""
-    show_stages(state, pipeline, as_json)
+    show_stages(state, pipeline, listing)
 
 
-def show_stages(state: Session, pipeline: str | None, as_json: bool) -> None:
+def show_stages(state: Session, pipeline: str | None, listing: Listing) -> None:
     """The stages of one pipeline (``stages`` and ``stage list``). The
     rotting days shown are those in force: a config's [rotting_days] wins
     on this machine, and the text says so."""
@@ -51,21 +49,19 @@ def show_stages(state: Session, pipeline: str | None, as_json: bool) -> None:
     found = lookup.stages(chosen)
     counts = open_deal_counts([s.id for s in found])
     rules = state.context.rules
-    if as_json:
-        echo_json(json.dumps([{**stage_json(s, chosen.name, counts.get(s.id, 0)),
-                               "rotting_days": rules.rotting_days(s.id, s.rotting_days),
-                               "stage_rotting_days": s.rotting_days} for s in found],
-                             indent=2, ensure_ascii=False))
-        return
-    if not found:
-        echo(f"Pipeline {chosen.name} has no stages; add one with "
-             f"'pipetui stage add NAME --pipeline \"{chosen.name}\"'.")
-    for s in found:
+
+    def line(s) -> str:
         in_force = rules.rotting_days(s.id, s.rotting_days)
         rot = _rot_text(in_force)
         if in_force != s.rotting_days:
             rot += f" (config; the stage's own: {s.rotting_days or 'never'})"
-        echo(f"{s.position + 1}. {s.name:<12} {s.probability:>3}%  {rot}")
+        return f"{s.position + 1}. {s.name:<12} {s.probability:>3}%  {rot}"
+
+    listing.emit(found, text=line, key="name", to_json=lambda s: {
+        **stage_json(s, chosen.name, counts.get(s.id, 0)),
+        "rotting_days": rules.rotting_days(s.id, s.rotting_days), "stage_rotting_days": s.rotting_days},
+        empty=f"Pipeline {chosen.name} has no stages; add one with "
+              f"'pipetui stage add NAME --pipeline \"{chosen.name}\"'.")
 
 
 @command(name="add", parent=stage)
@@ -144,19 +140,18 @@ def pipeline() -> None:
 
 @command(name="list", parent=pipeline)
 @click.option("--all", "include_archived", is_flag=True, help="The archived ones too.")
-@click.option("--json", "as_json", is_flag=True, help="One object per pipeline.")
-def pipeline_list(state: Session, include_archived: bool, as_json: bool) -> None:
+@list_options
+def pipeline_list(state: Session, include_archived: bool, listing: Listing) -> None:
     """List the pipelines with their stages and open deals."""
     from pipetui.cli.session import count
     from pipetui.core import stages
 
-    found = stages.pipeline_list(include_archived=include_archived)
-    if as_json:
-        echo_json(json.dumps([p.as_json() for p in found], indent=2, ensure_ascii=False))
-        return
-    for p in found:
+    def line(p) -> str:
         archived = "  (archived)" if p.archived else ""
-        echo(f"{p.name:<24} {count(p.stages, 'stage'):>10} {count(p.open_deals, 'open deal'):>16}{archived}")
+        return f"{p.name:<24} {count(p.stages, 'stage'):>10} {count(p.open_deals, 'open deal'):>16}{archived}"
+
+    listing.emit(stages.pipeline_list(include_archived=include_archived), text=line, key="name",
+                 to_json=lambda p: p.as_json())
 
 
 @command(name="add", parent=pipeline)

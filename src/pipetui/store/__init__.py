@@ -20,10 +20,12 @@ from pipetui.store.models import (
     Contact,
     Deal,
     FieldChange,
+    LineItem,
     LostReason,
     Note,
     Organization,
     Pipeline,
+    Product,
     Quota,
     Rep,
     Stage,
@@ -33,6 +35,6 @@ from pipetui.store.models import (
 
 __all__ = [
     "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "DatabaseOpenError", "Deal",
-    "FieldChange", "Location", "LostReason", "Note", "Organization", "Pipeline", "Quota", "Rep", "Stage",
+    "FieldChange", "LineItem", "Location", "LostReason", "Note", "Organization", "Pipeline", "Product", "Quota", "Rep", "Stage",
     "StageChange", "database_proxy", "is_postgres", "migrate", "open_database", "parse_location",
 ]

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pipetui.core import activities, deals, lookup, rows
+from pipetui.core import activities, deals, lookup, products, rows
 from pipetui.core.errors import InvalidInput
 from pipetui.core.money import format_money
 from pipetui.core.text import printable
@@ -51,6 +51,7 @@ class Form:
     history: Content = field(default_factory=Content)
     activities: Content = field(default_factory=Content)
     notes: Content = field(default_factory=Content)
+    items: Content | None = None  # None: the deal has no line items, and the section is hidden
 
 
 def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> Form:
@@ -74,7 +75,21 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
         "probability": "" if deal.probability is None else str(deal.probability),
     }
     return Form(values, deal.version, _history(sheet.history), _activities(sheet.activities),
-                _notes(sheet.notes))
+                _notes(sheet.notes), _items(products.deal_items(deal_id)))
+
+
+def _items(found: products.DealItems) -> Content | None:
+    """The line items, read-only (``pipetui item`` changes them), and their sum."""
+    if not found.items:
+        return None
+    parts: list[tuple[str, str] | str] = []
+    for item in found.items:
+        parts.append(printable(item.describe()))
+        parts.append((f"  {format_money(item.total, item.currency)}\n", MUTED))
+    total = format_money(found.total, found.currency)
+    parts.append((f"total {total}" if found.total == found.deal_value or found.currency != found.deal_currency
+                  else f"total {total} (the value differs)", MUTED))
+    return Content.assemble(*parts)
 
 
 def _history(history: tuple[rows.HistoryEntry, ...]) -> Content:
@@ -154,6 +169,8 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
                 if self.deal_id is not None:
                     with VerticalScroll(id="editor-side") as side:
                         side.can_focus = False
+                        yield Label("Items", id="items-label", classes="section")
+                        yield Static(id="items")
                         yield Label("History", classes="section")
                         yield Static(id="history")
                         yield Label("Activities", classes="section")
@@ -198,6 +215,9 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
             self.query_one("#history", Static).update(form.history)
             self.query_one("#activities", Static).update(form.activities)
             self.query_one("#notes", Static).update(form.notes)
+            for widget in self.query("#items-label, #items"):
+                widget.display = form.items is not None
+            self.query_one("#items", Static).update(form.items or "")
         self.query_one("#title", Input).focus()
 
     # --- checking --------------------------------------------------------
