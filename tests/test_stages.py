@@ -384,3 +384,28 @@ def test_the_export_names_each_deal_s_pipeline_and_imports_back(backend_url, tmp
     ok(run(other, "import", str(exported)))
     assert [(d["title"], d["stage"]) for d in json.loads(ok(run(other, "deals", "--json", "--pipeline", "Renewals")).stdout)] \
         == [("Renewal deal", "Renewed")]
+
+
+def test_stage_terms_and_bulk_moves_use_the_stages_of_the_deals_pipeline(backend_url):
+    url = backend_url
+    ok(run(url, "pipeline", "add", "Renewals", "--stages", "Up,Renewed"))
+    ok(run(url, "add", "R1", "-v", "1", "--pipeline", "Renewals"))
+    ok(run(url, "add", "R2", "-v", "2", "--pipeline", "Renewals"))
+    ok(run(url, "add", "S1", "-v", "3"))
+    out = ok(run(url, "move", "R1", "R2", "Renewed")).stdout
+    assert out.splitlines() == ["Moved #1 R1 to Renewed", "Moved #2 R2 to Renewed"]
+    listed = json.loads(ok(run(url, "deals", "--pipeline", "Renewals", "--where", "stage:Renewed", "--json")).stdout)
+    assert [d["title"] for d in listed] == ["R2", "R1"]
+    before = dump(url)
+    # A stage of one pipeline for deals of two: refused, nothing moved.
+    assert_one_line_failure(run(url, "move", "R1", "S1", "Proposal"), 2)
+    assert dump(url) == before
+
+
+def test_the_board_filter_reads_stage_terms_in_the_pipeline_shown(db):
+    from pipetui.core import board
+
+    renewals = stages.add_pipeline("Renewals", stages=["Up", "Renewed"])
+    deals.create_deal("R", Money(1_00, "USD"), stage=lookup.stages(renewals)[1])
+    columns = board.columns(board.BoardFilter("stage:renewed", pipeline_id=renewals.id))
+    assert [(c.name, c.count) for c in columns] == [("Up", 0), ("Renewed", 1)]

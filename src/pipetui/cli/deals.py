@@ -214,7 +214,8 @@ def list_deals(state: Session, stage, owner, status, where, limit, pipeline, lis
         status=status,
         stage=lookup.resolve_stage(stage, chosen) if stage else None,
         owner=lookup.resolve_rep(owner) if owner else None,
-        where=filter_condition(terms, strict=True) if terms is not None else None,
+        where=filter_condition(terms, strict=True, pipeline_id=chosen.id if chosen else None)
+        if terms is not None else None,
         limit=limit,
         pipeline=chosen,
     )

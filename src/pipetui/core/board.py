@@ -78,11 +78,12 @@ def parse_filter(typed: str) -> FilterTerms:
     return FilterTerms(text, tuple(found["stage"]), tuple(found["owner"]), tuple(found["status"]))
 
 
-def filter_condition(terms: FilterTerms, *, strict: bool = False):
+def filter_condition(terms: FilterTerms, *, strict: bool = False, pipeline_id: int | None = None):
     """The condition on a query joining Deal, Organization and Rep (as
     :func:`pipetui.core.rows.deal_query` and the board's do) for ``terms``;
     None when it keeps every deal. A stage, owner or status that names
-    nothing matches no deal, or with ``strict`` is refused (InvalidInput)."""
+    nothing matches no deal, or with ``strict`` is refused (InvalidInput).
+    A stage is one of ``pipeline_id``'s (None: the first pipeline's)."""
 
     def resolved(resolve, values):
         ids = []
@@ -96,7 +97,8 @@ def filter_condition(terms: FilterTerms, *, strict: bool = False):
 
     conditions = []
     if terms.stages:
-        conditions.append(Deal.stage.in_(resolved(resolve_stage, terms.stages)))  # none: 0 = 1
+        conditions.append(Deal.stage.in_(resolved(lambda name: resolve_stage(name, pipeline_id),
+                                                  terms.stages)))  # none: 0 = 1
     if terms.owners:
         nobody = [o for o in terms.owners if o.lower() in ("none", "-")]
         ids = resolved(resolve_rep, [o for o in terms.owners if o not in nobody])
@@ -150,7 +152,7 @@ def _filtered(query, flt: BoardFilter):
     if flt.owner_id is not None:
         query = query.where(Deal.owner == flt.owner_id)
     if flt.text.strip():
-        condition = filter_condition(parse_filter(flt.text))
+        condition = filter_condition(parse_filter(flt.text), pipeline_id=flt.pipeline_id)
         if condition is not None:
             query = query.where(condition)
     return query
