@@ -21,6 +21,7 @@ from pipetui.core.rows import StageRef
 from pipetui.core.text import printable
 from pipetui.tui.dialogs import ConfirmDialog, PickDialog
 from pipetui.tui.live import LiveScreen
+from pipetui.tui.styles import sheet
 from pipetui.tui.widgets.keybar import KeyBar
 from pipetui.tui.widgets.lists import MovingList
 from pipetui.tui.work import Failure
@@ -35,6 +36,7 @@ def _read(pipeline_id: int) -> tuple[str, list[StageRef], dict[int, int]]:
 class PipelineSettingsScreen(LiveScreen):
     """The stages of one pipeline, and the keys that shape them."""
 
+    CSS_PATH = sheet("stages.tcss")
     STATUS = "stages-status"
     BINDINGS = [
         Binding("a", "add", "Add", tooltip="Add a stage after the selected one", id="stages.add"),
