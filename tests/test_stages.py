@@ -409,3 +409,35 @@ def test_the_board_filter_reads_stage_terms_in_the_pipeline_shown(db):
     deals.create_deal("R", Money(1_00, "USD"), stage=lookup.stages(renewals)[1])
     columns = board.columns(board.BoardFilter("stage:renewed", pipeline_id=renewals.id))
     assert [(c.name, c.count) for c in columns] == [("Up", 0), ("Renewed", 1)]
+
+
+def test_monitor_and_triage_take_a_pipeline(backend_url, monkeypatch):
+    import pipetui.tui.monitor
+    from pipetui.tui.app import PipetuiApp
+
+    url = backend_url
+    ok(run(url, "pipeline", "add", "Renewals", "--stages", "Up"))
+    renewals_id = json.loads(ok(run(url, "pipeline", "list", "--json")).stdout)[1]["id"]
+    seen = {}
+
+    class Ended:
+        return_code = 0
+
+    monkeypatch.setattr(pipetui.tui.monitor, "run_monitor", lambda **kw: seen.update(kw) or Ended())
+    ok(run(url, "monitor", "--team", "--pipeline", "renew"))
+    assert seen["pipeline"] == renewals_id
+    monkeypatch.setattr(PipetuiApp, "run", lambda app: seen.update(app_pipeline=app.pipeline_id))
+    ok(run(url, "triage", "--pipeline", "Renewals"))
+    assert seen["app_pipeline"] == renewals_id
+    assert_one_line_failure(run(url, "triage", "--pipeline", "Nope"), 2)
+
+
+def test_stage_list_says_when_the_config_overrides_the_rotting_days(backend_url, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text("[rotting_days]\nProposal = 3\n")
+    monkeypatch.setenv("PIPETUI_CONFIG", str(config))
+    ok(run(backend_url, "stage", "set", "Proposal", "--rotting-days", "10"))
+    lines = ok(run(backend_url, "stage", "list")).stdout.splitlines()
+    assert lines[4] == "5. Proposal      60%  rots after 3 days (config; the stage's own: 10)"
+    listed = json.loads(ok(run(backend_url, "stage", "list", "--json")).stdout)[4]
+    assert (listed["rotting_days"], listed["stage_rotting_days"]) == (3, 10)
