@@ -78,7 +78,7 @@ class BoardScreen(LiveScreen):
         Binding("x", "lose", "Lose", tooltip="Mark the deal lost, with a reason", id="board.lose"),
         Binding("enter", "edit", "Edit", tooltip="Open the deal editor", id="board.edit"),
         Binding("n", "new", "New", tooltip="New deal in this column", id="board.new"),
-        Binding("D", "delete", "Delete", show=False, tooltip="Delete the deal (asks first; u brings it back)",
+        Binding("D", "delete", "Delete", show=False, tooltip="Delete the deal, after asking",
                 id="board.delete"),
         Binding("u", "undo", "Undo", tooltip="Undo the last change", id="board.undo"),
         Binding("ctrl+r", "redo", "Redo", tooltip="Redo what was undone", id="board.redo", show=False),
