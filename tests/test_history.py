@@ -9,6 +9,7 @@ import json
 
 import pytest
 from test_board import app, deal, pipeline, settle, type_into  # noqa: F401 - fixtures
+from test_triage import day  # noqa: F401 - the fixture
 from test_cli import assert_one_line_failure, dump, isolated_environment, ok, opened, run  # noqa: F401
 
 from pipetui.core import clock, deals, lookup, people, rows, rules
@@ -145,6 +146,8 @@ def test_edit_then_history_from_the_command_line(backend_url):
     assert lines[1].endswith("title: Acme → Acme 2  Maya Patel")
     unchanged = ok(run(backend_url, "edit", "1", "--title", "Acme 2"))
     assert unchanged.stdout.startswith("Nothing changed on #1")
+    ok(run(backend_url, "delete", "1"))
+    # A deleted deal's history is kept, and can be read.
     assert ok(run(backend_url, "history", "1", "--json")).stdout.count('"field"') == 8
 
 
@@ -240,3 +243,52 @@ async def test_board_undo_removes_a_note_added_in_the_editor_and_brings_a_delete
         await pilot.press("u")
         await settle(pilot)
         assert Deal.get_by_id(acme.id).deleted_at is None
+
+
+async def test_triage_undo_marks_a_close_date_change_undone_and_takes_back_editor_notes(day, db):
+    from test_triage import NOW as TRIAGE_NOW
+
+    from pipetui.store import Activity, Note
+    from pipetui.tui.app import PipetuiApp
+    from pipetui.tui.screens.editor import DealEditor
+    from pipetui.tui.screens.triage import TriageScreen
+
+    with clock.frozen(TRIAGE_NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            assert isinstance(app.screen, TriageScreen)
+            target = Deal.get(Deal.title == app.screen.current.title)
+            await pilot.press("c", *"+2w", "enter")
+            await settle(pilot)
+            assert Deal.get_by_id(target.id).expected_close != target.expected_close
+            await pilot.press("u")
+            await settle(pilot)
+            undone = Deal.get_by_id(target.id)
+            assert (undone.expected_close, undone.last_activity_at) == (target.expected_close,
+                                                                        target.last_activity_at)
+            # The change is kept and marked, not answered by a reverse change.
+            changes = list(FieldChange.select().where(FieldChange.deal == target.id))
+            assert [(c.field, c.undone_at is not None) for c in changes] == [("expected_close", True)]
+            await pilot.press("a", *"email fri recap", "enter")
+            await settle(pilot)
+            assert Deal.get_by_id(target.id).last_activity_at != target.last_activity_at
+            await pilot.press("u")
+            await settle(pilot)
+            assert Activity.get_or_none(Activity.subject == "recap") is None
+            assert Deal.get_by_id(target.id).last_activity_at == target.last_activity_at
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DealEditor)
+            await type_into(pilot, "#new-note", "Called back")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert Note.select().where(Note.body == "Called back").count() == 1
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, TriageScreen)
+            await pilot.press("u")
+            await settle(pilot)
+            assert Note.select().where(Note.body == "Called back").count() == 0

@@ -48,10 +48,11 @@ def edit(state: Session, deal: str, title, value, owner, org, contact, close, pr
 @click.argument("deal")
 @click.option("--json", "as_json", is_flag=True, help="JSON: one object per change, oldest first.")
 def history(state: Session, deal: str, as_json: bool) -> None:
-    """DEAL's changes, oldest first: its stages and status, and every field."""
+    """DEAL's changes, oldest first: its stages and status, and every field
+    (a deleted deal's too: its history is kept)."""
     from pipetui.core import lookup, rows
 
-    found = lookup.resolve_deal(deal, acting_on=ANY_STATUS)
+    found = lookup.resolve_deal(deal, acting_on=ANY_STATUS, include_deleted=True)
     entries = rows.narrated_history(found)
     if as_json:
         echo_json(json.dumps([e.as_json() for e in entries], indent=2, ensure_ascii=False))
