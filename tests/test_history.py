@@ -94,6 +94,10 @@ def test_change_deal_parses_every_field_before_writing(db):
     assert before == made
     assert (after.value, after.currency, after.owner, after.organization, after.contact) == (
         2_500_00, "USD", "Maya Patel", "Globex", "Ann Lee")
+    # Typing what is already there writes nothing: no new version, no history.
+    _, same = deals.change_deal(made.id, title="Acme", value="2500 USD", owner="Maya Patel",
+                                organization="globex", expected_close="2026-12-24", probability="35%")
+    assert same == after and FieldChange.select().count() == 6
     _, cleared = deals.change_deal(made.id, owner="", organization="", expected_close="", probability="")
     assert (cleared.owner, cleared.organization, cleared.expected_close, cleared.probability) == (
         None, None, None, None)

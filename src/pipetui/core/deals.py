@@ -600,6 +600,20 @@ def update_deal(
     return deal
 
 
+def _unchanged(deal: DealRow, changes: dict[str, Any]) -> bool:
+    """Whether writing ``changes`` (as :func:`edit_deal` takes them) would leave ``deal`` as it is."""
+    wanted: dict[str, Any] = {}
+    for name, given in changes.items():
+        if name == "value":
+            wanted["value"], wanted["currency"] = given.amount, given.currency
+        elif name in ("owner", "organization", "contact"):
+            wanted[name] = id_of(given)
+        else:
+            wanted[name] = given
+    current = edited_columns(deal)
+    return all(current[column] == value for column, value in wanted.items())
+
+
 def change_deal(
     deal_id: int,
     *,
@@ -659,5 +673,9 @@ def change_deal(
         if "contact" in names:
             org = changes.get("organization", before.organization_id)
             changes["contact"] = find_or_create_contact(names["contact"], org) if names["contact"] else None
+        if _unchanged(before, changes):
+            return before, before  # nothing differs: no write, no new version
         after = edit_deal(deal_id, expected_version=before.version, actor=actor, **changes)
+        # Custom fields (``pipetui edit --set FIELD=VALUE``) are parsed with
+        # the fields above and written here, in this transaction.
     return before, after
