@@ -21,11 +21,10 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from pipetui.core import board as board_data
-from pipetui.core import clock, deals, people
+from pipetui.core import clock, deals, people, undo
 from pipetui.core.board import BoardFilter, Card, Column
 from pipetui.core.rules import Rulebook
 from pipetui.core.text import printable
-from pipetui.core import undo
 from pipetui.core.undo import Change, UndoLog
 from pipetui.tui.contrast import ERROR, MUTED
 from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog

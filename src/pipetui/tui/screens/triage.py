@@ -22,11 +22,10 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pipetui.core import activities, deals, lookup, people, triage
+from pipetui.core import activities, deals, lookup, people, triage, undo
 from pipetui.core.dates import parse_date
 from pipetui.core.money import format_compact
 from pipetui.core.text import printable
-from pipetui.core import undo
 from pipetui.core.undo import Change, UndoLog
 from pipetui.tui.contrast import ERROR, MUTED, WARNING
 from pipetui.tui.dialogs import LoseDialog, PickDialog
