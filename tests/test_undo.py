@@ -289,3 +289,16 @@ def test_undo_of_a_delete_restores_the_deal_and_redo_deletes_it_again(db):
     assert [d.id for d in rows.deal_rows()] == [made.id]
     log.redo()
     assert Deal.get_by_id(made.id).deleted_at is not None
+
+
+def test_a_save_that_changed_nothing_is_no_undo_step_and_keeps_earlier_ones_undoable(db):
+    made = deals.create_deal("Acme", Money(100, "USD"))
+    log = UndoLog()
+    moved = deals.move_deal(made.id, lookup.resolve_stage("Meeting"))
+    log.record(Change("move", made.id, "move", made.stage_id, moved.stage_id, moved.version))
+    saved = deals.edit_deal(made.id, expected_version=moved.version, title="Acme")  # as it was
+    assert saved.version == moved.version + 1
+    log.record(undo.edit_change("edit", moved, saved))
+    change, _ = log.undo()
+    assert change.kind == "move" and Deal.get_by_id(made.id).stage.name == "Prospecting"
+    assert not log.can_undo

@@ -99,6 +99,11 @@ class UndoLog:
         self._versions: dict[int, int] = {}
 
     def record(self, change: Change) -> None:
+        if change.kind == "edit" and not change.before_columns and not change.moved:
+            # A save that changed nothing is no step to undo; the deal's new
+            # version is still ours, so earlier steps stay undoable.
+            self._versions[change.deal_id] = change.version
+            return
         self._done.append(change)
         del self._done[: -self.limit]
         self._undone.clear()
