@@ -29,13 +29,17 @@ OPEN_ONLY, CLOSED, ANY_STATUS = ("open",), ("won", "lost"), ("open", "won", "los
 @click.option("--close", help="Expected close date: 2026-12-01, +2w, eom, fri …")
 @click.option("--currency", help="ISO currency code (default from the config, else USD).")
 @click.option("--probability", help="Win probability 0-100, instead of the stage's default.")
-def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability) -> None:
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="A custom field's value.")
+def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability,
+        assignments: tuple[str, ...]) -> None:
     """Add a deal."""
     from pipetui.core.deals import add_deal
+    from pipetui.core.fields import parse_assignments
 
     deal = add_deal(title, value, default_currency=state.context.currency, stage=stage, owner=owner,
                     organization=org, contact=contact, expected_close=close, currency=currency,
-                    probability=probability, actor=state.actor(), rules=state.context.rules)
+                    probability=probability, actor=state.actor(), rules=state.context.rules,
+                    fields=parse_assignments(assignments))
     echo(f"Added #{deal.id} {deal.title} in {deal.stage}")
 
 
@@ -115,7 +119,9 @@ def list_deals(state: Session, stage, owner, status, limit, as_json: bool) -> No
         limit=limit,
     )
     if as_json:
-        for piece in _batches(json_array(d.as_json() for d in found)):
+        from pipetui.core.fields import with_fields_json
+
+        for piece in _batches(json_array(with_fields_json(found))):
             echo_json(piece, nl=False)
         echo()
         return

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, fn
 
 from pipetui.core import clock
+from pipetui.core.fields import card_fields, card_texts, filter_terms
 from pipetui.core.lookup import stages
 from pipetui.core.pipeline import stage_totals
 from pipetui.core.rules import NO_RULES, Rulebook
@@ -24,7 +25,9 @@ LIVE = Deal.deleted_at.is_null()
 @dataclass(frozen=True)
 class BoardFilter:
     """Which open deals the board shows: a text found in title, organization
-    or owner (any case), and one owner."""
+    or owner (any case), and one owner. A word ``field:value`` of the text
+    (``source:web``) names a custom field's value instead (see
+    :func:`pipetui.core.fields.filter_terms`)."""
 
     text: str = ""
     owner_id: int | None = None
@@ -58,12 +61,16 @@ class Card:
     next_activity: dt.date | None
     rotting: bool
     version: int
+    fields: tuple[str, ...] = ()  # the values of the fields shown on cards, as read
 
 
 def _filtered(query, flt: BoardFilter):
     if flt.owner_id is not None:
         query = query.where(Deal.owner == flt.owner_id)
-    needle = flt.text.strip().lower()
+    text, conditions = filter_terms(flt.text)
+    if conditions:
+        query = query.where(*conditions)
+    needle = text.strip().lower()
     if needle:
         query = query.where(
             text_contains(fn.lower(Deal.title), needle)
@@ -138,15 +145,18 @@ def cards(stage_id: int, *, offset: int = 0, limit: int = 50,
         flt,
     ).order_by(Deal.value.desc(), Deal.id).limit(limit).offset(offset)
     now = clock.now()
+    rows = list(query.tuples())
+    shown = card_fields(stage_id)
+    texts = card_texts([row[0] for row in rows], shown) if shown and rows else {}
     result = []
     for (deal_id, title, org, owner, value, currency, entered, touched, version, rot_days,
-         due) in query.tuples():
+         due) in rows:
         if isinstance(due, str):  # a subquery's value comes back untyped on SQLite
             due = dt.date.fromisoformat(due)
         rot_days = rules.rotting_days(stage_id, rot_days)
         rotting = rot_days is not None and (now - touched).days > rot_days
         result.append(Card(deal_id, stage_id, title, org, owner, value, currency,
-                           max(0, (now - entered).days), due, rotting, version))
+                           max(0, (now - entered).days), due, rotting, version, texts.get(deal_id, ())))
     return result
 
 

@@ -18,6 +18,8 @@ from pipetui.store.models import (
     WON,
     Activity,
     Contact,
+    CustomField,
+    CustomValue,
     Deal,
     FieldChange,
     LostReason,
@@ -32,7 +34,7 @@ from pipetui.store.models import (
 )
 
 __all__ = [
-    "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "DatabaseOpenError", "Deal",
+    "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "CustomField", "CustomValue", "DatabaseOpenError", "Deal",
     "FieldChange", "Location", "LostReason", "Note", "Organization", "Pipeline", "Quota", "Rep", "Stage",
     "StageChange", "database_proxy", "is_postgres", "migrate", "open_database", "parse_location",
 ]
