@@ -100,19 +100,19 @@ def test_a_stale_version_or_a_bad_value_writes_nothing(db, source):
 def test_a_required_field_is_needed_to_add_or_save_a_deal_of_its_pipeline(db):
     fields.add_field("Budget", "money", required=True)
     with pytest.raises(InvalidInput, match="Budget is required"):
-        deals.add_deal("Acme", "100", default_currency="EUR")
+        fields.add_deal("Acme", "100", default_currency="EUR")
     assert Deal.select().count() == 0
-    made = deals.add_deal("Acme", "100", default_currency="EUR", fields={"Budget": "EUR 900"})
+    made = fields.add_deal("Acme", "100", default_currency="EUR", fields={"Budget": "EUR 900"})
     assert fields.json_value(fields.resolve_field("budget"), CustomValue.get().value) == {
         "amount": 900_00, "currency": "EUR"}
     with pytest.raises(InvalidInput, match="Budget is required"):
         fields.set_values(made.id, {"Budget": ""})
     with pytest.raises(InvalidInput, match="Budget is required"):
-        deals.update_deal(made.id, made.version, default_currency="EUR", title="Acme 2", value="100",
+        fields.update_deal(made.id, made.version, default_currency="EUR", title="Acme 2", value="100",
                           stage="Prospecting", owner=None, organization=None, contact=None,
                           expected_close=None, probability=None, fields={"Budget": " "})
     assert Deal.get_by_id(made.id).title == "Acme"
-    saved = deals.update_deal(made.id, made.version, default_currency="EUR", title="Acme 2", value="100",
+    saved = fields.update_deal(made.id, made.version, default_currency="EUR", title="Acme 2", value="100",
                               stage="Qualified", owner=None, organization=None, contact=None,
                               expected_close=None, probability=None, fields={"Budget": "1k"})
     assert (saved.title, saved.stage) == ("Acme 2", "Qualified")
@@ -315,3 +315,47 @@ def test_a_required_field_must_be_given_to_add_a_deal(backend_url):
     assert line == "pipetui: Source is required for this deal; give it a value"
     assert dump(url) == before
     ok(run(url, "add", "Acme", "--value", "100", "--set", "source=event"))
+
+
+def test_export_writes_a_column_per_field_and_import_reads_it_back(backend_url, tmp_path):
+    url = backend_url
+    ok(run(url, "field", "add", "Source", "--type", "choice", "--choices", "Web,Referral,Event"))
+    ok(run(url, "field", "add", "Budget", "--type", "money"))
+    ok(run(url, "add", "Acme", "--value", "100", "--set", "Source=Web", "--set", "Budget=EUR 1,500"))
+    ok(run(url, "add", "Globex", "--value", "200"))
+    exported = tmp_path / "deals.csv"
+    ok(run(url, "export", str(exported)))
+    header, acme, globex = exported.read_text().splitlines()
+    assert header.endswith(",lost_reason,Source,Budget")
+    assert acme.endswith(",Web,1500.00 EUR") and globex.endswith(",,")
+
+    other = tmp_path / "crm.csv"
+    other.write_text("Name,Amount,Lead origin\nInitech,300,referral\nUmbrella,400,\n")
+    ok(run(url, "import", str(other), "--map", "Lead origin=field:source"))
+    with opened(url):
+        source = fields.resolve_field("Source")
+        values = {Deal.get_by_id(v.entity_id).title: v.value
+                  for v in CustomValue.select().where(CustomValue.field == source.id)}
+        assert values == {"Acme": "Web", "Initech": "Referral"}
+
+    # The export read back into the same database updates the changed value, with history.
+    exported.write_text(exported.read_text().replace(",Web,", ",Event,"))
+    ok(run(url, "import", str(exported)))
+    with opened(url):
+        acme_id = Deal.get(Deal.title == "Acme").id
+        assert CustomValue.get(CustomValue.entity_id == acme_id, CustomValue.field == source.id).value == "Event"
+        last = FieldChange.select().where(FieldChange.deal == acme_id).order_by(FieldChange.id.desc()).first()
+        assert (last.field, last.old_value, last.new_value) == ("source", "Web", "Event")
+
+
+def test_an_import_with_a_bad_custom_value_or_field_writes_nothing(backend_url, tmp_path):
+    url = backend_url
+    ok(run(url, "field", "add", "Source", "--type", "choice", "--choices", "Web,Referral,Event"))
+    other = tmp_path / "crm.csv"
+    other.write_text("Name,Amount,Lead origin\nInitech,300,Webb\n")
+    before = dump(url)
+    result = run(url, "import", str(other), "--map", "Lead origin=field:Nope")
+    assert assert_one_line_failure(result, 2).startswith("pipetui: Lead origin=field:Nope: no deal field 'Nope'")
+    result = run(url, "import", str(other), "--map", "Lead origin=field:Source")
+    assert result.exit_code == 2 and "Source 'Webb' is not one of Web, Referral, Event" in result.stdout + result.stderr
+    assert dump(url) == before

@@ -33,8 +33,7 @@ OPEN_ONLY, CLOSED, ANY_STATUS = ("open",), ("won", "lost"), ("open", "won", "los
 def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability,
         assignments: tuple[str, ...]) -> None:
     """Add a deal."""
-    from pipetui.core.deals import add_deal
-    from pipetui.core.fields import parse_assignments
+    from pipetui.core.fields import add_deal, parse_assignments
 
     deal = add_deal(title, value, default_currency=state.context.currency, stage=stage, owner=owner,
                     organization=org, contact=contact, expected_close=close, currency=currency,

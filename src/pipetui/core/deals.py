@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -519,34 +518,24 @@ def add_deal(
     probability: str | None = None,
     actor: RepRef | Rep | None = None,
     rules: Rulebook = NO_RULES,
-    fields: Mapping[str, str] | None = None,
 ) -> DealRow:
     """Create a deal from what a person typed, as ``pipetui add`` and the
-    board's new-deal editor do; ``fields``: custom fields, {name: text}.
+    board's new-deal editor do.
 
-    Every field is parsed before anything is written (the required custom
-    fields of its pipeline must be given); a new organization or contact is
-    created in the same transaction as the deal.
+    Every field is parsed before anything is written; a new organization or
+    contact is created in the same transaction as the deal.
     """
-    from pipetui.core import fields as custom
-
     code = validate_currency(currency) if currency else None
     form = _parse_form(title, value, code or default_currency, stage, owner, organization, contact,
                        expected_close, probability)
     if code and form.money.currency != code:
         raise InvalidInput(f"value is in {form.money.currency} but the currency given is {code}",
                            field="currency")
-    pipeline_id = form.stage.pipeline_id if form.stage is not None else default_pipeline().id
-    parsed = custom.parse_deal_values(fields or {}, pipeline_id, form.money.currency)
-    custom.check_required(pipeline_id, {field_id: value for field_id, (_, value) in parsed.items()})
     with db.atomic():
         org, person = _people(form)
-        deal = create_deal(form.title, form.money, stage=form.stage, owner=form.owner or actor,
+        return create_deal(form.title, form.money, stage=form.stage, owner=form.owner or actor,
                            organization=org, contact=person, expected_close=form.expected_close,
                            probability=form.probability, actor=actor, rules=rules)
-        if custom.write_values(deal.id, parsed):
-            deal = deal_row(deal.id)
-        return deal
 
 
 def update_deal(
@@ -564,30 +553,19 @@ def update_deal(
     probability: str | None,
     actor: RepRef | Rep | None = None,
     rules: Rulebook = NO_RULES,
-    fields: Mapping[str, str] | None = None,
 ) -> DealRow:
     """Save the deal editor's form: parse every field, then change the deal
-    (its custom ``fields`` too, {name: text}) and, if its stage changed, move
-    it, all in one transaction and only if nobody changed the deal since
-    ``expected_version``. The required custom fields of its pipeline must
-    hold a value."""
-    from pipetui.core import fields as custom
-
+    and, if its stage changed, move it, all in one transaction and only if
+    nobody changed the deal since ``expected_version``."""
     form = _parse_form(title, value, default_currency, stage, owner, organization, contact,
                        expected_close, probability)
     with db.atomic():
         current = _locked_deal(deal_id, expected_version)
-        parsed = custom.parse_deal_values(fields or {}, current.pipeline_id, form.money.currency)
-        held = {field.id: text for field, text in custom.deal_field_texts(current)}
-        held.update({field_id: text for field_id, (_, text) in parsed.items()})
-        custom.check_required(current.pipeline_id, held)
         org, person = _people(form)
         deal = edit_deal(deal_id, expected_version=expected_version, title=form.title,
                          value=form.money, probability=form.probability, owner=form.owner,
                          organization=org, contact=person, expected_close=form.expected_close,
                          actor=actor)
-        if fields:
-            deal = custom.set_values(deal_id, fields, actor=actor, expected_version=deal.version)
         if form.stage is not None and form.stage.id != current.stage_id:
             deal = move_deal(deal_id, form.stage, expected_version=deal.version, actor=actor, rules=rules)
     return deal

@@ -665,3 +665,47 @@ def with_fields_json(deals: Iterable[DealRow], batch: int = 500) -> Iterator[dic
         values = deal_fields_json(chunk, fields) if fields else {}
         for deal in chunk:
             yield {**deal.as_json(), "fields": values.get(deal.id, {})}
+
+
+# --- a deal's form with its custom fields ------------------------------------------
+
+
+def add_deal(title: str, value: str, *, fields: Mapping[str, str] | None = None, stage: str | None = None,
+             **built_in: Any) -> DealRow:
+    """:func:`pipetui.core.deals.add_deal` with the custom ``fields``
+    ({name: text}) of the new deal, in one transaction: every value is
+    parsed, and the required fields of its pipeline given, before anything
+    is written."""
+    from pipetui.core import deals
+    from pipetui.core.lookup import default_pipeline, resolve_stage
+    from pipetui.core.money import validate_currency
+
+    pipeline_id = resolve_stage(stage).pipeline_id if stage else default_pipeline().id
+    currency = built_in.get("currency") or built_in["default_currency"]
+    parsed = parse_deal_values(fields or {}, pipeline_id, validate_currency(currency))
+    check_required(pipeline_id, {field_id: text for field_id, (_, text) in parsed.items()})
+    with db.atomic():
+        deal = deals.add_deal(title, value, stage=stage, **built_in)
+        if write_values(deal.id, parsed):
+            deal = deals.get_deal(deal.id)
+        return deal
+
+
+def update_deal(deal_id: int, expected_version: int, *, fields: Mapping[str, str] | None = None,
+                actor: RepRef | Any | None = None, **built_in: Any) -> DealRow:
+    """The deal editor's save: :func:`pipetui.core.deals.update_deal` and
+    the custom ``fields`` ({name: text}) in one transaction, only if nobody
+    changed the deal since ``expected_version``; the required fields of its
+    pipeline must hold a value."""
+    from pipetui.core import deals
+
+    with db.atomic():
+        current = deals.current_deal(deal_id, expected_version=expected_version)
+        parsed = parse_deal_values(fields or {}, current.pipeline_id, current.currency)
+        held = {field.id: text for field, text in deal_field_texts(current)}
+        held.update({field_id: text for field_id, (_, text) in parsed.items()})
+        check_required(current.pipeline_id, held)
+        deal = deals.update_deal(deal_id, expected_version, actor=actor, **built_in)
+        if fields:
+            deal = set_values(deal_id, fields, actor=actor, expected_version=deal.version)
+        return deal
