@@ -359,3 +359,111 @@ def test_an_import_with_a_bad_custom_value_or_field_writes_nothing(backend_url, 
     result = run(url, "import", str(other), "--map", "Lead origin=field:Source")
     assert result.exit_code == 2 and "Source 'Webb' is not one of Web, Referral, Event" in result.stdout + result.stderr
     assert dump(url) == before
+
+
+# --- the screens ---------------------------------------------------------------------
+
+
+SCREEN_NOW = dt.datetime(2026, 11, 27, 9, 0)
+
+
+@pytest.fixture
+def field_app(sqlite_db):
+    from pipetui.core import clock, people
+    from pipetui.tui.app import PipetuiApp
+
+    with clock.frozen(SCREEN_NOW - dt.timedelta(days=3)):
+        maya = people.add_rep("Maya Patel", username="maya")
+        fields.add_field("Source", "choice", choices="Web,Referral,Event", on_card=True, required=True)
+        fields.add_field("Budget", "money", on_card=True)
+        fields.add_field("Renewal", "date")
+        acme = deals.create_deal("Acme rollout", Money(30_000_00, "USD"), owner=maya)
+        fields.set_values(acme.id, {"Source": "Web", "Budget": "USD 900"})
+        deals.create_deal("Beta pilot", Money(20_000_00, "USD"), owner=maya)
+    with clock.frozen(SCREEN_NOW):
+        yield PipetuiApp(db=sqlite_db, location="test.db", actor=maya)
+
+
+async def _settle(pilot) -> None:
+    for _ in range(6):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def _type(pilot, selector: str, text: str) -> None:
+    field = pilot.app.screen.query_one(selector)
+    field.value = ""
+    field.focus()
+    await pilot.press(*text)
+
+
+def _board_text(app) -> str:
+    from pipetui.tui.widgets.board import BoardView
+
+    view = app.screen.query_one(BoardView)
+    return "\n".join(view.render_line(y).text for y in range(view.size.height))
+
+
+async def test_cards_show_the_fields_chosen_for_cards(field_app):
+    async with field_app.run_test(size=(120, 30)) as pilot:
+        await _settle(pilot)
+        lines = _board_text(field_app).splitlines()
+        title_line = next(i for i, line in enumerate(lines) if "Acme rollout" in line)
+        assert "Web · 900 USD" in lines[title_line + 3]
+        beta = next(i for i, line in enumerate(lines) if "Beta pilot" in line)
+        assert beta - title_line == 5  # a line more per card: title, who, value, fields, gap
+        await pilot.press("slash", *"source:web", "enter")
+        await _settle(pilot)
+        text = _board_text(field_app)
+        assert "Acme rollout" in text and "Beta pilot" not in text
+
+
+async def test_the_editor_shows_checks_and_saves_custom_fields(field_app):
+    from pipetui.tui.screens.board import BoardScreen
+    from pipetui.tui.screens.editor import DealEditor
+
+    async with field_app.run_test(size=(120, 40)) as pilot:
+        await _settle(pilot)
+        await pilot.press("enter")
+        await _settle(pilot)
+        editor = field_app.screen
+        assert isinstance(editor, DealEditor)
+        source, budget, renewal = (f"#custom-{fields.resolve_field(n).id}" for n in ("Source", "Budget", "Renewal"))
+        assert (editor.query_one(source).value, editor.query_one(budget).value) == ("Web", "900 USD")
+        await _type(pilot, source, "Webb")
+        assert "Source 'Webb' is not one of Web, Referral, Event" in str(
+            editor.query_one(f"{source}-error").render())
+        await _type(pilot, renewal, "someday")
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert isinstance(field_app.screen, DealEditor)
+        assert "not a date" in str(editor.query_one(f"{renewal}-error").render())
+        assert Deal.get(Deal.title == "Acme rollout").version == 2
+        await _type(pilot, source, "event")
+        await _type(pilot, renewal, "2027-01-31")
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert isinstance(field_app.screen, BoardScreen)
+    saved = Deal.get(Deal.title == "Acme rollout")
+    assert [(f.name, value) for f, value in fields.deal_field_texts(deals.get_deal(saved.id))] == [
+        ("Source", "Event"), ("Budget", "900.00 USD"), ("Renewal", "2027-01-31")]
+    assert sorted(c.field for c in FieldChange.select().where(FieldChange.deal == saved.id)) == [
+        "budget", "renewal", "source", "source"]
+
+
+async def test_the_editor_refuses_to_save_a_deal_without_its_required_field(field_app):
+    from pipetui.tui.screens.editor import DealEditor
+
+    async with field_app.run_test(size=(120, 40)) as pilot:
+        await _settle(pilot)
+        await pilot.press("down", "enter")  # Beta pilot has no source yet
+        await _settle(pilot)
+        editor = field_app.screen
+        assert isinstance(editor, DealEditor)
+        await _type(pilot, "#title", "Beta pilot 2")
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+        assert isinstance(field_app.screen, DealEditor)
+        source = f"#custom-{fields.resolve_field('Source').id}"
+        assert "Source is required" in str(editor.query_one(f"{source}-error").render())
+        assert Deal.get(Deal.title == "Beta pilot").version == 1

@@ -46,6 +46,7 @@ class Column:
     count: int
     value: dict[str, int] = field(default_factory=dict)  # currency -> minor units
     weighted: dict[str, int] = field(default_factory=dict)
+    card_fields: int = 0  # how many custom fields its cards show (a line of them when any)
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,16 @@ def columns(flt: BoardFilter = BoardFilter(), *, rules: Rulebook = NO_RULES) -> 
     value of its open deals per currency (currencies are never added up);
     its rotting days are the ``rules``' for the stage, else its own."""
     if flt.text.strip() == "":
+        totals = stage_totals(owner_id=flt.owner_id)
+        shown = len(card_fields(totals[0].stage.id)) if totals else 0
         return [
             Column(t.stage.id, t.stage.name, t.stage.probability,
                    rules.rotting_days(t.stage.id, t.stage.rotting_days), t.count,
-                   t.value, t.weighted)
-            for t in stage_totals(owner_id=flt.owner_id)
+                   t.value, t.weighted, shown)
+            for t in totals
         ]
     ordered = stages()
+    shown = len(card_fields(ordered[0].id)) if ordered else 0
     chance = fn.COALESCE(Deal.probability, Stage.probability)
     query = _filtered(
         _with_names(
@@ -120,7 +124,7 @@ def columns(flt: BoardFilter = BoardFilter(), *, rules: Rulebook = NO_RULES) -> 
         entry[2][currency] = int(weighted) // 100
     return [
         Column(s.id, s.name, s.probability, rules.rotting_days(s.id, s.rotting_days),
-               *found.get(s.id, [0, {}, {}]))
+               *found.get(s.id, [0, {}, {}]), shown)
         for s in ordered
     ]
 

@@ -450,10 +450,14 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     return given
 
 
-def parse_deal_values(given: Mapping[str, str], pipeline_id: int, currency: str) -> dict[int, tuple[FieldDef, str | None]]:
+Parsed = dict[int, tuple[FieldDef, str | None]]  # field id -> (field, canonical value or None)
+Change = tuple[FieldDef, str | None, str | None]  # a field, its value before and after
+
+
+def parse_deal_values(given: Mapping[str, str], pipeline_id: int, currency: str) -> Parsed:
     """{field id: (field, canonical value)} from {name: text}; every field
     named must exist and apply to the pipeline; nothing is written."""
-    parsed: dict[int, tuple[FieldDef, str | None]] = {}
+    parsed: Parsed = {}
     for name, text in given.items():
         field = resolve_field(name, "deal")
         if not field.applies_to(pipeline_id):
@@ -474,7 +478,7 @@ def check_required(pipeline_id: int, values: Mapping[int, str | None]) -> None:
                            field="fields")
 
 
-def write_values(entity_id: int, parsed: Mapping[int, tuple[FieldDef, str | None]]) -> list[tuple[FieldDef, str | None, str | None]]:
+def write_values(entity_id: int, parsed: Parsed) -> list[Change]:
     """Store the parsed values of one record (inside the caller's
     transaction); the changes as (field, old canonical, new canonical)."""
     old = stored_values([entity_id], [f for f, _ in parsed.values()]).get(entity_id, {})
@@ -495,7 +499,7 @@ def write_values(entity_id: int, parsed: Mapping[int, tuple[FieldDef, str | None
     return changes
 
 
-def record_changes(deal_id: int, changes: list[tuple[FieldDef, str | None, str | None]], *,
+def record_changes(deal_id: int, changes: list[Change], *,
                    actor: RepRef | Any | None, when) -> None:
     """A FieldChange row per changed value, under the field's key."""
     rows = [{"deal": deal_id, "field": field.key, "old_value": display_text(field, before),
@@ -532,7 +536,7 @@ def set_values(deal_id: int, values: Mapping[str, str], *, actor: RepRef | Any |
 
 
 def set_record_values(entity: str, record_id: int, values: Mapping[str, str],
-                      default_currency: str = "USD") -> list[tuple[FieldDef, str | None, str | None]]:
+                      default_currency: str = "USD") -> list[Change]:
     """Set custom fields of an organization or a contact ({name: text}), in one transaction."""
     entity = _entity(entity)
     if entity == "deal":
