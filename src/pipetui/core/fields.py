@@ -314,8 +314,8 @@ def delete_field(ref: str, *, entity: str = "deal", force: bool = False) -> tupl
         held = CustomValue.select().where(CustomValue.field == field.id).count()
         if held and not force:
             what = "value" if held == 1 else "values"
-            raise InvalidInput(f"{field.name} holds {held} {what}; delete it with them by forcing it",
-                               field="force")
+            raise InvalidInput(f"{field.name} holds {held} {what}, which would be deleted with it; "
+                               "force the delete to go on", field="force")
         CustomValue.delete().where(CustomValue.field == field.id).execute()
         CustomField.delete().where(CustomField.id == field.id).execute()
     return field, held
@@ -547,12 +547,6 @@ def set_record_values(entity: str, record_id: int, values: Mapping[str, str],
             field = resolve_field(name, entity)
             parsed[field.id] = (field, parse_value(field, text, default_currency))
         return write_values(record_id, parsed)
-
-
-def delete_record_values(entity: str, record_id: int) -> None:
-    """Forget the values of an organization or contact that is deleted."""
-    ids = CustomField.select(CustomField.id).where(CustomField.entity == _entity(entity))
-    CustomValue.delete().where(CustomValue.field.in_(ids), CustomValue.entity_id == record_id).execute()
 
 
 # --- the board: filter and cards --------------------------------------------------
