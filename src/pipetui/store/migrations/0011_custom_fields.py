@@ -4,8 +4,8 @@ pipeline or all, with the values of each record.
 
 A value is one row of ``custom_value``, kept as text in one canonical form
 per type (``core/fields.py``), so that both backends compare and index it
-alike: the board's filter (``/source:web``) and ``deals`` look values up by
-``(field_id, value)``, and a card reads the values of its visible window by
+alike: the board's filter (``/source:web``) looks values up by
+``(value, field_id)``, and a card reads the values of its visible window by
 ``(field_id, entity_id)``. An empty value is no row. ``entity_id`` is the
 id of a deal, an organization or a contact, as the field's ``entity`` says.
 """
@@ -41,8 +41,11 @@ def up(migrator, db):
         " value TEXT NOT NULL)"
     )
     db.execute_sql("CREATE UNIQUE INDEX custom_value_entity ON custom_value (field_id, entity_id)")
-    # The filter's look-up; the value comes first so that an equality is a seek.
-    db.execute_sql("CREATE INDEX custom_value_value ON custom_value (field_id, value, entity_id)")
+    # The filter's look-up of a value. The value leads: an index led by
+    # field_id alone, covering, would look better to SQLite's planner (it has
+    # no statistics) than the unique one for a window of cards' values, and
+    # read every value of the field instead of the window's.
+    db.execute_sql("CREATE INDEX custom_value_value ON custom_value (value, field_id, entity_id)")
     if is_postgres(db):
         # Live updates, as for the other tables (0005).
         for table in TABLES:
