@@ -97,27 +97,28 @@ def overdue_rotting_deal(sqlite_db):
     return deal
 
 
-@pytest.mark.parametrize("visit", list(VISITS))
-def test_every_pair_a_screen_draws_is_legible_in_every_theme_and_depth(sqlite_db, overdue_rotting_deal, visit):
+def weak_in_every_theme(app, size: tuple[int, int], keys=(), prepare=None) -> list[str]:
+    """The weak pairs of ``app``'s screen after ``prepare(app)`` and ``keys``,
+    in each theme it offers."""
+
     async def check() -> list[str]:
         weak: list[str] = []
-        with clock.frozen(NOW):
-            app = PipetuiApp(db=sqlite_db, location="t")
-            async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            if prepare is not None:
+                prepare(app)
                 await settle(pilot)
-                app.screen.go_to_deal(overdue_rotting_deal.id)
+            for key in keys:
+                await pilot.press(key)
                 await settle(pilot)
-                for key in VISITS[visit]:
-                    await pilot.press(key)
-                    await settle(pilot)
-                for theme in sorted(app.available_themes):
-                    app.theme = theme
-                    await settle(pilot)
-                    weak.extend(weak_pairs(app))
+            for theme in sorted(app.available_themes):
+                app.theme = theme
+                await settle(pilot)
+                weak.extend(weak_pairs(app))
         return weak
 
-    weak = asyncio.run(check())
-    assert weak == [], "\n".join(weak)
+    with clock.frozen(NOW):
+        return asyncio.run(check())
 
 
 async def settle(pilot) -> None:
@@ -126,23 +127,19 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
+@pytest.mark.parametrize("visit", list(VISITS))
+def test_every_pair_a_screen_draws_is_legible_in_every_theme_and_depth(sqlite_db, overdue_rotting_deal, visit):
+    app = PipetuiApp(db=sqlite_db, location="t")
+    weak = weak_in_every_theme(app, (120, 40), VISITS[visit],
+                               prepare=lambda app: app.screen.go_to_deal(overdue_rotting_deal.id))
+    assert weak == [], "\n".join(weak)
+
+
 def test_the_monitor_is_legible_in_every_theme_and_depth(sqlite_db, overdue_rotting_deal):
     from pipetui.core.dates import quarter_period
     from pipetui.tui.monitor import MonitorApp
 
-    async def check() -> list[str]:
-        weak: list[str] = []
-        with clock.frozen(NOW):
-            app = MonitorApp(period=quarter_period(NOW.date()))
-            async with app.run_test(size=(60, 20)) as pilot:
-                await settle(pilot)
-                for theme in sorted(app.available_themes):
-                    app.theme = theme
-                    await settle(pilot)
-                    weak.extend(weak_pairs(app))
-        return weak
-
-    weak = asyncio.run(check())
+    weak = weak_in_every_theme(MonitorApp(period=quarter_period(NOW.date())), (60, 20))
     assert weak == [], "\n".join(weak)
 
 

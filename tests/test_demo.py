@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +150,59 @@ def test_a_failing_child_process_leaves_nothing_behind(db, frozen_clock, monkeyp
     with pytest.raises(PipetuiError, match="demo generator failed: ValueError: boom"):
         demo.generate(50, seed=1)
     assert Deal.select().count() == 0 and Rep.select().count() == 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie may wait for a reaper that never comes)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not any(Path("/proc/self/task").glob("*/children")),
+                    reason="finds the child process through /proc/PID/task/*/children")
+@pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killing_demo_ends_its_generator_and_leaves_the_database_as_it_was(tmp_path, signal_number):
+    path = tmp_path / "pipeline.db"
+    pipetui = [sys.executable, "-m", "pipetui", "--db", str(path)]
+    added = subprocess.run([*pipetui, "add", "Kept", "--value", "100"], capture_output=True, text=True,
+                           timeout=60)
+    assert added.returncode == 0, added.stderr
+    demo_run = subprocess.Popen([*pipetui, "demo", "--deals", "200000", "--force"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    generator = None
+    try:
+        deadline = time.monotonic() + 60
+        while generator is None and demo_run.poll() is None and time.monotonic() < deadline:
+            generator = next(iter(_children(demo_run.pid)), None)
+            time.sleep(0.01)
+        assert generator is not None, "the demo made its rows without a child process"
+        demo_run.send_signal(signal_number)
+        # The caller's pipes close once nobody holds them: not the parent, nor its child.
+        try:
+            demo_run.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the killed demo's output pipes stayed open: its generator still holds them")
+        deadline = time.monotonic() + 5
+        while _running(generator) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _running(generator), "the demo's generator outlived its parent"
+    finally:
+        demo_run.kill()
+        if generator is not None and _running(generator):
+            os.kill(generator, signal.SIGKILL)
+        demo_run.communicate()
+    db = open_database(path)
+    assert [deal.title for deal in Deal.select()] == ["Kept"]
+    assert Rep.select().count() == 0
+    db.close()

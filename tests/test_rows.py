@@ -20,6 +20,7 @@ from pipetui.core.errors import InvalidInput
 from pipetui.core.money import Money
 from pipetui.core.undo import Change, UndoLog
 from pipetui.store import Deal, is_postgres
+from pipetui.tui.contrast import WARNING
 
 
 @contextmanager
@@ -211,7 +212,7 @@ def test_the_editor_shows_the_sheet_as_before(db):
     assert form.history.plain == ("2026-11-02 created in Prospecting  Maya Patel, 1d\n"
                                   "2026-11-03 Prospecting → Contacted  (no rep), 6d\n")
     assert form.activities.plain == "○ 2026-11-03 10:30 call: Overdue call\n"
-    assert [span.style for span in form.activities.spans][0] == "bold yellow"  # late
+    assert [span.style for span in form.activities.spans][0] == WARNING  # late
     assert form.notes.plain == "2026-11-04 \nanonymous\n2026-11-03 Maya Patel\nfirst line second line\n"
 
 

@@ -8,7 +8,7 @@ database, errors as one line and an exit status).
 from __future__ import annotations
 
 
-from pipetui.cli import admin, deals, fields, report, team, transfer
+from pipetui.cli import admin, deals, fields, products, report, team, transfer
 from pipetui.cli.app import cli, monitor, triage
 from pipetui.cli.transfer import IMPORT_FIELDS
 
@@ -18,6 +18,7 @@ for _command in (
     deals.list_deals, deals.stages, transfer.export_command, transfer.import_command, transfer.backup,
     deals.reasons, report.report, report.today, team.rep, team.quota, admin.migrate, triage, monitor,
     fields.field, fields.set_command,
+    products.product, products.item,
 ):
     cli.add_command(_command)
 

@@ -172,11 +172,15 @@ def _import_counts(plan, written) -> str:
     if written is None:  # a dry run: what the plan would write
         reps, organizations, contacts = map(len, plan.new_names())
         created, updated = len(plan.to_create), len(plan.to_update)
+        products = len(plan.new_products())
     else:
         reps, organizations, contacts = written.reps, written.organizations, written.contacts
         created, updated = written.created, written.updated
+        products = written.products
     people = ", ".join(count(n, word) for n, word in
                        ((reps, "rep"), (organizations, "organization"), (contacts, "contact")))
+    if plan.mapping.has("product"):
+        people += ", " + count(products, "product")
     stages = ""
     if plan.new_stages:
         stages = "; stages " + ", ".join(f"{name} ({p} %)" for _ref, name, p in plan.new_stages)

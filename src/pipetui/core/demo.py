@@ -8,10 +8,15 @@ is written as a StageChange row, so history, metrics and the board agree.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import math
 import multiprocessing
+import os
 import random
+import signal
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
@@ -305,22 +310,62 @@ def _deal_rows(plan: _Plan) -> Iterator[_Chunk]:
     yield chunk
 
 
-def _produce(plan: _Plan, pipe) -> None:
-    """Child process: send the batches down the pipe, then None (or the error)."""
+def _produce(plan: _Plan, sender, receiver, parent_pid: int) -> None:
+    """Child process: send the batches down the pipe, then None (or the error).
+
+    It ends with its parent: a killed parent must not leave it holding the
+    database and the caller's terminal or pipes, blocked on a full pipe."""
+    # Left open here, the read end would keep a send blocking forever once the
+    # parent is gone, instead of failing with a broken pipe.
+    receiver.close()
+    _end_with_parent(parent_pid)
+    _let_go_of_caller_files()
     try:
         for chunk in _deal_rows(plan):
-            pipe.send(chunk)
-        pipe.send(None)
+            sender.send(chunk)
+        last = None
+    except BrokenPipeError:
+        return  # the parent is gone: nobody left to tell
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
-        pipe.send(f"{type(exc).__name__}: {exc}")
-    finally:
-        pipe.close()
+        last = f"{type(exc).__name__}: {exc}"
+    with contextlib.suppress(BrokenPipeError):
+        sender.send(last)
+    sender.close()
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux); on
+    other systems the next send fails with a broken pipe instead."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the request above took hold
+        os._exit(1)
+
+
+def _let_go_of_caller_files() -> None:
+    """The child writes nothing: pointing its standard streams at /dev/null
+    keeps it from holding the caller's pipes open a moment longer than the parent."""
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        return
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(null, fd)
+    os.close(null)
 
 
 def _chunks_in_parallel(plan: _Plan) -> Iterator[_Chunk]:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_produce, args=(plan, sender), daemon=True)
+    child = context.Process(target=_produce, args=(plan, sender, receiver, os.getpid()), daemon=True)
     child.start()
     sender.close()
     try:

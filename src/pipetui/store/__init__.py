@@ -22,10 +22,12 @@ from pipetui.store.models import (
     CustomValue,
     Deal,
     FieldChange,
+    LineItem,
     LostReason,
     Note,
     Organization,
     Pipeline,
+    Product,
     Quota,
     Rep,
     Stage,
@@ -34,7 +36,8 @@ from pipetui.store.models import (
 )
 
 __all__ = [
-    "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "CustomField", "CustomValue", "DatabaseOpenError", "Deal",
-    "FieldChange", "Location", "LostReason", "Note", "Organization", "Pipeline", "Quota", "Rep", "Stage",
+    "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "CustomField", "CustomValue",
+    "DatabaseOpenError", "Deal", "FieldChange", "LineItem", "Location", "LostReason", "Note", "Organization",
+    "Pipeline", "Product", "Quota", "Rep", "Stage",
     "StageChange", "database_proxy", "is_postgres", "migrate", "open_database", "parse_location",
 ]

@@ -199,6 +199,35 @@ class FieldChange(BaseModel):
         table_name = "field_change"
 
 
+class Product(BaseModel):
+    """A product of the catalogue (migration 0012); archived ones are no
+    longer offered but stay on the deals that have them."""
+
+    name = CharField(max_length=200, unique=True)  # and without regard to case: core/products.py
+    unit_price = BigIntegerField()  # minor units
+    currency = CharField(max_length=3)
+    archived = BooleanField(default=False)
+    created_at = DateTimeField()
+
+
+class LineItem(BaseModel):
+    """A product on a deal: its quantity in hundredths (``150`` is 1.5), its
+    unit price in minor units of ``currency`` (the deal's), copied from the
+    product and editable, and a discount in whole percent."""
+
+    deal = ForeignKeyField(Deal, backref="line_items", on_delete="CASCADE", index=False)
+    product = ForeignKeyField(Product, backref="line_items", index=False)
+    quantity_hundredths = BigIntegerField()
+    unit_price = BigIntegerField()
+    currency = CharField(max_length=3)
+    discount = SmallIntegerField(default=0)
+    position = IntegerField()
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "line_item"
+
+
 CUSTOM_ENTITIES = ("deal", "organization", "contact")
 CUSTOM_TYPES = ("text", "number", "money", "date", "choice", "multi", "checkbox")
 
@@ -250,6 +279,8 @@ ALL_MODELS = [
     Activity,
     Note,
     FieldChange,
+    Product,
+    LineItem,
     CustomField,
     CustomValue,
 ]

@@ -28,7 +28,7 @@ FIELDS = {
     "owner": "owner (rep)",
     "organization": "organization",
     "contact": "contact",
-    "product": "product (for titles only)",
+    "product": "product (a new deal's line item; added to the catalogue if new)",
     "created": "created date",
     "expected_close": "expected close date",
     "close_date": "close date (closed on for won and lost deals, else expected)",

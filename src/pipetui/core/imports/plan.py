@@ -35,6 +35,7 @@ from pipetui.core.imports.values import (
 )
 from pipetui.core.lookup import default_pipeline, resolve_stage, stages
 from pipetui.core.money import validate_currency
+from pipetui.core.products import PRODUCT_NAME_MAX_LENGTH
 from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, clean_text
 from pipetui.store import (
     LOST,
@@ -44,6 +45,7 @@ from pipetui.store import (
     Deal,
     LostReason,
     Organization,
+    Product,
     Rep,
     StageChange,
 )
@@ -124,6 +126,7 @@ class Record:
     value_rounded: bool = False
     custom: dict[int, str | None] | None = None  # custom field id -> canonical value (None: empty)
     custom_changed: list | None = None  # an update's (field, old, new) of custom fields
+    product: str | None = None  # a new deal's line item: the product, one of it at the deal's value
 
 
 @dataclass(slots=True)
@@ -184,6 +187,16 @@ class Plan:
     empty_amounts: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
+    products: dict[str, int] = field(default_factory=dict)  # name_key -> id, of the catalogue
+
+    def new_products(self) -> list[tuple[str, int, str]]:
+        """The products the import adds to the catalogue, in file order, each
+        priced at the value of the first new deal that names it: (name, minor units, currency)."""
+        made: dict[str, tuple[str, int, str]] = {}
+        for record in self.to_create:
+            if record.product and name_key(record.product) not in self.products:
+                made.setdefault(name_key(record.product), (record.product, record.value, record.currency))
+        return list(made.values())
 
     @property
     def to_create(self) -> list[Record]:
@@ -398,6 +411,7 @@ class _Planner:
             **_known_people(),
             left_out_deleted=deleted, footer_rows=self.footer, decimal_evidence=amounts.evidence,
         )
+        plan.products = _product_index()
         _match_existing(plan)
         # Counted on the records that stay in the plan: what the import writes.
         plan.rounded = sum(1 for r in plan.records if r.value_rounded)
@@ -554,7 +568,8 @@ class _Planner:
             owner=self._text(row, "owner", "owner", 200), organization=organization,
             contact=self._text(row, "contact", "contact", 200), expected_close=expected,
             created_at=created_at, closed_at=closed_at, lost_reason=lost_reason, note=self._note(row),
-            cells=row.cells, custom=self._custom_values(row, currency),
+            cells=row.cells, product=self._text(row, "product", "product", PRODUCT_NAME_MAX_LENGTH),
+            custom=self._custom_values(row, currency),
         )
 
     def _note(self, row: SourceRow) -> str | None:
@@ -583,7 +598,7 @@ class _Planner:
         title = self._text(row, "title", "title", TITLE_MAX_LENGTH)
         if title:
             return title
-        product = self._text(row, "product", "product", 200)
+        product = self._text(row, "product", "product", PRODUCT_NAME_MAX_LENGTH)
         parts = " – ".join(p for p in (organization, product) if p)
         if source_id:
             parts = f"{parts} #{source_id}" if parts else f"Deal #{source_id}"
@@ -799,6 +814,14 @@ def _contact_index() -> tuple[dict[tuple[str, int | None], int], dict[int, set[t
         index.setdefault((name_key(name), org_id), contact_id)
         answers[contact_id] = {(name_key(name), org_id)}
     return index, answers
+
+
+def _product_index() -> dict[str, int]:
+    """The catalogue by name (archived products too: an old deal may name one)."""
+    index: dict[str, int] = {}
+    for product_id, name in Product.select(Product.id, Product.name).order_by(Product.id).tuples():
+        index.setdefault(name_key(name), product_id)
+    return index
 
 
 def _known_people() -> dict[str, dict]:

@@ -25,8 +25,10 @@ from pipetui.store import (
     Contact,
     CustomValue,
     Deal,
+    LineItem,
     Note,
     Organization,
+    Product,
     Rep,
     Stage,
     StageChange,
@@ -56,6 +58,8 @@ class Written:
     stages: int
     stage_changes: int
     notes: int
+    products: int = 0  # added to the catalogue
+    items: int = 0  # line items of new deals
 
 
 def _text(value) -> str | None:
@@ -94,6 +98,9 @@ class _Writer:
         self.org_ids = {**plan.organizations, **org_ids}
         self.contact_ids = self._contacts(contacts)
         self.stage_ids = stage_ids
+        new_products = plan.new_products()
+        self.product_ids = {**plan.products, **self._products(new_products)}
+        self.items = 0
         total = len(creating) + len(updating)
         done = 0
         with self._deferred_indexes(len(creating)):
@@ -108,7 +115,7 @@ class _Writer:
             done += len(chunk)
             self.progress(done, total)
         return Written(len(creating), len(updating), len(rep_ids), len(org_ids), len(contacts),
-                       len(plan.new_stages), self.changes, self.notes)
+                       len(plan.new_stages), self.changes, self.notes, len(new_products), self.items)
 
     def _deferred_indexes(self, creating: int):
         """Many new deals into a database that holds fewer (a first import):
@@ -116,7 +123,7 @@ class _Writer:
         PostgreSQL, readers of the deals wait for the commit meanwhile."""
         if creating < DEFER_INDEXES_FROM or Deal.select().count() > creating:
             return contextlib.nullcontext()
-        return indexes_deferred(db, [Deal, StageChange, Note])
+        return indexes_deferred(db, [Deal, StageChange, Note, LineItem])
 
     def _check_versions(self, updating: list[Record]) -> None:
         """The deals to update are as they were when the file was checked
@@ -155,6 +162,15 @@ class _Writer:
         for start in range(0, len(rows), CHUNK):
             insert_rows(db, model, columns, rows[start:start + CHUNK])
         return {name_key(name): i for i, name in zip(ids, names, strict=True)}
+
+    def _products(self, products: list[tuple[str, int, str]]) -> dict[str, int]:
+        ids = reserve_ids(db, Product, len(products))
+        stamp = _text(self.now)
+        rows = [(i, name, price, currency, False, stamp)
+                for i, (name, price, currency) in zip(ids, products, strict=True)]
+        if rows:
+            insert_rows(db, Product, ["id", "name", "unit_price", "currency", "archived", "created_at"], rows)
+        return {name_key(name): i for i, (name, _price, _currency) in zip(ids, products, strict=True)}
 
     def _contacts(self, contacts: list[tuple[str, str | None]]) -> dict[tuple[str, str], int]:
         if not contacts:
@@ -226,7 +242,20 @@ class _Writer:
                         [(i, deal_id, r.note, _text(r.created_at))
                          for i, (deal_id, r) in zip(note_ids, noted, strict=True)])
             self.notes += len(noted)
+        self._items([(deal_id, r) for deal_id, r in zip(deal_ids, records, strict=True) if r.product])
         self.changes += len(changes)
+
+    def _items(self, sold: list[tuple[int, Record]]) -> None:
+        """A new deal's product: one of it at the deal's value, so that the
+        items' sum is the value the file gave."""
+        if not sold:
+            return
+        item_ids = reserve_ids(db, LineItem, len(sold))
+        rows = [(i, deal_id, self.product_ids[name_key(r.product)], 100, r.value, r.currency, 0, 1,
+                 _text(r.created_at)) for i, (deal_id, r) in zip(item_ids, sold, strict=True)]
+        insert_rows(db, LineItem, ["id", "deal_id", "product_id", "quantity_hundredths", "unit_price",
+                                   "currency", "discount", "position", "created_at"], rows)
+        self.items += len(rows)
 
     def _update(self, records: list[Record]) -> None:
         rows, history = [], []

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pipetui.core import activities, deals, fields, lookup, rows
+from pipetui.core import activities, deals, fields, lookup, products, rows
 from pipetui.core.errors import InvalidInput
 from pipetui.core.money import format_money
 from pipetui.core.text import printable
@@ -52,6 +52,7 @@ class Form:
     history: Content = field(default_factory=Content)
     activities: Content = field(default_factory=Content)
     notes: Content = field(default_factory=Content)
+    items: Content | None = None  # None: the deal has no line items, and the section is hidden
     custom: tuple[fields.FieldDef, ...] = ()  # the custom fields of the deal's pipeline, in order
 
 
@@ -93,7 +94,22 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
     }
     values.update({custom_id(f): _custom_text(f, canonical) for f, canonical in held})
     return Form(values, deal.version, _history(sheet.history), _activities(sheet.activities),
-                _notes(sheet.notes), custom=tuple(f for f, _ in held))
+                _notes(sheet.notes), _items(products.deal_items(deal_id)),
+                custom=tuple(f for f, _ in held))
+
+
+def _items(found: products.DealItems) -> Content | None:
+    """The line items, read-only (``pipetui item`` changes them), and their sum."""
+    if not found.items:
+        return None
+    parts: list[tuple[str, str] | str] = []
+    for item in found.items:
+        parts.append(printable(item.describe()))
+        parts.append((f"  {format_money(item.total, item.currency)}\n", MUTED))
+    total = format_money(found.total, found.currency)
+    parts.append((f"total {total}" if found.total == found.deal_value or found.currency != found.deal_currency
+                  else f"total {total} (the value differs)", MUTED))
+    return Content.assemble(*parts)
 
 
 def _history(history: tuple[rows.HistoryEntry, ...]) -> Content:
@@ -173,6 +189,8 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
                 if self.deal_id is not None:
                     with VerticalScroll(id="editor-side") as side:
                         side.can_focus = False
+                        yield Label("Items", id="items-label", classes="section")
+                        yield Static(id="items")
                         yield Label("History", classes="section")
                         yield Static(id="history")
                         yield Label("Activities", classes="section")
@@ -218,6 +236,9 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
             self.query_one("#history", Static).update(form.history)
             self.query_one("#activities", Static).update(form.activities)
             self.query_one("#notes", Static).update(form.notes)
+            for widget in self.query("#items-label, #items"):
+                widget.display = form.items is not None
+            self.query_one("#items", Static).update(form.items or "")
         self.query_one("#title", Input).focus()
 
     def _show_custom(self, form: Form) -> None:
