@@ -482,3 +482,22 @@ def test_a_window_of_cards_reads_its_values_by_the_unique_index(sqlite_db):
     sql, params = Deal.select(Deal.id).where(condition).sql()
     plan = " | ".join(row[3] for row in sqlite_db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
     assert "custom_value_value" in plan and "SCAN t2" not in plan, plan
+
+
+def test_deals_where_and_the_bulk_forms_read_custom_field_terms(backend_url):
+    url = backend_url
+    ok(run(url, "field", "add", "Lead source", "--type", "choice", "--choices", "Web,Trade fair,Event"))
+    ok(run(url, "add", "Acme", "--value", "100", "--set", "Lead source=trade fair"))
+    ok(run(url, "add", "Globex", "--value", "200", "--set", "Lead source=Web"))
+    found = json.loads(ok(run(url, "deals", "--json", "--where", 'lead_source:"trade fair"')).stdout)
+    assert [d["title"] for d in found] == ["Acme"]
+    assert found[0]["fields"] == {"Lead source": "Trade fair"}
+    assert ok(run(url, "deals", "--format", "ids", "--where", "lead_source:web stage:Prospecting")).stdout == "2\n"
+    before = dump(url)
+    line = assert_one_line_failure(run(url, "deals", "--where", "lead_source:webb"), 2)
+    assert line == "pipetui: Lead source 'webb' is not one of Web, Trade fair, Event"
+    ok(run(url, "win", "--where", "lead_source:web"))
+    with opened(url):
+        assert Deal.get(Deal.title == "Globex").status == "won"
+        assert Deal.get(Deal.title == "Acme").status == "open"
+    assert dump(url) != before

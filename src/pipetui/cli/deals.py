@@ -1,18 +1,24 @@
-"""Deals one at a time, and lists of them: add, move, win, lose, reopen,
-delete, deals, stages and the lost reasons."""
+"""Deals, one or several at a time, and lists of them: add, move, win, lose,
+reopen, delete, assign, deals, stages and the lost reasons."""
 
 from __future__ import annotations
 
 
-import json
-from collections.abc import Iterable, Iterator
-from itertools import chain, islice
-from typing import Any
-
+import sys
 
 import click
 
-from pipetui.cli.session import STATUS_CHOICES, FriendlyGroup, Session, WholeNumber, command, echo, echo_json
+from pipetui.cli.session import (
+    STATUS_CHOICES,
+    FriendlyGroup,
+    Listing,
+    Session,
+    WholeNumber,
+    command,
+    echo,
+    json_array,  # noqa: F401 - where the streamed JSON array was first defined
+    list_options,
+)
 
 # The statuses of the deals a command acts on: a title naming several deals
 # means the one of these (see lookup.resolve_deal).
@@ -42,139 +48,187 @@ def add(state: Session, title: str, value: str, stage, owner, org, contact, clos
     echo(f"Added #{deal.id} {deal.title} in {deal.stage}")
 
 
+def bulk_options(function):
+    """Several deals at once: ``-`` among the references reads ids from
+    stdin, one a line; ``--where`` adds the deals a filter matches;
+    ``--dry-run`` tells what would change and writes nothing."""
+    function = click.option("--dry-run", is_flag=True,
+                            help="Print what would change; write nothing.")(function)
+    return click.option("--where", "-w", metavar="FILTER",
+                        help="Also the deals this filter matches: stage:Proposal owner:maya "
+                             "status:open text (as / on the board).")(function)
+
+
+def chosen_deals(references: tuple[str, ...], where: str | None, *, acting_on: tuple[str, ...]):
+    """The deals a bulk command acts on, or None when ``-`` or ``--where``
+    found none (there is nothing to do; that is not a mistake)."""
+    from pipetui.core import bulk
+    from pipetui.core.board import parse_filter
+    from pipetui.core.errors import InvalidInput
+
+    if not references and where is None:
+        raise InvalidInput("no deal given (give ids or titles, '-' to read ids from stdin, or --where FILTER)")
+    if references.count("-") > 1:
+        raise InvalidInput("'-' reads the ids from stdin once; give it once")
+    named = list(references)
+    if "-" in named:
+        stdin = sys.stdin
+        if stdin.isatty():
+            raise InvalidInput("'-' reads deal ids from stdin, one a line: pipe them in "
+                               "(pipetui deals --format ids --where … | pipetui move - STAGE)")
+        at = named.index("-")
+        named[at:at + 1] = [line.strip() for line in stdin if line.strip()]
+    found = bulk.choose(named, parse_filter(where) if where is not None else None, acting_on=acting_on)
+    if not found:
+        echo("No deals matched; nothing changed.")
+        return None
+    return found
+
+
+def tell(outcomes, done: str, would: str, dry_run: bool) -> None:
+    """One line per deal: ``done`` (or ``would``, in a dry run) formatted with
+    ``before`` and ``after``."""
+    for outcome in outcomes:
+        echo((would if dry_run else done).format(before=outcome.before, after=outcome.after))
+
+
 @command()
-@click.argument("deal")
+@click.argument("deals", nargs=-1, metavar="DEALS...")
 @click.argument("stage")
-def move(state: Session, deal: str, stage: str) -> None:
-    """Move DEAL (id or title prefix) to STAGE (name or prefix)."""
-    from pipetui.core import deals, lookup
+@bulk_options
+def move(state: Session, deals: tuple[str, ...], stage: str, where, dry_run: bool) -> None:
+    """Move DEALS (ids or title prefixes; - reads ids from stdin) to STAGE (name or prefix)."""
+    from pipetui.core import bulk, lookup
 
     target = lookup.resolve_stage(stage)
-    found = lookup.resolve_deal(deal, acting_on=OPEN_ONLY)
-    moved = deals.move_deal(found.id, target, actor=state.actor(), rules=state.context.rules)
-    echo(f"Moved #{moved.id} {moved.title} to {target.name}")
+    found = chosen_deals(deals, where, acting_on=OPEN_ONLY)
+    if found is not None:
+        tell(bulk.move(found, target, actor=state.actor(), rules=state.context.rules, dry_run=dry_run),
+             "Moved #{after.id} {after.title} to {after.stage}",
+             "Would move #{before.id} {before.title} from {before.stage} to {after.stage}", dry_run)
 
 
 @command()
-@click.argument("deal")
-def win(state: Session, deal: str) -> None:
-    """Mark DEAL won."""
-    from pipetui.core import deals, lookup
+@click.argument("deals", nargs=-1)
+@bulk_options
+def win(state: Session, deals: tuple[str, ...], where, dry_run: bool) -> None:
+    """Mark DEALS won."""
+    from pipetui.core import bulk
 
-    won = deals.win_deal(lookup.resolve_deal(deal, acting_on=OPEN_ONLY).id, actor=state.actor(),
-                         rules=state.context.rules)
-    echo(f"Won #{won.id} {won.title}")
+    found = chosen_deals(deals, where, acting_on=OPEN_ONLY)
+    if found is not None:
+        tell(bulk.win(found, actor=state.actor(), rules=state.context.rules, dry_run=dry_run),
+             "Won #{after.id} {after.title}", "Would win #{before.id} {before.title}", dry_run)
 
 
 @command()
-@click.argument("deal")
+@click.argument("deals", nargs=-1)
 @click.option("--reason", "-r", required=True, help="Why it was lost: a listed reason or free text.")
-def lose(state: Session, deal: str, reason: str) -> None:
-    """Mark DEAL lost, with a reason."""
-    from pipetui.core import deals, lookup
+@bulk_options
+def lose(state: Session, deals: tuple[str, ...], reason: str, where, dry_run: bool) -> None:
+    """Mark DEALS lost, with a reason."""
+    from pipetui.core import bulk
 
-    lost = deals.lose_deal(lookup.resolve_deal(deal, acting_on=OPEN_ONLY).id, reason, actor=state.actor())
-    echo(f"Lost #{lost.id} {lost.title} ({lost.lost_reason})")
+    found = chosen_deals(deals, where, acting_on=OPEN_ONLY)
+    if found is not None:
+        tell(bulk.lose(found, reason, actor=state.actor(), dry_run=dry_run),
+             "Lost #{after.id} {after.title} ({after.lost_reason})",
+             "Would lose #{before.id} {before.title} ({after.lost_reason})", dry_run)
 
 
 @command()
-@click.argument("deal")
+@click.argument("deals", nargs=-1)
 @click.option("--stage", "-s", help="Reopen in this stage (default: the stage it closed in).")
-def reopen(state: Session, deal: str, stage: str | None) -> None:
-    """Reopen a won or lost DEAL."""
-    from pipetui.core import deals, lookup
+@bulk_options
+def reopen(state: Session, deals: tuple[str, ...], stage: str | None, where, dry_run: bool) -> None:
+    """Reopen won or lost DEALS."""
+    from pipetui.core import bulk, lookup
 
     target = lookup.resolve_stage(stage) if stage else None
-    reopened = deals.reopen_deal(lookup.resolve_deal(deal, acting_on=CLOSED).id, target,
-                                 actor=state.actor())
-    echo(f"Reopened #{reopened.id} {reopened.title} in {reopened.stage}")
+    found = chosen_deals(deals, where, acting_on=CLOSED)
+    if found is not None:
+        tell(bulk.reopen(found, target, actor=state.actor(), dry_run=dry_run),
+             "Reopened #{after.id} {after.title} in {after.stage}",
+             "Would reopen #{before.id} {before.title} ({before.status}) in {after.stage}", dry_run)
 
 
 @command()
-@click.argument("deal")
-def delete(state: Session, deal: str) -> None:
-    """Delete DEAL (it leaves every list and figure; its history is kept)."""
-    from pipetui.core import deals, lookup
+@click.argument("deals", nargs=-1)
+@bulk_options
+def delete(state: Session, deals: tuple[str, ...], where, dry_run: bool) -> None:
+    """Delete DEALS (they leave every list and figure; their history is kept)."""
+    from pipetui.core import bulk
 
-    gone = deals.delete_deal(lookup.resolve_deal(deal, acting_on=ANY_STATUS).id)
-    echo(f"Deleted #{gone.id} {gone.title}")
+    found = chosen_deals(deals, where, acting_on=OPEN_ONLY if where is not None else ANY_STATUS)
+    if found is not None:
+        tell(bulk.delete(found, dry_run=dry_run), "Deleted #{after.id} {after.title}",
+             "Would delete #{before.id} {before.title} ({before.status}, {before.stage})", dry_run)
+
+
+@command()
+@click.argument("deals", nargs=-1, metavar="DEALS...")
+@click.argument("rep")
+@bulk_options
+def assign(state: Session, deals: tuple[str, ...], rep: str, where, dry_run: bool) -> None:
+    """Give DEALS to REP (name, prefix or login)."""
+    from pipetui.core import bulk, lookup
+
+    owner = lookup.resolve_rep(rep)
+    found = chosen_deals(deals, where, acting_on=OPEN_ONLY if where is not None else ANY_STATUS)
+    if found is not None:
+        tell(bulk.assign(found, owner, actor=state.actor(), dry_run=dry_run),
+             "Assigned #{after.id} {after.title} to {after.owner}",
+             "Would assign #{before.id} {before.title} to {after.owner} (now {before.owner})", dry_run)
 
 
 @command(name="deals")
 @click.option("--stage", "-s", help="Only this stage.")
 @click.option("--owner", "-o", help="Only this rep's deals.")
-@click.option("--status", type=click.Choice(STATUS_CHOICES), default="open", show_default=True)
+@click.option("--status", type=click.Choice(STATUS_CHOICES),
+              help="open (the default, unless --where has status:), won, lost or all.")
+@click.option("--where", "-w", metavar="FILTER",
+              help="Only the deals this filter matches: stage:Proposal owner:maya status:won text.")
 @click.option("--limit", type=WholeNumber("limit", minimum=1), help="At most this many deals.")
-@click.option("--json", "as_json", is_flag=True, help="JSON: one object per deal, value in minor units.")
-def list_deals(state: Session, stage, owner, status, limit, as_json: bool) -> None:
+@list_options
+def list_deals(state: Session, stage, owner, status, where, limit, listing: Listing) -> None:
     """List deals."""
-    from pipetui.core import lookup, rows
+    from pipetui.core import fields, lookup, rows
+    from pipetui.core.board import filter_condition, parse_filter
     from pipetui.core.money import format_money
 
+    terms = parse_filter(where) if where is not None else None
+    if status is None:
+        status = "all" if terms is not None and terms.statuses else "open"
     found = rows.deal_rows(
         status=status,
         stage=lookup.resolve_stage(stage) if stage else None,
         owner=lookup.resolve_rep(owner) if owner else None,
+        where=filter_condition(terms, strict=True) if terms is not None else None,
         limit=limit,
     )
-    if as_json:
-        from pipetui.core.fields import with_fields_json
 
-        for piece in _batches(json_array(with_fields_json(found))):
-            echo_json(piece, nl=False)
-        echo()
-        return
-    first = next(found, None)
-    if first is None:
-        echo("No deals.")
-        return
-    for d in chain([first], found):
+    def line(d) -> str:
         close = d.expected_close.isoformat() if d.expected_close else "-"
-        echo(
-            f"#{d.id:<6} {d.stage:<12} {d.status:<4} {format_money(d.value, d.currency):>16} "
-            f"{d.win_probability:>3}%  {close:<10}  {d.owner or '-':<16} {d.title}"
-        )
+        return (f"#{d.id:<6} {d.stage:<12} {d.status:<4} {format_money(d.value, d.currency):>16} "
+                f"{d.win_probability:>3}%  {close:<10}  {d.owner or '-':<16} {d.title}")
 
-
-def json_array(objects: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """The text of ``json.dumps(list(objects), indent=2, ensure_ascii=False)``,
-    piece by piece as the objects come, never the whole list in memory."""
-    empty = True
-    for obj in objects:
-        yield ("[\n" if empty else ",\n") + _json_member(obj)
-        empty = False
-    yield "[]" if empty else "\n]"
-
-
-# json writes indented text in Python, and without indent in C: an object of
-# plain values (a deal's) is written by the C encoder with the line breaks
-# and indents as separators, several times faster, in the very same text.
-_FLAT = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-def _json_member(obj: Any) -> str:
-    """``obj`` as ``json.dumps(indent=2, ensure_ascii=False)`` writes a member of the top list."""
-    if type(obj) is dict and obj and _PLAIN.issuperset(map(type, obj.values())):
-        return "  {\n    " + _FLAT(obj)[1:-1] + "\n  }"
-    return "  " + json.dumps(obj, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-
-
-def _batches(pieces: Iterable[str], size: int = 500) -> Iterator[str]:
-    """Pieces of text joined ``size`` at a time: fewer, larger writes."""
-    pieces = iter(pieces)
-    while batch := "".join(islice(pieces, size)):
-        yield batch
+    listing.emit(fields.with_fields(found), to_json=lambda pair: fields.deal_json(*pair),
+                 text=lambda pair: line(pair[0]), empty="No deals.")
 
 
 @command()
-def stages(state: Session) -> None:
+@list_options
+def stages(state: Session, listing: Listing) -> None:
     """List the stages with their default win probability and rotting days."""
     from pipetui.core import lookup
 
-    for stage in lookup.stages():
+    def line(stage) -> str:
         rot = f"rots after {stage.rotting_days} days" if stage.rotting_days else "never rots"
-        echo(f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}")
+        return f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}"
+
+    listing.emit(lookup.stages(), text=line, key="name", to_json=lambda s: {
+        "id": s.id, "name": s.name, "position": s.position + 1, "probability": s.probability,
+        "rotting_days": s.rotting_days})
 
 
 @click.group(cls=FriendlyGroup, invoke_without_command=True)
@@ -186,12 +240,12 @@ def reasons(ctx: click.Context) -> None:
 
 
 @command(name="list", parent=reasons)
-def reasons_list(state: Session) -> None:
+@list_options
+def reasons_list(state: Session, listing: Listing) -> None:
     """List the lost reasons."""
     from pipetui.core import deals
 
-    for name in deals.lost_reasons():
-        echo(name)
+    listing.emit(deals.lost_reasons(), text=str, key="name", to_json=lambda name: {"name": name})
 
 
 @command(name="add", parent=reasons)

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from pipetui.cli.session import FriendlyGroup, Session, command, echo, echo_json
+from pipetui.cli.session import FriendlyGroup, Listing, Session, command, echo, echo_json, list_options
 
 UPDATE_VALUE_HELP = "Also make the items' sum the deal's value (recorded in its history)."
 
@@ -65,19 +65,14 @@ def product_archive(state: Session, ref: str, restore: bool) -> None:
 
 @command(name="list", parent=product)
 @click.option("--all", "include_archived", is_flag=True, help="Archived products too.")
-@click.option("--json", "as_json", is_flag=True, help="JSON: one object per product, price in minor units.")
-def product_list(state: Session, include_archived: bool, as_json: bool) -> None:
+@list_options
+def product_list(state: Session, include_archived: bool, listing: Listing) -> None:
     """List the catalogue."""
     from pipetui.core import products
 
-    found = products.list_products(include_archived=include_archived)
-    if as_json:
-        echo_json(json.dumps([p.as_json() for p in found], indent=2, ensure_ascii=False))
-        return
-    if not found:
-        echo("No products yet; add one with 'pipetui product add NAME --price AMOUNT'.")
-    for p in found:
-        echo(f"#{p.id:<5} {str(p.price):>16}  {p.name}{'  (archived)' if p.archived else ''}")
+    listing.emit(products.list_products(include_archived=include_archived), to_json=lambda p: p.as_json(),
+                 text=lambda p: f"#{p.id:<5} {str(p.price):>16}  {p.name}{'  (archived)' if p.archived else ''}",
+                 empty="No products yet; add one with 'pipetui product add NAME --price AMOUNT'.")
 
 
 @click.group(cls=FriendlyGroup)

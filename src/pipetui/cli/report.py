@@ -8,7 +8,7 @@ import json
 import click
 
 
-from pipetui.cli.session import Session, command, echo, echo_json
+from pipetui.cli.session import Listing, Session, command, echo, echo_json, list_options
 
 @command()
 @click.option("--period", "-p", default="this-quarter", show_default=True,
@@ -38,8 +38,8 @@ def report(state: Session, period: str, rep_name: str | None, team: bool, as_jso
 @command()
 @click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep's (default: yours, when you are a rep).")
 @click.option("--all", "everyone", is_flag=True, help="Everyone's.")
-@click.option("--json", "as_json", is_flag=True, help="One object per activity.")
-def today(state: Session, rep_name: str | None, everyone: bool, as_json: bool) -> None:
+@list_options
+def today(state: Session, rep_name: str | None, everyone: bool, listing: Listing) -> None:
     """Today's and overdue activities, oldest first."""
     from pipetui.core import clock, lookup, triage
     from pipetui.core.errors import InvalidInput
@@ -48,21 +48,17 @@ def today(state: Session, rep_name: str | None, everyone: bool, as_json: bool) -
         raise InvalidInput("give --rep or --all, not both")
     rep = lookup.resolve_rep(rep_name) if rep_name else (None if everyone else state.actor())
     items = triage.agenda(rep.id if rep is not None else None)
-    if as_json:
-        echo_json(json.dumps([
-            {"id": a.activity_id, "kind": a.kind, "subject": a.subject, "due_date": a.due_date.isoformat(),
-             "due_time": a.due_time.strftime("%H:%M") if a.due_time else None, "overdue_days": a.overdue_days,
-             "deal_id": a.deal_id, "deal": a.deal_title, "owner": a.owner}
-            for a in items], indent=2, ensure_ascii=False))
-        return
-    if not items:
-        echo(f"Nothing due today ({clock.today()}).")
-        return
-    for a in items:
+
+    def line(a) -> str:
         when = "today" if a.overdue_days == 0 else f"{a.overdue_days}d late"
         at = a.due_time.strftime("%H:%M") if a.due_time else "     "
         deal = f"#{a.deal_id} {a.deal_title}" if a.deal_id else "-"
-        echo(f"{when:>9} {at} {a.kind:<7} {a.subject[:40]:<40} {a.owner or '-':<16} {deal}")
+        return f"{when:>9} {at} {a.kind:<7} {a.subject[:40]:<40} {a.owner or '-':<16} {deal}"
+
+    listing.emit(items, text=line, empty=f"Nothing due today ({clock.today()}).", to_json=lambda a: {
+        "id": a.activity_id, "kind": a.kind, "subject": a.subject, "due_date": a.due_date.isoformat(),
+        "due_time": a.due_time.strftime("%H:%M") if a.due_time else None, "overdue_days": a.overdue_days,
+        "deal_id": a.deal_id, "deal": a.deal_title, "owner": a.owner})
 
 
 CLOSING_SHOWN = 10

@@ -11,10 +11,15 @@ reaches a user (set ``PIPETUI_DEBUG=1`` to see one).
 from __future__ import annotations
 
 
+import csv
 import functools
+import io
+import json
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 
@@ -39,6 +44,122 @@ def echo_json(text: str, *, nl: bool = True) -> None:
     """Print JSON text: control characters inside its strings are written
     as ``\\u`` escapes, so the data stays exact and the terminal safe."""
     echo(json_escaped(text), nl=nl)
+
+
+# --- lists: one way for every list command to print --------------------------
+
+FORMATS = ("text", "json", "csv", "tsv", "ids")
+
+
+def list_options(function):
+    """``--json`` and ``--format text|json|csv|tsv|ids`` on a list command,
+    which receives them as one :class:`Listing` (keyword ``listing``)."""
+
+    @functools.wraps(function)
+    def run(*args, output_format: str | None, as_json: bool, **kwargs):
+        if as_json and output_format not in (None, "json"):
+            raise click.UsageError(f"give --json or --format {output_format}, not both")
+        return function(*args, listing=Listing("json" if as_json else output_format or "text"), **kwargs)
+
+    run = click.option("--format", "output_format", type=click.Choice(FORMATS),
+                       help="text (the default), json, csv or tsv (the JSON keys as columns), "
+                            "ids (one per line, for another command's '-').")(run)
+    return click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(run)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How a list command prints its items: as text lines, or one object per
+    item (``to_json``) as JSON, CSV or TSV, or only each object's ``key``."""
+
+    format: str = "text"
+
+    def emit(self, items: Iterable[Any], *, to_json: Callable[[Any], dict[str, Any]],
+             text: Callable[[Any], str], key: str = "id", empty: str | None = None) -> None:
+        items = iter(items)
+        if self.format == "json":
+            for piece in batches(json_array(map(to_json, items))):
+                echo_json(piece, nl=False)
+            echo()
+        elif self.format == "ids":
+            for piece in batches(f"{to_json(item)[key]}\n" for item in items):
+                echo(piece, nl=False)
+        elif self.format in ("csv", "tsv"):
+            for piece in batches(_table(map(to_json, items), "\t" if self.format == "tsv" else ","), 1):
+                echo(piece, nl=False)
+        else:
+            first = next(items, None)
+            if first is None:
+                if empty is not None:
+                    echo(empty)
+                return
+            for piece in batches(text(item) + "\n" for item in _chain_first(first, items)):
+                echo(piece, nl=False)
+
+
+def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _table(objects: Iterator[dict[str, Any]], delimiter: str, size: int = 500) -> Iterator[str]:
+    """CSV (or TSV) text, a header of the first object's keys, ``size`` rows
+    at a time; a cell a spreadsheet would run as a formula is escaped as the
+    export escapes it."""
+    from pipetui.core.export import escape_cell
+
+    def cell(value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
+        return escape_cell(value) if isinstance(value, str) else value
+
+    columns = None
+    while True:
+        chunk = list(islice(objects, size))
+        if not chunk:
+            return
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+        if columns is None:
+            columns = list(chunk[0])
+            writer.writerow(columns)
+        writer.writerows([cell(obj.get(c)) for c in columns] for obj in chunk)
+        yield buffer.getvalue()
+
+
+def json_array(objects: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The text of ``json.dumps(list(objects), indent=2, ensure_ascii=False)``,
+    piece by piece as the objects come, never the whole list in memory."""
+    empty = True
+    for obj in objects:
+        yield ("[\n" if empty else ",\n") + _json_member(obj)
+        empty = False
+    yield "[]" if empty else "\n]"
+
+
+# json writes indented text in Python, and without indent in C: an object of
+# plain values (a deal's) is written by the C encoder with the line breaks
+# and indents as separators, several times faster, in the very same text.
+_FLAT = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": ")).encode
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _json_member(obj: Any) -> str:
+    """``obj`` as ``json.dumps(indent=2, ensure_ascii=False)`` writes a member of the top list."""
+    if type(obj) is dict and obj and _PLAIN.issuperset(map(type, obj.values())):
+        return "  {\n    " + _FLAT(obj)[1:-1] + "\n  }"
+    return "  " + json.dumps(obj, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+
+
+def batches(pieces: Iterable[str], size: int = 500) -> Iterator[str]:
+    """Pieces of text joined ``size`` at a time: fewer, larger writes."""
+    pieces = iter(pieces)
+    while batch := "".join(islice(pieces, size)):
+        yield batch
 
 
 @dataclass

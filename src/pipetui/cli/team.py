@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from pipetui.cli.session import FriendlyGroup, Session, command, echo
+from pipetui.cli.session import FriendlyGroup, Listing, Session, command, echo, list_options
 
 
 @click.group(cls=FriendlyGroup)
@@ -26,15 +26,15 @@ def rep_add(state: Session, name: str, email: str | None, login: str | None) -> 
 
 
 @command(name="list", parent=rep)
-def rep_list(state: Session) -> None:
+@list_options
+def rep_list(state: Session, listing: Listing) -> None:
     """List the reps."""
     from pipetui.core import people
 
-    reps = people.list_reps()
-    if not reps:
-        echo("No reps yet; add one with 'pipetui rep add NAME'.")
-    for r in reps:
-        echo(f"{r.name:<24} {r.username or '-':<12} {r.email or '-'}")
+    listing.emit(people.list_reps(), key="name",
+                 text=lambda r: f"{r.name:<24} {r.username or '-':<12} {r.email or '-'}",
+                 to_json=lambda r: {"id": r.id, "name": r.name, "login": r.username, "email": r.email},
+                 empty="No reps yet; add one with 'pipetui rep add NAME'.")
 
 
 @click.group(cls=FriendlyGroup)
@@ -67,13 +67,21 @@ def quota_set(state: Session, args: tuple[str, ...], team: bool, period: str) ->
 
 @command(name="list", parent=quota)
 @click.option("--period", "-p", help="Only quotas starting in this period.")
-def quota_list(state: Session, period: str | None) -> None:
+@list_options
+def quota_list(state: Session, period: str | None, listing: Listing) -> None:
     """List quotas."""
     from pipetui.core import quotas
     from pipetui.core.dates import Period, parse_period
     from pipetui.core.money import format_money
 
-    for q in quotas.list_quotas(parse_period(period) if period else None):
-        label = Period(q.period_start, q.period_start, q.period_kind).label
+    def label(q) -> str:
+        return Period(q.period_start, q.period_start, q.period_kind).label
+
+    def line(q) -> str:
         who = q.rep if q.rep_id is not None else "Team"
-        echo(f"{label:<8} {who:<24} {format_money(q.amount, q.currency):>16}")
+        return f"{label(q):<8} {who:<24} {format_money(q.amount, q.currency):>16}"
+
+    listing.emit(quotas.list_quotas(parse_period(period) if period else None), text=line, to_json=lambda q: {
+        "id": q.id, "rep": q.rep if q.rep_id is not None else None, "period": label(q),
+        "period_kind": q.period_kind, "period_start": q.period_start.isoformat(), "amount": q.amount,
+        "currency": q.currency})

@@ -13,7 +13,16 @@ import datetime as dt
 from pipetui.core import clock
 from pipetui.core.dates import LATEST
 from pipetui.core.errors import InvalidInput
-from pipetui.core.rows import ActivityRow, NoteRow, activity_row, activity_rows, id_of, note_row, note_rows
+from pipetui.core.rows import (
+    ActivityRow,
+    NoteRow,
+    activity_row,
+    activity_rows,
+    id_of,
+    note_row,
+    note_rows,
+    open_activity_rows,
+)
 from pipetui.core.text import clean_line, clean_text
 from pipetui.store import Activity, Deal, Note
 from pipetui.store import database_proxy as db
@@ -148,6 +157,25 @@ def snooze_activity(activity_id: int, days: int) -> ActivityRow:
         activity.due_date = base + dt.timedelta(days=days)
         activity.save()
     return activity_row(activity)
+
+
+def snooze_activity_until(activity_id: int, day: dt.date) -> ActivityRow:
+    """Put an open activity off until ``day``, a day after today and after
+    the day it is due."""
+    with db.atomic():
+        activity = _activity(activity_id)
+        if activity.done:
+            raise InvalidInput(f"activity #{activity_id} is already done")
+        base = max(activity.due_date or clock.today(), clock.today())
+        if day <= base:
+            raise InvalidInput(f"activity #{activity_id} is due {base.isoformat()}; "
+                               f"snooze it to a later day than {day.isoformat()}")
+        return snooze_activity(activity_id, (day - base).days)
+
+
+def open_activities(rep_id: int | None = None) -> list[ActivityRow]:
+    """Activities not done, of one rep or everyone's, by due date."""
+    return open_activity_rows(rep_id)
 
 
 def reopen_activity(activity_id: int) -> ActivityRow:

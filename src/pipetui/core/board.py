@@ -7,16 +7,20 @@ with a hundred deals as with a hundred thousand.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
+import re
 from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
 from pipetui.core import clock
+from pipetui.core.errors import InvalidInput
 from pipetui.core.fields import card_fields, card_texts, filter_terms
-from pipetui.core.lookup import stages
+from pipetui.core.lookup import resolve_rep, resolve_stage, stages
 from pipetui.core.pipeline import stage_totals
 from pipetui.core.rules import NO_RULES, Rulebook
-from pipetui.store import OPEN, Activity, Deal, Organization, Rep, Stage
+from pipetui.store import LOST, OPEN, WON, Activity, Deal, Organization, Rep, Stage
 from pipetui.store.database import text_contains
 
 LIVE = Deal.deleted_at.is_null()
@@ -24,10 +28,9 @@ LIVE = Deal.deleted_at.is_null()
 
 @dataclass(frozen=True)
 class BoardFilter:
-    """Which open deals the board shows: a text found in title, organization
-    or owner (any case), and one owner. A word ``field:value`` of the text
-    (``source:web``) names a custom field's value instead (see
-    :func:`pipetui.core.fields.filter_terms`)."""
+    """Which deals the board shows: what was typed after ``/`` (see
+    :func:`parse_filter`; a custom field's terms, ``source:web``, in
+    :func:`pipetui.core.fields.filter_terms`), and one owner."""
 
     text: str = ""
     owner_id: int | None = None
@@ -35,6 +38,87 @@ class BoardFilter:
     @property
     def active(self) -> bool:
         return bool(self.text.strip()) or self.owner_id is not None
+
+
+# ``key:value`` terms of a filter; a value with spaces is quoted: stage:"Contact made".
+FILTER_KEYS = ("stage", "owner", "status")
+_TERM = re.compile(r'(?<!\S)(?P<key>[A-Za-z_]+):(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))')
+STATUSES = (OPEN, WON, LOST)
+
+
+@dataclass(frozen=True)
+class FilterTerms:
+    """A filter as typed: ``stage:``, ``owner:`` and ``status:`` terms (a
+    key given twice means either value) and the rest, a text found in title,
+    organization or owner (any case)."""
+
+    text: str = ""
+    stages: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+
+def parse_filter(typed: str) -> FilterTerms:
+    """The one reader of the filter language, for the board's ``/`` and the
+    command line's ``--where``: ``stage:Proposal owner:maya acme``. A word
+    with another key (``re:invent``) is text."""
+    found: dict[str, list[str]] = {key: [] for key in FILTER_KEYS}
+    rest = []
+    last = 0
+    for term in _TERM.finditer(typed):
+        key = term["key"].lower()
+        if key not in found:
+            continue
+        rest.append(typed[last:term.start()])
+        last = term.end()
+        found[key].append(term["quoted"] if term["quoted"] is not None else term["bare"])
+    rest.append(typed[last:])
+    text = " ".join("".join(rest).split()) if last else typed.strip()
+    return FilterTerms(text, tuple(found["stage"]), tuple(found["owner"]), tuple(found["status"]))
+
+
+def filter_condition(terms: FilterTerms, *, strict: bool = False):
+    """The condition on a query joining Deal, Organization and Rep (as
+    :func:`pipetui.core.rows.deal_query` and the board's do) for ``terms``;
+    None when it keeps every deal. A stage, owner or status that names
+    nothing matches no deal, or with ``strict`` is refused (InvalidInput)."""
+
+    def resolved(resolve, values):
+        ids = []
+        for value in values:
+            try:
+                ids.append(resolve(value).id)
+            except InvalidInput:
+                if strict:
+                    raise
+        return ids
+
+    conditions = []
+    if terms.stages:
+        conditions.append(Deal.stage.in_(resolved(resolve_stage, terms.stages)))  # none: 0 = 1
+    if terms.owners:
+        nobody = [o for o in terms.owners if o.lower() in ("none", "-")]
+        ids = resolved(resolve_rep, [o for o in terms.owners if o not in nobody])
+        owned = Deal.owner.in_(ids)
+        conditions.append(owned | Deal.owner.is_null() if nobody else owned)
+    if terms.statuses:
+        wanted = [s.lower() for s in terms.statuses]
+        unknown = [s for s in terms.statuses if s.lower() not in STATUSES]
+        if unknown and strict:
+            raise InvalidInput(f"no status {unknown[0]!r}; the statuses are: {', '.join(STATUSES)}")
+        conditions.append(Deal.status.in_(wanted))
+    text, custom = filter_terms(terms.text, strict=strict)  # source:web, a custom field's
+    conditions.extend(custom)
+    needle = text.lower()
+    if needle:
+        conditions.append(
+            text_contains(fn.lower(Deal.title), needle)
+            | text_contains(fn.lower(fn.COALESCE(Organization.name, "")), needle)
+            | text_contains(fn.lower(fn.COALESCE(Rep.name, "")), needle)
+        )
+    if not conditions:
+        return None
+    return functools.reduce(operator.and_, conditions)
 
 
 @dataclass(frozen=True)
@@ -68,16 +152,10 @@ class Card:
 def _filtered(query, flt: BoardFilter):
     if flt.owner_id is not None:
         query = query.where(Deal.owner == flt.owner_id)
-    text, conditions = filter_terms(flt.text)
-    if conditions:
-        query = query.where(*conditions)
-    needle = text.strip().lower()
-    if needle:
-        query = query.where(
-            text_contains(fn.lower(Deal.title), needle)
-            | text_contains(fn.lower(fn.COALESCE(Organization.name, "")), needle)
-            | text_contains(fn.lower(fn.COALESCE(Rep.name, "")), needle)
-        )
+    if flt.text.strip():
+        condition = filter_condition(parse_filter(flt.text))
+        if condition is not None:
+            query = query.where(condition)
     return query
 
 

@@ -37,6 +37,8 @@ class Customer:
     id: int
     name: str
     detail: str  # a person's organization or email; an organization's website
+    email: str | None = None  # a person's
+    organization: str | None = None  # a person's
 
 
 @dataclass
@@ -71,8 +73,9 @@ class Profile:
         return result
 
 
-def search(text: str = "", limit: int = 100) -> list[Customer]:
-    """Organizations and people whose name contains ``text`` (any case), by name."""
+def search(text: str = "", limit: int = 100, kind: str | None = None) -> list[Customer]:
+    """Organizations and people (or only those of ``kind``) whose name
+    contains ``text`` (any case), by name."""
     needle = text.strip().lower()
     orgs = Organization.select(Organization.id, Organization.name, Organization.website)
     people = (Contact.select(Contact.id, Contact.name, Contact.email, Organization.name.alias("org"))
@@ -80,10 +83,13 @@ def search(text: str = "", limit: int = 100) -> list[Customer]:
     if needle:
         orgs = orgs.where(text_contains(fn.lower(Organization.name), needle))
         people = people.where(text_contains(fn.lower(Contact.name), needle))
-    found = [Customer(ORGANIZATION, i, name, website or "") for i, name, website in
-             orgs.order_by(Organization.name).limit(limit).tuples()]
-    found += [Customer(PERSON, i, name, org or email or "") for i, name, email, org in
-              people.order_by(Contact.name).limit(limit).tuples()]
+    found = []
+    if kind in (None, ORGANIZATION):
+        found += [Customer(ORGANIZATION, i, name, website or "") for i, name, website in
+                  orgs.order_by(Organization.name).limit(limit).tuples()]
+    if kind in (None, PERSON):
+        found += [Customer(PERSON, i, name, org or email or "", email, org) for i, name, email, org in
+                  people.order_by(Contact.name).limit(limit).tuples()]
     found.sort(key=lambda c: (c.name.casefold(), c.kind))
     return found[:limit]
 
@@ -106,7 +112,8 @@ def profile(kind: str, customer_id: int) -> Profile:
         if person is None:
             raise NotFound(f"no contact #{customer_id}")
         org_name = person.organization.name if person.organization_id else None
-        found = Profile(Customer(PERSON, person.id, person.name, org_name or person.email or ""),
+        found = Profile(Customer(PERSON, person.id, person.name, org_name or person.email or "",
+                                 person.email, org_name),
                         email=person.email, phone=person.phone, organization=org_name)
         deal_match = Deal.contact == person.id
         note_match = (Note.contact == person.id)
@@ -176,7 +183,8 @@ def save_contact(name: str, *, email: str | None = None, phone: str | None = Non
                 raise NotFound(f"no contact #{contact_id}")
             person.name, person.email, person.phone, person.organization = name, email, phone, org
             person.save()
-    return Customer(PERSON, person.id, person.name, (org.name if org else None) or person.email or "")
+    org_name = org.name if org else None
+    return Customer(PERSON, person.id, person.name, org_name or person.email or "", person.email, org_name)
 
 
 def deals_of(kind: str, customer_id: int) -> int:
@@ -209,3 +217,32 @@ def delete_customer(kind: str, customer_id: int, *, confirmed: bool = False) -> 
         found.delete_instance()
     return count
 
+
+
+def resolve(kind: str, text: str) -> Customer:
+    """An organization or a person by id (``7`` or ``#7``), exact name (any
+    case) or unique name prefix; an ambiguous name lists the candidates."""
+    from pipetui.core.errors import Ambiguous
+    from pipetui.core.text import parse_whole_number
+
+    what = "organization" if kind == ORGANIZATION else "contact"
+    ref = text.strip()
+    if not ref:
+        raise InvalidInput(f"no {what} given")
+    digits = ref.removeprefix("#")
+    if digits.isascii() and digits.isdigit():
+        try:
+            return profile(kind, parse_whole_number(digits, f"{what} id")).customer
+        except InvalidInput:  # no such id (or past any id): a name made of digits, unless #
+            if ref.startswith("#"):
+                raise NotFound(f"no {what} #{digits}") from None
+    folded = ref.casefold()
+    candidates = [c for c in search(ref, limit=1000, kind=kind) if c.name.casefold().startswith(folded)]
+    exact = [c for c in candidates if c.name.casefold() == folded]
+    matches = exact or candidates
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFound(f"no {what} matches {ref!r} (give its id or the start of its name)")
+    listed = "; ".join(f"#{c.id} {c.name}" for c in matches[:10])
+    raise Ambiguous(f"{ref!r} matches several {what}s: {listed}; give the id")

@@ -552,13 +552,16 @@ def set_record_values(entity: str, record_id: int, values: Mapping[str, str],
 # --- the board: filter and cards --------------------------------------------------
 
 
-_TERM = re.compile(r"(?<!\S)([^\s:]+):(\S*)")
+# As the filter language's terms (core/board.py): a value with spaces is quoted.
+_TERM = re.compile(r'(?<!\S)(?P<key>[^\s:"]+):(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))')
 
 
-def filter_terms(text: str) -> tuple[str, list]:
-    """Split a board filter into its plain text and the conditions of its
-    ``field:value`` terms (``source:web``), as expressions on the deal's id.
-    A term whose name is no deal field stays text (a title may hold ``a:b``)."""
+def filter_terms(text: str, *, strict: bool = False) -> tuple[str, list]:
+    """Split a filter's text into its plain text and the conditions of its
+    ``field:value`` terms (``source:web``, ``lead_source:"trade fair"``), as
+    expressions on the deal's id. A term whose name is no deal field stays
+    text (a title may hold ``a:b``). A choice that names none of its field's
+    matches no deal, or with ``strict`` is refused (InvalidInput)."""
     if ":" not in text:
         return text, []
     fields = definitions("deal")
@@ -569,17 +572,18 @@ def filter_terms(text: str) -> tuple[str, list]:
     conditions, kept = [], []
     position = 0
     for match in _TERM.finditer(text):
-        field = by_name.get(match[1].casefold())
-        if field is None or not match[2]:
+        field = by_name.get(match["key"].casefold())
+        wanted = match["quoted"] if match["quoted"] is not None else match["bare"]
+        if field is None or not wanted:
             continue
         kept.append(text[position:match.start()])
         position = match.end()
-        conditions.append(_condition(field, match[2]))
+        conditions.append(_condition(field, wanted, strict))
     kept.append(text[position:])
     return " ".join(" ".join(kept).split()), conditions
 
 
-def _condition(field: FieldDef, wanted: str):
+def _condition(field: FieldDef, wanted: str, strict: bool = False):
     """The deals (ids) whose value of ``field`` matches ``wanted``."""
     from pipetui.store import Deal
 
@@ -588,6 +592,8 @@ def _condition(field: FieldDef, wanted: str):
     if field.type in CHOICE_TYPES:
         matching = [c for c in field.choices if c.casefold() == folded] or [
             c for c in field.choices if c.casefold().startswith(folded)]
+        if strict and not matching:
+            raise InvalidInput(f"{field.name} {wanted!r} is not one of {', '.join(field.choices)}")
         if field.type == "choice":
             test = value.in_(matching)
         else:
@@ -653,16 +659,21 @@ def card_texts(deal_ids: list[int], fields: list[FieldDef]) -> dict[int, tuple[s
             for deal_id, held in values.items()}
 
 
-def with_fields_json(deals: Iterable[DealRow], batch: int = 500) -> Iterator[dict[str, Any]]:
-    """Each deal's JSON object (:meth:`DealRow.as_json`) with its custom
-    fields as ``fields`` ({name: value}); one query per ``batch`` deals, so
-    that a stream of deals stays a stream."""
+def with_fields(deals: Iterable[DealRow], batch: int = 500) -> Iterator[tuple[DealRow, dict[str, Any]]]:
+    """Each deal with its custom fields as JSON values ({name: value}); one
+    query per ``batch`` deals, so that a stream of deals stays a stream."""
     fields = definitions("deal")
     deals = iter(deals)
     while chunk := list(islice(deals, batch)):
         values = deal_fields_json(chunk, fields) if fields else {}
         for deal in chunk:
-            yield {**deal.as_json(), "fields": values.get(deal.id, {})}
+            yield deal, values.get(deal.id, {})
+
+
+def deal_json(deal: DealRow, values: dict[str, Any]) -> dict[str, Any]:
+    """The object ``pipetui deals --json`` prints: :meth:`DealRow.as_json`
+    and the custom fields as ``fields``."""
+    return {**deal.as_json(), "fields": values}
 
 
 # --- a deal's form with its custom fields ------------------------------------------

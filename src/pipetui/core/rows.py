@@ -255,12 +255,14 @@ ORDERS = ("pipeline", "id")
 
 
 def deal_rows(*, status: str | None = OPEN, stage: Any = None, owner: Any = None,
-              limit: int | None = None, order: str = "pipeline") -> Iterator[DealRow]:
+              limit: int | None = None, order: str = "pipeline", where: Any = None) -> Iterator[DealRow]:
     """The live deals, streamed by one joined query whatever their number.
 
     ``status`` is open, won or lost (``all`` or None: every one); ``stage``
     and ``owner`` are refs (or ids). ``order`` is ``pipeline`` (stage order,
     then largest value first, as lists show them) or ``id`` (as exported).
+    ``where`` is a further condition on the joined query (the filter
+    language's: :func:`pipetui.core.board.filter_condition`).
     """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
@@ -271,6 +273,8 @@ def deal_rows(*, status: str | None = OPEN, stage: Any = None, owner: Any = None
         query = query.where(Deal.stage == id_of(stage))
     if owner is not None:
         query = query.where(Deal.owner == id_of(owner))
+    if where is not None:
+        query = query.where(where)
     if order == "pipeline":
         query = query.order_by(Stage.position, Deal.value.desc(), Deal.id)
     else:
@@ -405,6 +409,18 @@ def activity_rows(deal_id: int) -> list[ActivityRow]:
             .where(Activity.deal == deal_id, Activity.done == True)  # noqa: E712
             .order_by(Activity.done_at.desc()).limit(20))
     return [_activity_row(row, today) for query in (open_, done) for row in fetch(query)]
+
+
+def open_activity_rows(rep_id: int | None = None, limit: int = 500) -> list[ActivityRow]:
+    """Activities not done, of one rep (or everyone's), by due date, undated
+    last (one query)."""
+    query = (Activity.select(*_ACTIVITY_COLUMNS).where(Activity.done == False)  # noqa: E712
+             .order_by(Activity.due_date.asc(nulls="LAST"), Activity.due_time.asc(nulls="LAST"),
+                       Activity.id).limit(limit))
+    if rep_id is not None:
+        query = query.where(Activity.owner == rep_id)
+    today = clock.today()
+    return [_activity_row(row, today) for row in fetch(query)]
 
 
 def _note_query():
