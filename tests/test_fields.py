@@ -249,6 +249,7 @@ def test_field_commands_define_list_rename_change_and_delete(backend_url):
     assert [(f["key"], f["type"], f["required"], f["on_card"]) for f in listed] == [
         ("source", "choice", True, True), ("renewal", "date", False, False)]
     assert listed[0]["choices"] == ["Web", "Referral", "Event"]
+    assert ok(run(url, "field", "list", "--format", "ids")).stdout == "Source\nRenewal\n"
     assert ok(run(url, "field", "rename", "source", "Lead source")).stdout.strip() == "Renamed Source to Lead source"
     changed = ok(run(url, "field", "set", "Lead source", "--optional", "--off", "cards"))
     assert changed.stdout.strip() == "Changed Lead source (choice: Web, Referral, Event; every pipeline)"

@@ -3,11 +3,9 @@ them, ``pipetui set DEAL FIELD=VALUE…`` to fill them in."""
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from pipetui.cli.session import FriendlyGroup, Session, command, echo, echo_json
+from pipetui.cli.session import FriendlyGroup, Listing, Session, command, echo, list_options
 
 ENTITY_CHOICES = ["deal", "organization", "contact"]
 TYPE_CHOICES = ["text", "number", "money", "date", "choice", "multi", "checkbox"]
@@ -40,20 +38,13 @@ def field(ctx: click.Context) -> None:
 
 @command(name="list", parent=field)
 @click.option("--entity", "-e", type=click.Choice(ENTITY_CHOICES), help="Only the fields of these records.")
-@click.option("--json", "as_json", is_flag=True, help="JSON: one object per field.")
-def field_list(state: Session, entity: str | None, as_json: bool) -> None:
+@list_options
+def field_list(state: Session, entity: str | None, listing: Listing) -> None:
     """List the custom fields."""
     from pipetui.core import fields
 
-    found = fields.definitions(entity)
-    if as_json:
-        echo_json(json.dumps([f.as_json() for f in found], indent=2, ensure_ascii=False))
-        return
-    if not found:
-        echo("No custom fields.")
-        return
-    for f in found:
-        echo(f"{f.entity:<12} {f.key:<20} {_describe(f)}")
+    listing.emit(fields.definitions(entity), to_json=lambda f: f.as_json(), key="name",
+                 text=lambda f: f"{f.entity:<12} {f.key:<20} {_describe(f)}", empty="No custom fields.")
 
 
 @command(name="add", parent=field)
