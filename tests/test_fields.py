@@ -502,3 +502,25 @@ def test_deals_where_and_the_bulk_forms_read_custom_field_terms(backend_url):
         assert Deal.get(Deal.title == "Globex").status == "won"
         assert Deal.get(Deal.title == "Acme").status == "open"
     assert dump(url) != before
+
+
+def test_organizations_and_contacts_take_their_fields_from_edit_and_show_them(backend_url):
+    url = backend_url
+    ok(run(url, "field", "add", "Tier", "--type", "choice", "--choices", "Gold,Silver", "--entity", "organization"))
+    ok(run(url, "field", "add", "Birthday", "--type", "date", "--entity", "contact"))
+    ok(run(url, "org", "add", "Acme"))
+    ok(run(url, "contact", "add", "Ann Lee", "--org", "Acme"))
+    ok(run(url, "org", "edit", "Acme", "--set", "tier=gold"))
+    shown = json.loads(ok(run(url, "org", "show", "Acme", "--json")).stdout)
+    assert shown["fields"] == {"Tier": "Gold"}
+    assert "  Tier: Gold" in ok(run(url, "org", "show", "Acme")).stdout.splitlines()
+    before = dump(url)
+    line = assert_one_line_failure(run(url, "contact", "edit", "Ann Lee", "--name", "Ann", "--set",
+                                       "Birthday=someday"), 2)
+    assert line.startswith("pipetui: Birthday 'someday' is not a date")
+    line = assert_one_line_failure(run(url, "org", "edit", "Acme", "--set", "Birthday=2000-01-01"), 2)
+    assert line.startswith("pipetui: no organization field 'Birthday'")
+    assert dump(url) == before
+    ok(run(url, "contact", "edit", "Ann Lee", "--set", "Birthday=1990-05-17"))
+    shown = json.loads(ok(run(url, "contact", "show", "Ann Lee", "--json")).stdout)
+    assert shown["fields"] == {"Birthday": "1990-05-17"}

@@ -535,18 +535,31 @@ def set_values(deal_id: int, values: Mapping[str, str], *, actor: RepRef | Any |
         return saved
 
 
-def set_record_values(entity: str, record_id: int, values: Mapping[str, str],
-                      default_currency: str = "USD") -> list[Change]:
-    """Set custom fields of an organization or a contact ({name: text}), in one transaction."""
+def parse_record_values(entity: str, values: Mapping[str, str], default_currency: str = "USD") -> Parsed:
+    """{field id: (field, canonical)} of an organization's or a contact's
+    fields from {name: text}; nothing is written."""
     entity = _entity(entity)
     if entity == "deal":
         raise InvalidInput("a deal's fields are set with set_values")
+    parsed: Parsed = {}
+    for name, text in values.items():
+        field = resolve_field(name, entity)
+        parsed[field.id] = (field, parse_value(field, text, default_currency))
+    return parsed
+
+
+def set_record_values(entity: str, record_id: int, values: Mapping[str, str],
+                      default_currency: str = "USD") -> list[Change]:
+    """Set custom fields of an organization or a contact ({name: text}), in one transaction."""
     with db.atomic():
-        parsed = {}
-        for name, text in values.items():
-            field = resolve_field(name, entity)
-            parsed[field.id] = (field, parse_value(field, text, default_currency))
-        return write_values(record_id, parsed)
+        return write_values(record_id, parse_record_values(entity, values, default_currency))
+
+
+def record_fields_json(entity: str, record_id: int) -> dict[str, Any]:
+    """{field name: JSON value} of an organization's or a contact's fields (two queries)."""
+    fields = definitions(entity)
+    held = stored_values([record_id], fields).get(record_id, {})
+    return {f.name: json_value(f, held.get(f.id)) for f in fields}
 
 
 # --- the board: filter and cards --------------------------------------------------
