@@ -524,3 +524,19 @@ def test_organizations_and_contacts_take_their_fields_from_edit_and_show_them(ba
     ok(run(url, "contact", "edit", "Ann Lee", "--set", "Birthday=1990-05-17"))
     shown = json.loads(ok(run(url, "contact", "show", "Ann Lee", "--json")).stdout)
     assert shown["fields"] == {"Birthday": "1990-05-17"}
+
+
+def test_edit_sets_custom_fields_with_the_built_in_ones_in_one_transaction(backend_url):
+    url = backend_url
+    ok(run(url, "field", "add", "Source", "--type", "choice", "--choices", "Web,Referral,Event"))
+    ok(run(url, "add", "Acme", "--value", "100"))
+    result = ok(run(url, "edit", "Acme", "--value", "250", "--set", "Source=ref"))
+    assert result.stdout.strip() == "Edited #1 Acme: value: 100 USD → 250 USD; Source: (none) → Referral"
+    assert ok(run(url, "edit", "1", "--set", "Source=Event")).stdout.strip() == (
+        "Edited #1 Acme: Source: Referral → Event")
+    before = dump(url)
+    line = assert_one_line_failure(run(url, "edit", "Acme", "--title", "Acme 2", "--set", "Source=Webb"), 2)
+    assert line == "pipetui: Source 'Webb' is not one of Web, Referral, Event"
+    assert dump(url) == before
+    (deal,) = json.loads(ok(run(url, "deals", "--json")).stdout)
+    assert (deal["title"], deal["value"], deal["fields"], deal["version"]) == ("Acme", 25000, {"Source": "Event"}, 4)

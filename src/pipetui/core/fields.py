@@ -731,3 +731,23 @@ def update_deal(deal_id: int, expected_version: int, *, fields: Mapping[str, str
         if fields:
             deal = set_values(deal_id, fields, actor=actor, expected_version=deal.version)
         return deal
+
+
+def change_deal(deal_id: int, *, fields: Mapping[str, str] | None = None, expected_version: int | None = None,
+                actor: RepRef | Any | None = None, **built_in: str | None) -> tuple[DealRow, DealRow]:
+    """``pipetui edit``: :func:`pipetui.core.deals.change_deal` with the
+    custom ``fields`` ({name: text}) in the same transaction, every value
+    parsed before anything is written; the deal before and after."""
+    from pipetui.core import deals
+
+    if not fields:
+        return deals.change_deal(deal_id, expected_version=expected_version, actor=actor, **built_in)
+    given = {name: text for name, text in built_in.items() if text is not None}
+    with db.atomic():
+        current = deals.current_deal(deal_id, expected_version=expected_version)
+        parse_deal_values(fields, current.pipeline_id, current.currency)  # refused before any write
+        before, after = current, current
+        if given:
+            before, after = deals.change_deal(deal_id, expected_version=expected_version, actor=actor, **given)
+        after = set_values(deal_id, fields, actor=actor, expected_version=after.version)
+        return before, after

@@ -21,13 +21,13 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from pipetui.core import board as board_data
-from pipetui.core import clock, deals, people
+from pipetui.core import clock, deals, people, undo
 from pipetui.core.board import BoardFilter, Card, Column
 from pipetui.core.rules import Rulebook
 from pipetui.core.text import printable
 from pipetui.core.undo import Change, UndoLog
 from pipetui.tui.contrast import ERROR, MUTED
-from pipetui.tui.dialogs import HelpDialog, LoseDialog, PickDialog
+from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.widgets.board import WINDOW, BoardView
@@ -77,6 +77,8 @@ class BoardScreen(LiveScreen):
         Binding("x", "lose", "Lose", tooltip="Mark the deal lost, with a reason", id="board.lose"),
         Binding("enter", "edit", "Edit", tooltip="Open the deal editor", id="board.edit"),
         Binding("n", "new", "New", tooltip="New deal in this column", id="board.new"),
+        Binding("D", "delete", "Delete", show=False, tooltip="Delete the deal, after asking",
+                id="board.delete"),
         Binding("u", "undo", "Undo", tooltip="Undo the last change", id="board.undo"),
         Binding("ctrl+r", "redo", "Redo", tooltip="Redo what was undone", id="board.redo", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter by title, organization or owner", id="board.filter"),
@@ -293,6 +295,24 @@ class BoardScreen(LiveScreen):
 
         self.app.push_screen(LoseDialog(card.title, self.reasons), chosen)
 
+    def action_delete(self) -> None:
+        card = self.board.current_card
+        if card is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def work():
+                gone, change = undo.delete_deal(card.id, expected_version=card.version)
+                return f"Deleted {printable(gone.title)} (u brings it back)", card.id, change
+
+            self._write(work)
+
+        self.app.push_screen(ConfirmDialog(f"Delete {printable(card.title)}?", yes="delete it",
+                                           no="keep it"), answered)
+
     def go_to_deal(self, deal_id: int) -> None:
         """Show every deal again and put the cursor on this one (the palette's jump)."""
         field = self.query_one("#filter", Input)
@@ -323,16 +343,19 @@ class BoardScreen(LiveScreen):
                 "reps": [o.label for o in self.owners]}
 
     def _open_editor(self, editor) -> None:
-        creating = editor.deal_id is None
-
-        def closed(saved: tuple[int, int, int] | None) -> None:
-            if saved is None:
+        def closed(edited) -> None:
+            # Each change made in the editor is one undo step: the notes and
+            # activities added, then the save (undo of a new deal deletes it).
+            for change in edited.changes:
+                self.undo_log.record(change)
+            if edited.saved is None:
+                if edited.changes:
+                    self.reload()  # an activity added changes the card's next step
                 return
-            deal_id, stage_id, version = saved
-            if creating:
-                # Undo of a new deal deletes it again.
+            deal_id, stage_id, version = edited.saved
+            if edited.created:
                 self.undo_log.record(Change("add", deal_id, "create", stage_id, stage_id, version))
-            self._show_status("Deal added." if creating else "Saved.")
+            self._show_status("Deal added." if edited.created else "Saved.")
             self.reload(on_deal=deal_id)
 
         self.app.push_screen(editor, closed)
