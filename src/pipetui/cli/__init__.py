@@ -8,7 +8,9 @@ database, errors as one line and an exit status).
 from __future__ import annotations
 
 
-from pipetui.cli import admin, deals, history, people, pipelines, products, report, team, transfer
+from pipetui.cli import (
+    admin, deals, fields, history, people, pipelines, products, report, team, transfer,
+)
 from pipetui.cli.app import cli, monitor, triage
 from pipetui.cli.transfer import IMPORT_FIELDS
 
@@ -17,6 +19,7 @@ for _command in (
     admin.demo, deals.add, deals.move, deals.win, deals.lose, deals.reopen, deals.delete,
     deals.assign, deals.list_deals, deals.stages, transfer.export_command, transfer.import_command, transfer.backup,
     deals.reasons, report.report, report.today, team.rep, team.quota, admin.migrate, triage, monitor,
+    fields.field, fields.set_command,
     people.activity, people.note, people.org, people.contact,
     products.product, products.item,
     pipelines.stage, pipelines.pipeline, pipelines.move_pipeline,

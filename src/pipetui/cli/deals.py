@@ -36,16 +36,17 @@ OPEN_ONLY, CLOSED, ANY_STATUS = ("open",), ("won", "lost"), ("open", "won", "los
 @click.option("--currency", help="ISO currency code (default from the config, else USD).")
 @click.option("--probability", help="Win probability 0-100, instead of the stage's default.")
 @click.option("--pipeline", "-P", metavar="PIPELINE", help="The pipeline (default: the first one).")
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="A custom field's value.")
 def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability,
-        pipeline) -> None:
+        pipeline, assignments: tuple[str, ...]) -> None:
     """Add a deal."""
-    from pipetui.core.deals import add_deal
+    from pipetui.core.fields import add_deal, parse_assignments
     from pipetui.core.stages import pipeline_of
 
     deal = add_deal(title, value, default_currency=state.context.currency, stage=stage, owner=owner,
                     organization=org, contact=contact, expected_close=close, currency=currency,
                     probability=probability, pipeline=pipeline_of(pipeline) if pipeline else None,
-                    actor=state.actor(), rules=state.context.rules)
+                    actor=state.actor(), rules=state.context.rules, fields=parse_assignments(assignments))
     echo(f"Added #{deal.id} {deal.title} in {deal.stage}")
 
 
@@ -201,7 +202,7 @@ def assign(state: Session, deals: tuple[str, ...], rep: str, where, dry_run: boo
 @list_options
 def list_deals(state: Session, stage, owner, status, where, limit, pipeline, listing: Listing) -> None:
     """List deals."""
-    from pipetui.core import lookup, rows
+    from pipetui.core import fields, lookup, rows
     from pipetui.core.board import filter_condition, parse_filter
     from pipetui.core.money import format_money
     from pipetui.core.stages import pipeline_of
@@ -225,7 +226,8 @@ def list_deals(state: Session, stage, owner, status, where, limit, pipeline, lis
         return (f"#{d.id:<6} {d.stage:<12} {d.status:<4} {format_money(d.value, d.currency):>16} "
                 f"{d.win_probability:>3}%  {close:<10}  {d.owner or '-':<16} {d.title}")
 
-    listing.emit(found, to_json=lambda d: d.as_json(), text=line, empty="No deals.")
+    listing.emit(fields.with_fields(found), to_json=lambda pair: fields.deal_json(*pair),
+                 text=lambda pair: line(pair[0]), empty="No deals.")
 
 
 @command()

@@ -21,23 +21,29 @@ ANY_STATUS = ("open", "won", "lost")
 @click.option("--contact", help="Contact person, created if new (\"\": none).")
 @click.option("--close", help="Expected close date: 2026-12-01, +2w, eom, fri … (\"\": none).")
 @click.option("--probability", help="Win probability 0-100 (\"\": the stage's default again).")
-# Custom fields: `--set FIELD=VALUE` (repeatable) joins here, parsed before
-# anything is written and saved in the same transaction as the options above.
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+              help="A custom field's value (FIELD= clears it); repeatable.")
 @click.option("--expected-version", type=WholeNumber("version", minimum=1),
               help="Refuse the change unless the deal is still at this version (see deals --json).")
 def edit(state: Session, deal: str, title, value, owner, org, contact, close, probability,
-         expected_version) -> None:
+         assignments, expected_version) -> None:
     """Change DEAL's fields (each change is kept in its history)."""
-    from pipetui.core import lookup, rows
-    from pipetui.core.deals import change_deal, field_texts
+    from pipetui.core import fields, lookup, rows
+    from pipetui.core.deals import field_texts
 
     found = lookup.resolve_deal(deal, acting_on=ANY_STATUS)
-    before, after = change_deal(found.id, expected_version=expected_version, title=title, value=value,
-                                owner=owner, organization=org, contact=contact, expected_close=close,
-                                probability=probability, actor=state.actor())
+    held = {f.name: fields.display_text(f, v) for f, v in fields.deal_field_texts(found)} if assignments else {}
+    before, after = fields.change_deal(found.id, fields=fields.parse_assignments(assignments),
+                                       expected_version=expected_version, title=title, value=value,
+                                       owner=owner, organization=org, contact=contact, expected_close=close,
+                                       probability=probability, actor=state.actor())
     old, new = field_texts(before), field_texts(after)
     told = [rows.field_entry(after.updated_at, name, old[name], new[name], None, False).what
             for name in old if old[name] != new[name]]
+    if assignments:
+        told += [rows.field_entry(after.updated_at, f.name, held.get(f.name), fields.display_text(f, v),
+                                  None, False).what
+                 for f, v in fields.deal_field_texts(after) if held.get(f.name) != fields.display_text(f, v)]
     if not told:
         echo(f"Nothing changed on #{after.id} {after.title}")
         return

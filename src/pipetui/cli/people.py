@@ -160,20 +160,28 @@ def _profile_json(p) -> dict:
     }
 
 
-def _show(kind: str, reference: str, as_json: bool) -> None:
+def _entity(kind: str) -> str:
+    """The kind of record a customer is, as custom fields name it."""
     from pipetui.core import customers
+
+    return "organization" if kind == customers.ORGANIZATION else "contact"
+
+
+def _show(kind: str, reference: str, as_json: bool) -> None:
+    from pipetui.core import customers, fields
     from pipetui.core.money import format_money
 
     p = customers.profile(kind, customers.resolve(kind, reference).id)
+    custom = fields.record_fields_json(_entity(kind), p.customer.id)
     if as_json:
-        echo_json(json.dumps(_profile_json(p), indent=2, ensure_ascii=False))
+        echo_json(json.dumps({**_profile_json(p), "fields": custom}, indent=2, ensure_ascii=False))
         return
     c = p.customer
     echo(f"{c.name} ({'organization' if kind == customers.ORGANIZATION else 'contact'} #{c.id})")
     for label, value in (("website", p.website), ("email", p.email), ("phone", p.phone),
-                         ("organization", p.organization)):
+                         ("organization", p.organization), *custom.items()):
         if value:
-            echo(f"  {label}: {value}")
+            echo(f"  {label}: {', '.join(value) if isinstance(value, list) else value}")
     if p.people:
         echo(f"  people: {', '.join(p.people)}")
     for d in p.deals:
@@ -208,17 +216,22 @@ def org_add(state: Session, name: str, website: str | None) -> None:
 @click.argument("organization", metavar="ORG")
 @click.option("--name", help="A new name.")
 @click.option("--website", help="A new website ('' clears it).")
-def org_edit(state: Session, organization: str, name: str | None, website: str | None) -> None:
-    """Change ORG (id or name)'s name or website."""
-    from pipetui.core import customers
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="A custom field's value.")
+def org_edit(state: Session, organization: str, name: str | None, website: str | None,
+             assignments: tuple[str, ...]) -> None:
+    """Change ORG (id or name)'s name, website or custom fields."""
+    from pipetui.core import customers, fields
     from pipetui.core.errors import InvalidInput
 
-    if name is None and website is None:
-        raise InvalidInput("nothing to change: give --name or --website")
+    if name is None and website is None and not assignments:
+        raise InvalidInput("nothing to change: give --name, --website or --set")
     found = customers.profile(customers.ORGANIZATION, customers.resolve(customers.ORGANIZATION, organization).id)
+    values = fields.parse_assignments(assignments)
+    fields.parse_record_values("organization", values, state.context.currency)  # refused before any write
     saved = customers.save_organization(found.customer.name if name is None else name,
                                         found.website if website is None else website,
                                         organization_id=found.customer.id)
+    fields.set_record_values("organization", saved.id, values, state.context.currency)
     echo(f"Saved organization #{saved.id} {saved.name}")
 
 
@@ -272,14 +285,18 @@ def contact_add(state: Session, name: str, email, phone, organization) -> None:
 @click.option("--email", help="A new email ('' clears it).")
 @click.option("--phone", help="A new phone ('' clears it).")
 @click.option("--org", "organization", help="Another organization (created if new; '' for none).")
-def contact_edit(state: Session, person: str, name, email, phone, organization) -> None:
-    """Change CONTACT (id or name)'s name, email, phone or organization."""
-    from pipetui.core import customers
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="A custom field's value.")
+def contact_edit(state: Session, person: str, name, email, phone, organization,
+                 assignments: tuple[str, ...]) -> None:
+    """Change CONTACT (id or name)'s name, email, phone, organization or custom fields."""
+    from pipetui.core import customers, fields
     from pipetui.core.errors import InvalidInput
 
-    if name is email is phone is organization is None:
-        raise InvalidInput("nothing to change: give --name, --email, --phone or --org")
+    if name is email is phone is organization is None and not assignments:
+        raise InvalidInput("nothing to change: give --name, --email, --phone, --org or --set")
     found = customers.profile(customers.PERSON, customers.resolve(customers.PERSON, person).id)
+    values = fields.parse_assignments(assignments)
+    fields.parse_record_values("contact", values, state.context.currency)  # refused before any write
     saved = customers.save_contact(
         found.customer.name if name is None else name,
         email=found.email if email is None else email,
@@ -287,6 +304,7 @@ def contact_edit(state: Session, person: str, name, email, phone, organization) 
         organization=found.organization if organization is None else organization,
         contact_id=found.customer.id,
     )
+    fields.set_record_values("contact", saved.id, values, state.context.currency)
     echo(f"Saved contact #{saved.id} {saved.name}")
 
 

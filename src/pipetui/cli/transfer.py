@@ -29,13 +29,14 @@ IMPORT_FIELDS = ("source_id title stage pipeline status value currency probabili
                  "product created expected_close close_date closed lost_reason note is_won is_closed")
 
 
-@command(name="import", epilog=f"Fields for --map: {IMPORT_FIELDS}, or ignore. See the README for "
+@command(name="import", epilog=f"Fields for --map: {IMPORT_FIELDS}, field:NAME (a custom field), or ignore. "
+                                   "See the README for "
                                    "what each means and how the import reads dates, amounts and stages.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--preset", type=click.Choice(["pipedrive", "hubspot", "salesforce", "generic", "pipetui"]),
               help="Whose export this is (default: recognised from the header, else generic).")
 @click.option("--map", "column_map", multiple=True, metavar="COLUMN=FIELD",
-              help="Read COLUMN as FIELD (or 'ignore'); repeatable.")
+              help="Read COLUMN as FIELD (field:NAME for a custom field, or 'ignore'); repeatable.")
 @click.option("--stage-map", multiple=True, metavar="SOURCE=STAGE",
               help="Put deals in SOURCE stage into STAGE (or won, lost); repeatable.")
 @click.option("--create-stages", is_flag=True, help="Add the file's unknown stages to the pipeline.")
@@ -128,7 +129,8 @@ def _print_plan(file: Path, plan, writes: bool = True) -> None:
     echo(f"Preset: {mapping.preset} ({how}); columns:")
     width = min(max((len(c.header) for c in mapping.columns), default=0), 40)
     for column in mapping.columns:
-        target = FIELDS[column.field] if column.field else "(not imported)"
+        target = (FIELDS.get(column.field) or f"custom field {column.field.partition(':')[2]}"
+                  if column.field else "(not imported)")
         origin = {"guessed": "  [guessed]", "--map": "  [--map]"}.get(column.how, "")
         echo(f"  {printable(column.header):<{width}}  -> {target}{origin}")
     if plan.dates is not None and plan.dates.evidence:

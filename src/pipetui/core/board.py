@@ -16,6 +16,7 @@ from peewee import JOIN, fn
 
 from pipetui.core import clock
 from pipetui.core.errors import InvalidInput
+from pipetui.core.fields import card_fields, card_texts, filter_terms
 from pipetui.core.lookup import resolve_rep, resolve_stage, stages
 from pipetui.core.pipeline import stage_totals
 from pipetui.core.rules import NO_RULES, Rulebook
@@ -28,9 +29,10 @@ LIVE = Deal.deleted_at.is_null()
 @dataclass(frozen=True)
 class BoardFilter:
     """Which deals the board shows: what was typed after ``/`` (see
-    :func:`parse_filter`), and one owner; of which pipeline (None: the
-    first one). The pipeline is where the board is, not a filter: ``active``
-    does not count it."""
+    :func:`parse_filter`; a custom field's terms, ``source:web``, in
+    :func:`pipetui.core.fields.filter_terms`), and one owner; of which
+    pipeline (None: the first one). The pipeline is where the board is, not
+    a filter: ``active`` does not count it."""
 
     text: str = ""
     owner_id: int | None = None
@@ -110,7 +112,9 @@ def filter_condition(terms: FilterTerms, *, strict: bool = False, pipeline_id: i
         if unknown and strict:
             raise InvalidInput(f"no status {unknown[0]!r}; the statuses are: {', '.join(STATUSES)}")
         conditions.append(Deal.status.in_(wanted))
-    needle = terms.text.lower()
+    text, custom = filter_terms(terms.text, strict=strict)  # source:web, a custom field's
+    conditions.extend(custom)
+    needle = text.lower()
     if needle:
         conditions.append(
             text_contains(fn.lower(Deal.title), needle)
@@ -131,6 +135,7 @@ class Column:
     count: int
     value: dict[str, int] = field(default_factory=dict)  # currency -> minor units
     weighted: dict[str, int] = field(default_factory=dict)
+    card_fields: int = 0  # how many custom fields its cards show (a line of them when any)
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,7 @@ class Card:
     next_activity: dt.date | None
     rotting: bool
     version: int
+    fields: tuple[str, ...] = ()  # the values of the fields shown on cards, as read
 
 
 def _filtered(query, flt: BoardFilter):
@@ -172,13 +178,16 @@ def columns(flt: BoardFilter = BoardFilter(), *, rules: Rulebook = NO_RULES) -> 
     value of its open deals per currency (currencies are never added up);
     its rotting days are the ``rules``' for the stage, else its own."""
     if flt.text.strip() == "":
+        totals = stage_totals(flt.pipeline_id, owner_id=flt.owner_id)
+        shown = len(card_fields(totals[0].stage.id)) if totals else 0
         return [
             Column(t.stage.id, t.stage.name, t.stage.probability,
                    rules.rotting_days(t.stage.id, t.stage.rotting_days), t.count,
-                   t.value, t.weighted)
-            for t in stage_totals(flt.pipeline_id, owner_id=flt.owner_id)
+                   t.value, t.weighted, shown)
+            for t in totals
         ]
     ordered = stages(flt.pipeline_id)
+    shown = len(card_fields(ordered[0].id)) if ordered else 0
     chance = fn.COALESCE(Deal.probability, Stage.probability)
     query = _filtered(
         _with_names(
@@ -198,7 +207,7 @@ def columns(flt: BoardFilter = BoardFilter(), *, rules: Rulebook = NO_RULES) -> 
         entry[2][currency] = int(weighted) // 100
     return [
         Column(s.id, s.name, s.probability, rules.rotting_days(s.id, s.rotting_days),
-               *found.get(s.id, [0, {}, {}]))
+               *found.get(s.id, [0, {}, {}]), shown)
         for s in ordered
     ]
 
@@ -223,15 +232,18 @@ def cards(stage_id: int, *, offset: int = 0, limit: int = 50,
         flt,
     ).order_by(Deal.value.desc(), Deal.id).limit(limit).offset(offset)
     now = clock.now()
+    rows = list(query.tuples())
+    shown = card_fields(stage_id)
+    texts = card_texts([row[0] for row in rows], shown) if shown and rows else {}
     result = []
     for (deal_id, title, org, owner, value, currency, entered, touched, version, rot_days,
-         due) in query.tuples():
+         due) in rows:
         if isinstance(due, str):  # a subquery's value comes back untyped on SQLite
             due = dt.date.fromisoformat(due)
         rot_days = rules.rotting_days(stage_id, rot_days)
         rotting = rot_days is not None and (now - touched).days > rot_days
         result.append(Card(deal_id, stage_id, title, org, owner, value, currency,
-                           max(0, (now - entered).days), due, rotting, version))
+                           max(0, (now - entered).days), due, rotting, version, texts.get(deal_id, ())))
     return result
 
 

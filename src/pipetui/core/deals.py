@@ -684,6 +684,6 @@ def change_deal(
         if _unchanged(before, changes):
             return before, before  # nothing differs: no write, no new version
         after = edit_deal(deal_id, expected_version=before.version, actor=actor, **changes)
-        # Custom fields (``pipetui edit --set FIELD=VALUE``) are parsed with
-        # the fields above and written here, in this transaction.
+        # Custom fields (``pipetui edit --set FIELD=VALUE``) join this
+        # transaction in pipetui.core.fields.change_deal, which wraps this.
     return before, after

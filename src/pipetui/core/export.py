@@ -1,4 +1,5 @@
-"""Export deals to CSV or JSON, in the columns the import reads back, and
+"""Export deals to CSV or JSON, in the columns the import reads back (a
+column per custom field of deals after the built-in ones), and
 back up a SQLite database while it is in use.
 
 CSV cells that a spreadsheet would run as a formula (beginning with ``=``,
@@ -12,9 +13,10 @@ import csv
 import json
 import sqlite3
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
-from pipetui.core import rows
+from pipetui.core import fields, rows
 from pipetui.core.errors import InvalidInput, PipetuiError
 from pipetui.core.files import private_file, private_path, refuse_database_files
 from pipetui.core.money import to_major_string
@@ -41,34 +43,44 @@ def unescape_cell(text: str) -> str:
     return text
 
 
-def deal_rows(status: str = "all") -> Iterator[dict[str, str | int | None]]:
+def deal_rows(status: str = "all", custom: list | None = None) -> Iterator[dict[str, str | int | None]]:
     """Every live deal with ``status`` as plain values, in id order, streamed
     (:func:`pipetui.core.rows.deal_rows`) so that a large pipeline is never
-    all in memory."""
+    all in memory; then a value per custom field of ``custom`` (by its name,
+    in the canonical form the import reads back), read a batch at a time."""
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     from pipetui.core.lookup import pipelines
 
     pipeline_names = {p.id: p.name for p in pipelines(include_archived=True)}
-    for d in rows.deal_rows(status=status, order="id"):
-        yield {
-            "id": d.id,
-            "external_id": d.external_id,
-            "title": d.title,
-            "stage": d.stage,
-            "status": d.status,
-            "value": to_major_string(d.value, d.currency),
-            "currency": d.currency,
-            "probability": d.probability,
-            "owner": d.owner,
-            "organization": d.organization,
-            "contact": d.contact,
-            "expected_close": _iso(d.expected_close),
-            "created_at": _iso(d.created_at),
-            "closed_at": _iso(d.closed_at),
-            "lost_reason": d.lost_reason,
-            "pipeline": pipeline_names.get(d.pipeline_id),
-        }
+    custom = custom or []
+    found = rows.deal_rows(status=status, order="id")
+    while batch := list(islice(found, 500)):
+        values = fields.stored_values((d.id for d in batch), custom) if custom else {}
+        for d in batch:
+            held = values.get(d.id, {})
+            yield {**_built_in(d, pipeline_names), **{f.name: held.get(f.id) for f in custom}}
+
+
+def _built_in(d: rows.DealRow, pipeline_names: dict[int, str]) -> dict[str, str | int | None]:
+    return {
+        "id": d.id,
+        "external_id": d.external_id,
+        "title": d.title,
+        "stage": d.stage,
+        "status": d.status,
+        "value": to_major_string(d.value, d.currency),
+        "currency": d.currency,
+        "probability": d.probability,
+        "owner": d.owner,
+        "organization": d.organization,
+        "contact": d.contact,
+        "expected_close": _iso(d.expected_close),
+        "created_at": _iso(d.created_at),
+        "closed_at": _iso(d.closed_at),
+        "lost_reason": d.lost_reason,
+        "pipeline": pipeline_names.get(d.pipeline_id),
+    }
 
 
 def _iso(value) -> str | None:
@@ -81,18 +93,20 @@ def export(path: Path, *, fmt: str = "csv", status: str = "all") -> int:
     if fmt not in ("csv", "json"):
         raise InvalidInput(f"format must be csv or json, not {fmt!r}")
     refuse_database_files(path)
+    custom = fields.definitions("deal")
+    columns = COLUMNS + [f.name for f in custom]
     count = 0
     try:
         with private_file(path) as out:
             if fmt == "csv":
                 writer = csv.writer(out)
-                writer.writerow(COLUMNS)
-                for row in deal_rows(status):
-                    writer.writerow(["" if row[c] is None else escape_cell(str(row[c])) for c in COLUMNS])
+                writer.writerow(columns)
+                for row in deal_rows(status, custom):
+                    writer.writerow(["" if row[c] is None else escape_cell(str(row[c])) for c in columns])
                     count += 1
             else:
                 out.write("[")
-                for row in deal_rows(status):
+                for row in deal_rows(status, custom):
                     out.write(("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
                     count += 1
                 out.write("\n]\n")

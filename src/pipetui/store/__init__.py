@@ -18,6 +18,8 @@ from pipetui.store.models import (
     WON,
     Activity,
     Contact,
+    CustomField,
+    CustomValue,
     Deal,
     FieldChange,
     LineItem,
@@ -34,7 +36,8 @@ from pipetui.store.models import (
 )
 
 __all__ = [
-    "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "DatabaseOpenError", "Deal",
-    "FieldChange", "LineItem", "Location", "LostReason", "Note", "Organization", "Pipeline", "Product", "Quota", "Rep", "Stage",
+    "ALL_MODELS", "LOST", "OPEN", "WON", "Activity", "Contact", "CustomField", "CustomValue",
+    "DatabaseOpenError", "Deal", "FieldChange", "LineItem", "Location", "LostReason", "Note", "Organization",
+    "Pipeline", "Product", "Quota", "Rep", "Stage",
     "StageChange", "database_proxy", "is_postgres", "migrate", "open_database", "parse_location",
 ]

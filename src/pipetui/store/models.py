@@ -232,6 +232,44 @@ class LineItem(BaseModel):
         table_name = "line_item"
 
 
+CUSTOM_ENTITIES = ("deal", "organization", "contact")
+CUSTOM_TYPES = ("text", "number", "money", "date", "choice", "multi", "checkbox")
+
+
+class CustomField(BaseModel):
+    """A team's own field on deals, organizations or contacts (migration
+    0011). ``key`` never changes (history names it); ``name`` may."""
+
+    key = CharField(max_length=100)
+    name = CharField(max_length=100)
+    entity = CharField(max_length=12)  # one of CUSTOM_ENTITIES
+    type = CharField(max_length=8)  # one of CUSTOM_TYPES
+    choices = TextField(null=True)  # JSON list, for choice and multi
+    required = BooleanField(default=False)
+    pipeline = ForeignKeyField(Pipeline, null=True, backref="+", on_delete="CASCADE", index=False)  # None: all
+    position = IntegerField()
+    on_card = BooleanField(default=False)
+    created_at = DateTimeField()
+    archived = BooleanField(default=False)
+
+    class Meta:
+        table_name = "custom_field"
+        indexes = ((("entity", "key"), True),)
+
+
+class CustomValue(BaseModel):
+    """The value of one custom field for one deal, organization or contact,
+    as canonical text (see core/fields.py); an empty value is no row."""
+
+    field = ForeignKeyField(CustomField, backref="values", on_delete="CASCADE", index=False)
+    entity_id = IntegerField()
+    value = TextField()
+
+    class Meta:
+        table_name = "custom_value"
+        indexes = ((("field", "entity_id"), True),)
+
+
 ALL_MODELS = [
     Pipeline,
     Stage,
@@ -247,4 +285,6 @@ ALL_MODELS = [
     FieldChange,
     Product,
     LineItem,
+    CustomField,
+    CustomValue,
 ]

@@ -258,6 +258,7 @@ def build_mapping(header: list[str], *, preset: str | None = None,
             if guess and guess not in taken and not (guess == "closed" and "close_date" in taken):
                 column.field, column.how = guess, "guessed"
                 taken.add(guess)
+    _map_custom_fields(columns)
     _apply_overrides(columns, header, overrides)
     mapping = Mapping(chosen, detected, columns)
     if not any(c.field for c in mapping.columns):
@@ -279,6 +280,13 @@ def _apply_overrides(columns: list[Column], header: list[str], overrides) -> Non
         if len(matches) > 1:
             raise InvalidInput(f"{column_name}={target}: the header names {column_name!r} twice",
                                field="column_map")
+        if target.strip().lower().startswith(CUSTOM_PREFIX):
+            field_name = _custom_column(column_name, target)
+            for other in columns:
+                if other.field == field_name:
+                    other.field, other.how = None, ""
+            matches[0].field, matches[0].how = field_name, "--map"
+            continue
         field_name = target.strip().lower().replace("-", "_").replace(" ", "_")
         field_name = {"id": "source_id", "external_id": "source_id", "name": "title",
                       "created_at": "created", "closed_at": "closed", "skip": IGNORE}.get(field_name, field_name)
@@ -290,3 +298,33 @@ def _apply_overrides(columns: list[Column], header: list[str], overrides) -> Non
                 if other.field == field_name and other.how != "--map":
                     other.field, other.how = None, ""
         matches[0].field, matches[0].how = (None, "") if field_name == IGNORE else (field_name, "--map")
+
+
+# A column mapped to a custom field of deals: ``field:`` and the field's key.
+CUSTOM_PREFIX = "field:"
+
+
+def _custom_column(column_name: str, target: str) -> str:
+    """``COL=field:Source``: the column's field, by the custom field's name or key."""
+    from pipetui.core.fields import resolve_field
+
+    try:
+        found = resolve_field(target.strip()[len(CUSTOM_PREFIX):], "deal")
+    except InvalidInput as exc:
+        raise InvalidInput(f"{column_name}={target}: {exc}", field="column_map") from None
+    return CUSTOM_PREFIX + found.key
+
+
+def _map_custom_fields(columns: list[Column]) -> None:
+    """A column no preset or guess took, named as a custom field of deals
+    (as ``pipetui export`` names them), fills that field."""
+    from pipetui.core.fields import definitions
+
+    open_columns = [c for c in columns if c.field is None and c.header]
+    if not open_columns:
+        return
+    by_name = {normal(f.name): f for f in definitions("deal")}
+    for column in open_columns:
+        found = by_name.get(normal(column.header))
+        if found is not None:
+            column.field, column.how = CUSTOM_PREFIX + found.key, "field"

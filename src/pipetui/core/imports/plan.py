@@ -23,7 +23,8 @@ from pipetui.core.dates import date_range_refusal
 from pipetui.core.deals import change_time
 from pipetui.core.errors import InvalidInput
 from pipetui.core.export import unescape_cell
-from pipetui.core.imports.mapping import Mapping, build_mapping
+from pipetui.core.fields import FieldDef
+from pipetui.core.imports.mapping import CUSTOM_PREFIX, Mapping, build_mapping
 from pipetui.core.imports.source import SourceRow, Table, read_table
 from pipetui.core.imports.values import (
     AmountReader,
@@ -124,6 +125,8 @@ class Record:
     value_guessed: str | None = None  # the value cell, when its reading hung on the decimal mark
     value_rounded: bool = False
     pipeline: int | None = None  # the pipeline of its stage (the file's pipeline column, else the first)
+    custom: dict[int, str | None] | None = None  # custom field id -> canonical value (None: empty)
+    custom_changed: list | None = None  # an update's (field, old, new) of custom fields
     product: str | None = None  # a new deal's line item: the product, one of it at the deal's value
 
 
@@ -384,6 +387,7 @@ class _Planner:
         self.stage_map_targets = {squash(source): squash(target) for source, target in options.stage_map}
         self.mapped_words: set[str] = set()
         self.reasons = {r.name.casefold(): r.name for r in LostReason.select().where(LostReason.active)}
+        self.custom = self._custom_fields()
 
     # -- the whole file ---------------------------------------------------------
 
@@ -503,6 +507,34 @@ class _Planner:
                 made.append((ref, self.new_stage_spelling[word], probability))
         return made
 
+    def _custom_fields(self) -> dict[str, FieldDef]:
+        """The custom fields the file fills, by column name (``field:key``)."""
+        from pipetui.core.fields import resolve_field
+
+        found = {}
+        pipeline_id = default_pipeline().id
+        for name in self.columns:
+            if name.startswith(CUSTOM_PREFIX):
+                field = resolve_field(name[len(CUSTOM_PREFIX):])
+                if not field.applies_to(pipeline_id):
+                    raise InvalidInput(f"{field.name} is a field of the pipeline {field.pipeline}, "
+                                       "not of the one the import fills", field="column_map")
+                found[name] = field
+        return found
+
+    def _custom_values(self, row: SourceRow, currency: str) -> dict[int, str | None] | None:
+        from pipetui.core.fields import parse_value
+
+        if not self.custom:
+            return None
+        values = {}
+        for name, field in self.custom.items():
+            try:
+                values[field.id] = parse_value(field, self._cell(row, name), currency)
+            except InvalidInput as exc:
+                raise ValueError(str(exc)) from None
+        return values
+
     # -- one row ------------------------------------------------------------------
 
     def _cell(self, row: SourceRow, name: str) -> str:
@@ -564,6 +596,7 @@ class _Planner:
             created_at=created_at, closed_at=closed_at, lost_reason=lost_reason, note=self._note(row),
             cells=row.cells, product=self._text(row, "product", "product", PRODUCT_NAME_MAX_LENGTH),
             pipeline=self.row_pipeline,
+            custom=self._custom_values(row, currency),
         )
 
     def _note(self, row: SourceRow) -> str | None:
@@ -929,7 +962,31 @@ def _match_existing(plan: Plan) -> None:
     for record in plan.records:
         if record.existing is not None:
             record.changed = plan.changes(record)
+    _custom_changes(plan)
     _last_changes(plan)
+
+
+def _custom_changes(plan: Plan) -> None:
+    """What the file changes of the custom fields of the deals it updates:
+    each one a change of the record, named by the field's name."""
+    from pipetui.core.fields import resolve_field, stored_values
+
+    updating = [r for r in plan.records if r.existing is not None and r.custom]
+    if not updating:
+        return
+    fields = {f.id: f for f in (resolve_field(name[len(CUSTOM_PREFIX):])
+                                for name in {c.field for c in plan.mapping.columns if c.field}
+                                if name.startswith(CUSTOM_PREFIX))}
+    for start in range(0, len(updating), _CHUNK):
+        chunk = updating[start:start + _CHUNK]
+        stored = stored_values((r.existing.id for r in chunk), fields.values())
+        for record in chunk:
+            held = stored.get(record.existing.id, {})
+            changed = [(fields[i], held.get(i), value) for i, value in record.custom.items()
+                       if held.get(i) != value]
+            if changed:
+                record.custom_changed = changed
+                record.changed = {**(record.changed or {}), **{f.name: new for f, _, new in changed}}
 
 
 def _same_moment(stored, imported: dt.datetime) -> bool:

@@ -17,11 +17,13 @@ from peewee import IntegrityError, fn
 
 from pipetui.core.deals import change_time
 from pipetui.core.errors import ConflictError
+from pipetui.core.fields import record_changes, write_values
 from pipetui.core.imports.plan import Plan, Record, name_key
 from pipetui.core.lookup import default_pipeline
 from pipetui.store import (
     OPEN,
     Contact,
+    CustomValue,
     Deal,
     LineItem,
     Note,
@@ -233,6 +235,11 @@ class _Writer:
             return
         insert_rows(db, Deal, DEAL_COLUMNS, deals)
         insert_rows(db, StageChange, CHANGE_COLUMNS, changes)
+        custom = [{"field": field_id, "entity_id": deal_id, "value": value}
+                  for deal_id, r in zip(deal_ids, records, strict=True) if r.custom
+                  for field_id, value in r.custom.items() if value is not None]
+        for start in range(0, len(custom), CHUNK):
+            CustomValue.insert_many(custom[start:start + CHUNK]).execute()
         noted = [(deal_id, r) for deal_id, r in zip(deal_ids, records, strict=True) if r.note]
         if noted:
             note_ids = reserve_ids(db, Note, len(noted))
@@ -285,6 +292,10 @@ class _Writer:
                 _text(self.now), old.version + 1, old.id,
             ))
         update_rows(db, Deal, UPDATE_COLUMNS, rows)
+        for r in records:
+            if r.custom_changed:
+                changes = write_values(r.existing.id, {f.id: (f, new) for f, _, new in r.custom_changed})
+                record_changes(r.existing.id, changes, actor=None, when=self.now)
         if history:
             change_ids = reserve_ids(db, StageChange, len(history))
             insert_rows(db, StageChange, CHANGE_COLUMNS,

@@ -117,7 +117,7 @@ class BoardScreen(LiveScreen):
         yield BoardView(id="board")
         # One docked group: widgets docked to the same edge would overlap.
         with Vertical(id="bottom"):
-            yield Input(placeholder="filter by title, organization or owner (Enter keeps, Esc clears)",
+            yield Input(placeholder="filter by title, organization, owner or field:value (Enter keeps, Esc clears)",
                         id="filter", select_on_focus=False)
             yield Static(id="status")
             yield KeyBar()

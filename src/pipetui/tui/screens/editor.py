@@ -1,7 +1,8 @@
 """The deal editor: every field checked as it is typed, history, activities, notes.
 
 Fields are checked by the core's rules (:func:`pipetui.core.deals.check_field`,
-the CLI's parsers); what the editor shows comes in one read model
+the CLI's parsers; custom fields by :func:`pipetui.core.fields.parse_value`,
+shown after the built-in ones); what the editor shows comes in one read model
 (:func:`pipetui.core.rows.deal_sheet`), the history already told in words.
 Saving runs in a thread worker through the core, which refuses a deal
 someone else changed meanwhile.
@@ -20,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from pipetui.core import activities, deals, lookup, products, rows
+from pipetui.core import activities, deals, fields, lookup, products, rows
 from pipetui.core.errors import InvalidInput
 from pipetui.core.money import format_money
 from pipetui.core.text import printable
@@ -56,22 +57,39 @@ class Edited:
 class Form:
     """What the editor shows, read in a worker."""
 
-    values: dict[str, str]
+    values: dict[str, str]  # built-in fields by name, custom ones by "custom-<id>"
     version: int | None
     history: Content = field(default_factory=Content)
     activities: Content = field(default_factory=Content)
     notes: Content = field(default_factory=Content)
     items: Content | None = None  # None: the deal has no line items, and the section is hidden
+    custom: tuple[fields.FieldDef, ...] = ()  # the custom fields of the deal's pipeline, in order
+
+
+def custom_id(field: fields.FieldDef) -> str:
+    """The id of a custom field's input (and, with ``-error``, of its message)."""
+    return f"custom-{field.id}"
+
+
+def _custom_text(field: fields.FieldDef, canonical: str | None) -> str:
+    """A custom value as the editor shows it: as read, money without
+    thousands separators (as the built-in value)."""
+    shown = fields.display_text(field, canonical) or ""
+    return printable(shown.replace(",", "") if field.type == "money" else shown)
 
 
 def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> Form:
     if deal_id is None:
         values = {name: "" for name, _ in FIELDS}
-        values["stage"] = stage or lookup.stages()[0].name
+        first = lookup.resolve_stage(stage) if stage else lookup.stages()[0]
+        values["stage"] = first.name
         values["owner"] = owner or ""  # a new deal is yours unless you say otherwise
-        return Form(values, None)
+        custom = tuple(fields.definitions("deal", pipeline_id=first.pipeline_id))
+        values.update({custom_id(f): "" for f in custom})
+        return Form(values, None, custom=custom)
     sheet = rows.deal_sheet(deal_id)
     deal = sheet.deal
+    held = fields.deal_field_texts(deal)
     values = {
         # Shown, and saved, as printable: an escape sequence another tool
         # stored in a title never reaches the terminal.
@@ -84,8 +102,10 @@ def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> For
         "expected_close": deal.expected_close.isoformat() if deal.expected_close else "",
         "probability": "" if deal.probability is None else str(deal.probability),
     }
+    values.update({custom_id(f): _custom_text(f, canonical) for f, canonical in held})
     return Form(values, deal.version, _history(sheet.history), _activities(sheet.activities),
-                _notes(sheet.notes), _items(products.deal_items(deal_id)))
+                _notes(sheet.notes), _items(products.deal_items(deal_id)),
+                custom=tuple(f for f, _ in held))
 
 
 def _items(found: products.DealItems) -> Content | None:
@@ -226,6 +246,7 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
                     field.value = values[name]
                 field.cursor_position = 0  # a long title shows its start
             self._show_error(name, "")
+        self._show_custom(form)
         if self.deal_id is not None:
             self.query_one("#history", Static).update(form.history)
             self.query_one("#activities", Static).update(form.activities)
@@ -235,7 +256,42 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
             self.query_one("#items", Static).update(form.items or "")
         self.query_one("#title", Input).focus()
 
+    def _show_custom(self, form: Form) -> None:
+        """The custom fields of the deal's pipeline, after the built-in ones:
+        made on the first load, filled on every one."""
+        place = self.query_one("#editor-form", VerticalScroll)
+        for custom in form.custom:
+            name = custom_id(custom)
+            if not self.query(f"#{name}"):
+                # A container mounts the widgets it is given later: the input gets its value now.
+                label = printable(custom.name) + (" *" if custom.required else "")
+                place.mount(Horizontal(Label(Text(label), classes="field-label"),
+                                       Input(form.values[name], id=name, compact=True,
+                                             placeholder=_custom_placeholder(custom)),
+                                       classes="field"))
+                error = Static("", id=f"{name}-error", classes="field-error")
+                error.display = False
+                place.mount(error)
+                continue
+            field = self.query_one(f"#{name}", Input)
+            with self.prevent(Input.Changed):
+                field.value = form.values[name]
+            field.cursor_position = 0
+            self._show_error(name, "")
+
     # --- checking --------------------------------------------------------
+
+    def _custom_fields(self) -> dict[str, fields.FieldDef]:
+        return {custom_id(f): f for f in self.form.custom} if self.form is not None else {}
+
+    def _check(self, name: str, value: str) -> None:
+        """Raise InvalidInput when ``value`` is not one of field ``name``'s."""
+        custom = self._custom_fields().get(name)
+        if custom is None:
+            deals.check_field(name, value, self.currency)
+            return
+        if fields.parse_value(custom, value, self.currency) is None and custom.required:
+            raise InvalidInput(f"{custom.name} is required")
 
     def _current(self) -> dict[str, str]:
         values = {}
@@ -245,13 +301,15 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
                 values[name] = "" if chosen is Select.NULL else str(chosen)
             else:
                 values[name] = self.query_one(f"#{name}", Input).value
+        for name in self._custom_fields():
+            values[name] = self.query_one(f"#{name}", Input).value
         return values
 
     def _errors(self) -> dict[str, str]:
         errors = {}
         for name, value in self._current().items():
             try:
-                deals.check_field(name, value, self.currency)
+                self._check(name, value)
             except InvalidInput as exc:
                 errors[name] = str(exc)
         return errors
@@ -259,10 +317,10 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         name = event.input.id
-        if name not in dict(FIELDS):
+        if name not in dict(FIELDS) and name not in self._custom_fields():
             return
         try:
-            deals.check_field(name, event.value, self.currency)
+            self._check(name, event.value)
             message = ""
         except InvalidInput as exc:
             message = str(exc)
@@ -284,7 +342,7 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
         if self.form is None or self._saving:
             return
         errors = self._errors()
-        for name, _ in FIELDS:
+        for name in [name for name, _ in FIELDS] + list(self._custom_fields()):
             self._show_error(name, errors.get(name, ""))
         if errors:
             self._status("Fix the fields marked in red; nothing was saved.", error=True)
@@ -293,18 +351,20 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
         rules = self.app.context.rules
         deal_id = self.deal_id
         pipeline_id = getattr(self.app, "pipeline_id", None)  # the board's: a new deal goes there
+        custom = {f.key: values[name] for name, f in self._custom_fields().items()
+                  if values[name] != self.form.values[name]}
 
         def save() -> tuple[rows.DealRow, Change | None]:
             common = dict(default_currency=currency, owner=values["owner"] or None,
                           organization=values["organization"], contact=values["contact"],
                           expected_close=values["expected_close"],
-                          probability=values["probability"], actor=actor, rules=rules)
+                          probability=values["probability"], actor=actor, rules=rules, fields=custom)
             if deal_id is None:
-                return deals.add_deal(values["title"], values["value"], stage=values["stage"],
-                                      pipeline=pipeline_id, **common), None
+                return fields.add_deal(values["title"], values["value"], stage=values["stage"],
+                                       pipeline=pipeline_id, **common), None
             before = deals.current_deal(deal_id, expected_version=version)
-            after = deals.update_deal(deal_id, version, title=values["title"], value=values["value"],
-                                      stage=values["stage"], **common)
+            after = fields.update_deal(deal_id, version, title=values["title"], value=values["value"],
+                                       stage=values["stage"], **common)
             return after, edit_change("edit", before, after)
 
         self._saving = True
@@ -391,6 +451,17 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
         self.app.push_screen(ConfirmDialog("Discard your changes?", yes="discard them",
                                            no="keep editing"), answered)
 
+
+def _custom_placeholder(field: fields.FieldDef) -> str:
+    if field.choices:
+        return ", ".join(field.choices) + (" (several: a, b)" if field.type == "multi" else "")
+    return _CUSTOM_PLACEHOLDERS[field.type]
+
+
+_CUSTOM_PLACEHOLDERS = {
+    "text": "", "number": "12, 4.5 …", "money": "12500, 12.5k, EUR 900 …",
+    "date": "2026-12-01, +2w, eom, fri …", "checkbox": "yes or no",
+}
 
 _PLACEHOLDERS = {
     "title": "what is being sold, to whom",

@@ -28,7 +28,7 @@ from pipetui.tui.text import fit
 
 STRIP_LINES = 1  # every stage with its count, the ones shown marked
 HEADER_LINES = STRIP_LINES + 4  # the strip, then name and count, total, weighted, rule
-CARD_LINES = 4  # three lines of text and a gap
+CARD_LINES = 4  # three lines of text and a gap; one more when cards show custom fields
 MIN_COLUMN_WIDTH = 22
 WINDOW = 25  # cards per window the screen loads at a time: a tall screen shows 12
 ROT_GLYPH = "⚠"
@@ -147,6 +147,7 @@ class BoardView(Widget, can_focus=True):
         self.keys_enabled = True
         self._styles: dict[tuple[str, ...], Style] = {}
         self.filtered = False  # a filter is on: an empty column says "no deals match"
+        self.card_lines = CARD_LINES  # lines per card, with its gap
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.keys_enabled
@@ -178,6 +179,8 @@ class BoardView(Widget, can_focus=True):
         stale_ids = {c.stage_id for c in columns} if stale is None else set(stale)
         before = self.cursor
         old_first = self._first_column
+        old_card_lines = self.card_lines
+        self.card_lines = CARD_LINES + (1 if any(c.card_fields for c in columns) else 0)
         self.columns = columns
         self._today = today
         for column in columns:
@@ -198,7 +201,7 @@ class BoardView(Widget, can_focus=True):
             stale_ids = {stage_id for stage_id, cards in shown_now.items()
                          if shown_before.get(stage_id) != cards}
         if ((stale is None and not reloaded_all) or self._first_column != old_first or scrolled
-                or filter_changed):
+                or filter_changed or self.card_lines != old_card_lines):
             self.refresh()
         else:
             for index, column in enumerate(columns):
@@ -272,7 +275,7 @@ class BoardView(Widget, can_focus=True):
 
     @property
     def _visible_cards(self) -> int:
-        return max(1, (self.size.height - HEADER_LINES) // CARD_LINES)
+        return max(1, (self.size.height - HEADER_LINES) // self.card_lines)
 
     def _column_region(self, index: int) -> Region:
         x, width = self._column_span(index - self._first_column)
@@ -284,9 +287,9 @@ class BoardView(Widget, can_focus=True):
 
     def _card_region(self, index: int, row: int) -> Region:
         stage_id = self.columns[index].stage_id
-        y = HEADER_LINES + (row - self._scroll.get(stage_id, 0)) * CARD_LINES
+        y = HEADER_LINES + (row - self._scroll.get(stage_id, 0)) * self.card_lines
         x, width = self._column_span(index - self._first_column)
-        return Region(x, y, width, CARD_LINES)
+        return Region(x, y, width, self.card_lines)
 
     def _clamp(self) -> bool:
         """Keep the cursor on a card and in view; True when the view scrolled."""
@@ -457,14 +460,14 @@ class BoardView(Widget, can_focus=True):
             if below > 0:
                 return [Segment(fit(f" ↓ {below:,} more", width), self._style("board--more"))]
             return [Segment(" " * width, NO_STYLE)]
-        slot, line = divmod(y + STRIP_LINES - HEADER_LINES, CARD_LINES)
+        slot, line = divmod(y + STRIP_LINES - HEADER_LINES, self.card_lines)
         row = top + slot
         if row >= column.count:
             if row == 0 and line == 0:
                 empty = " no deals match" if self.filtered else " no deals"
                 return [Segment(fit(empty, width), self._style("board--empty"))]
             return [Segment(" " * width, NO_STYLE)]
-        if line == CARD_LINES - 1:
+        if line == self.card_lines - 1:
             return [Segment(" " * width, NO_STYLE)]
         card = self._cards.get(column.stage_id, {}).get(row)
         if card is None:
@@ -488,6 +491,8 @@ class BoardView(Widget, can_focus=True):
         if line == 1:
             who = " · ".join(part for part in (org, card.owner) if part) or "-"
             return [marker, Segment(fit(who, inner), dim)]
+        if line == 3:  # the custom fields shown on cards
+            return [marker, Segment(fit(printable(" · ".join(card.fields)), inner), dim)]
         value = format_compact(card.value, card.currency)
         days = f"{card.days_in_stage}d"
         if card.next_activity is None:
