@@ -7,6 +7,9 @@ import datetime as dt
 
 import pytest
 from test_board import NOW, board_of, deal, screen_text, settle, status_of
+from test_triage import NOW as TRIAGE_NOW
+from test_triage import day  # noqa: F401 - the fixture
+from textual.widgets import OptionList
 
 from pipetui.core import bulk, clock, deals, lookup, people
 from pipetui.core.money import Money
@@ -15,6 +18,8 @@ from pipetui.core.undo import UndoLog, changes_of
 from pipetui.store import LOST, OPEN, WON, Deal, StageChange
 from pipetui.tui.app import PipetuiApp
 from pipetui.tui.dialogs import LoseDialog, PickDialog
+from pipetui.tui.screens.triage import MARK_GLYPH as TRIAGE_MARK
+from pipetui.tui.screens.triage import TriageScreen
 from pipetui.tui.widgets.board import MARK_GLYPH
 
 PROSPECTS = ["Acme rollout", "Beta pilot", "Gamma renewal"]
@@ -165,3 +170,88 @@ def test_a_bulk_step_moves_each_deal_on_from_its_own_stage(db, pipeline):
     with clock.frozen(NOW + dt.timedelta(hours=1)):
         bulk.step(refs, 1)
     assert [Deal.get_by_id(d.id).stage.name for d in chosen] == ["Contacted", "Meeting"]
+
+
+# --- triage ------------------------------------------------------------------
+
+
+async def open_triage(pilot, app) -> None:
+    await settle(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+    assert isinstance(app.screen, TriageScreen)
+
+
+def marked_rows(app) -> list[str]:
+    listing = app.screen.query_one("#queue", OptionList)
+    rows = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+    return [row.split()[1] for row in rows if row.startswith(TRIAGE_MARK)]
+
+
+def triage_status(app) -> str:
+    return str(app.screen.query_one("#triage-status").render())
+
+
+async def test_marked_rows_in_triage_are_won_together_and_undone_in_one_step(day, db):  # noqa: F811
+    with clock.frozen(TRIAGE_NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("space", "j", "space", "j", "space")
+            await settle(pilot)
+            assert marked_rows(app) == ["O", "P", "N"]
+            assert "3 marked" in str(app.screen.query_one("#triage-title").render())
+            await pilot.press("w")
+            await settle(pilot)
+            assert [deal(t).status for t in ("O", "P", "N")] == [WON] * 3
+            assert "Won 3 deals" in triage_status(app)
+            assert app.screen.marked == {} and marked_rows(app) == []
+            await pilot.press("u")
+            await settle(pilot)
+            assert [deal(t).status for t in ("O", "P", "N")] == [OPEN] * 3
+            assert "Undid win of 3 deals" in triage_status(app)
+
+
+async def test_marked_rows_move_each_from_its_own_stage(day, db):  # noqa: F811
+    with clock.frozen(TRIAGE_NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("space", "j", "space", "L")  # O in Prospecting, P in Contacted
+            await settle(pilot)
+            assert [deal(t).stage.name for t in ("O", "P")] == ["Contacted", "Qualified"]
+            assert "Moved 2 deals on a stage" in triage_status(app)
+
+
+async def test_a_marked_row_changed_elsewhere_stops_the_loss_of_all(day, db):  # noqa: F811
+    with clock.frozen(TRIAGE_NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("j", "space", "j", "j", "space")  # P and R
+            await settle(pilot)
+            assert marked_rows(app) == ["P", "R"]
+            await pilot.press("x")
+            await settle(pilot)
+            assert isinstance(app.screen, LoseDialog)
+            # Changed while the dialog is open: the queue behind it is not read again meanwhile.
+            late = deal("R")
+            deals.edit_deal(late.id, title="R (edited elsewhere)")
+            await pilot.press(*"No budget", "enter")
+            await settle(pilot)
+            assert [d.status for d in Deal.select().where(Deal.status == LOST)] == []
+            assert f"#{late.id}" in triage_status(app) and "changed by someone else" in triage_status(app)
+            assert sorted(app.screen.marked) == sorted([deal("P").id, late.id])  # the marks stay
+
+
+async def test_escape_in_triage_clears_the_marks_before_it_goes_back(day, db):  # noqa: F811
+    with clock.frozen(TRIAGE_NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("space", "escape")
+            await settle(pilot)
+            assert isinstance(app.screen, TriageScreen) and marked_rows(app) == []
+            await pilot.press("escape")
+            await settle(pilot)
+            assert not isinstance(app.screen, TriageScreen)
