@@ -15,7 +15,7 @@ from pipetui.core import bulk, clock, deals, lookup, people
 from pipetui.core.money import Money
 from pipetui.core.errors import ConflictError
 from pipetui.core.undo import UndoLog, changes_of
-from pipetui.store import LOST, OPEN, WON, Deal, StageChange
+from pipetui.store import LOST, OPEN, WON, Activity, Deal, StageChange
 from pipetui.tui.app import PipetuiApp
 from pipetui.tui.dialogs import LoseDialog, PickDialog
 from pipetui.tui.screens.triage import MARK_GLYPH as TRIAGE_MARK
@@ -143,7 +143,7 @@ async def test_marked_cards_are_given_to_a_rep(app, pipeline):
         await pilot.press("g", "a")  # no marks: the deal under the cursor
         await settle(pilot)
         assert isinstance(app.screen, PickDialog)
-        await pilot.press("down", "enter")
+        await pilot.press("end", "enter")  # Maya Patel, the last of two
         await settle(pilot)
         assert deal("Acme rollout").owner_id == pipeline["maya"].id
         assert "Gave Acme rollout to Maya Patel" in status_of(app)
@@ -255,3 +255,37 @@ async def test_escape_in_triage_clears_the_marks_before_it_goes_back(day, db):  
             await pilot.press("escape")
             await settle(pilot)
             assert not isinstance(app.screen, TriageScreen)
+
+
+async def test_marked_rows_snooze_their_due_activities_together(day, db):  # noqa: F811
+    with clock.frozen(TRIAGE_NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("space", "j", "space", "s")  # O (Ping, overdue) and P (Follow, Dec 1)
+            await settle(pilot)
+            assert isinstance(app.screen, PickDialog)
+            await pilot.press("end", "enter")  # +1 week, the last choice
+            await settle(pilot)
+            due = {a.subject: a.due_date for a in Activity.select()}
+            # Each from its own day: an overdue one from today.
+            assert (due["Ping"], due["Follow"]) == (dt.date(2026, 12, 4), dt.date(2026, 12, 8))
+            assert "Snoozed the due activities of 2 deals by 7 days" in triage_status(app)
+            await pilot.press("u")
+            await settle(pilot)
+            due = {a.subject: a.due_date for a in Activity.select()}
+            assert (due["Ping"], due["Follow"]) == (dt.date(2026, 11, 25), dt.date(2026, 12, 1))
+
+
+async def test_a_marked_row_without_an_activity_stops_done_for_all(day, db):  # noqa: F811
+    with clock.frozen(TRIAGE_NOW):
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("space", "j", "j", "space", "d")  # O, and N with no next step
+            await settle(pilot)
+            assert not Activity.get(Activity.subject == "Ping").done
+            assert "N has no activity to mark done" in triage_status(app)
+            await pilot.press("space", "d")  # N unmarked: O's call is done
+            await settle(pilot)
+            assert Activity.get(Activity.subject == "Ping").done

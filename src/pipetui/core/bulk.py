@@ -39,7 +39,7 @@ class DealRef(NamedTuple):
     id: int
     title: str
     version: int
-    stage_id: int
+    stage_id: int | None = None  # where it was: what undo of a move records
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ class TriageScreen(LiveScreen):
                 id="triage.close_date"),
         Binding("enter", "edit", "Edit", show=False, tooltip="Open the deal editor", id="triage.edit"),
         Binding("u", "undo", "Undo", tooltip="Undo the last action", id="triage.undo"),
-        Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for L H w x",
+        Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for d s L H w x",
                 id="triage.mark"),
         Binding("b,escape", "back", "Board", tooltip="Clear the marks, else back to the board", id="triage.back"),
     ]
@@ -276,7 +276,43 @@ class TriageScreen(LiveScreen):
 
         self._act(work)
 
+    def _marked_activities(self, verb: str) -> list[tuple[bulk.DealRef, int, object]] | None:
+        """Each marked deal with its due activity's id and due date; None,
+        and a line naming the deal, when one has no activity to ``verb``."""
+        found = []
+        for item in self.marked.values():
+            if item.next_activity is None:
+                self._status(f"{printable(item.title)} has no activity to {verb}: nothing changed", error=True)
+                return None
+            activity = item.next_activity
+            found.append((bulk.DealRef(item.deal_id, item.title, item.version), activity.activity_id,
+                          activity.due_date))
+        return found
+
+    def _act_on_marked_activities(self, verb: str, change: Callable[[int], object],
+                                  back: Callable[[int, object], object], said: str) -> None:
+        """``change`` each marked deal's due activity in one transaction (all
+        or none); undo runs ``back`` on them, in one transaction too."""
+        found = self._marked_activities(verb)
+        if found is None:
+            return
+        refs = [ref for ref, _, _ in found]
+        ids = {ref.id: (activity_id, due) for ref, activity_id, due in found}
+        many = f"{len(refs)} deal{'s' * (len(refs) != 1)}"
+
+        def work():
+            bulk.apply(refs, lambda d: change(ids[d.id][0]))
+            return Done(said.replace("{many}", many), marked=True,
+                        inverse=(f"{verb} of {many}", lambda: bulk.apply(refs, lambda d: back(*ids[d.id]))))
+
+        self._act(work)
+
     def action_done(self) -> None:
+        if self.marked:
+            self._act_on_marked_activities("mark done", activities.complete_activity,
+                                           lambda activity_id, _: activities.reopen_activity(activity_id),
+                                           "Done: the due activities of {many}")
+            return
         item = self.current
         if item is None:
             return
@@ -293,6 +329,19 @@ class TriageScreen(LiveScreen):
         self._act(work)
 
     def action_snooze(self) -> None:
+        if self.marked:
+            if self._marked_activities("snooze") is None:
+                return
+
+            def chosen_for_all(days: int | None) -> None:
+                if days:
+                    said = f"Snoozed the due activities of {{many}} by {days} day{'s' * (days != 1)}"
+                    self._act_on_marked_activities(
+                        "snooze", lambda activity_id: activities.snooze_activity(activity_id, days),
+                        activities.set_activity_due, said)
+
+            self.app.push_screen(PickDialog("Snooze until", SNOOZES), chosen_for_all)
+            return
         item = self.current
         if item is None or item.next_activity is None:
             self._status("No activity to snooze", error=True)
