@@ -140,6 +140,13 @@ async def test_marked_cards_are_given_to_a_rep(app, pipeline):
         assert [deal(t).owner_id for t in ("Acme rollout", "Gamma renewal")] == [pipeline["jonas"].id] * 2
         assert "Gave 2 deals to Jonas Weber" in status_of(app)
         assert board_of(app).marked == {}
+        await pilot.press("u")  # one step: both deals are Maya's again
+        await settle(pilot)
+        assert [deal(t).owner_id for t in ("Acme rollout", "Gamma renewal")] == [pipeline["maya"].id] * 2
+        assert "Undid reassignment of 2 deals" in status_of(app)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert [deal(t).owner_id for t in ("Acme rollout", "Gamma renewal")] == [pipeline["jonas"].id] * 2
         await pilot.press("g", "a")  # no marks: the deal under the cursor
         await settle(pilot)
         assert isinstance(app.screen, PickDialog)
@@ -147,6 +154,9 @@ async def test_marked_cards_are_given_to_a_rep(app, pipeline):
         await settle(pilot)
         assert deal("Acme rollout").owner_id == pipeline["maya"].id
         assert "Gave Acme rollout to Maya Patel" in status_of(app)
+        await pilot.press("u")
+        await settle(pilot)
+        assert deal("Acme rollout").owner_id == pipeline["jonas"].id
 
 
 def test_one_undo_step_is_all_or_nothing(db, pipeline):  

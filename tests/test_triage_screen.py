@@ -199,7 +199,7 @@ async def test_u_undoes_done_snooze_schedule_and_close_date_too(day, db):  # noq
             await pilot.press("u")
             await settle(pilot)
             assert deal(target).expected_close == before
-            assert "Undid the close date change" in str(app.screen.query_one("#triage-status").render())
+            assert "Undid close date change" in str(app.screen.query_one("#triage-status").render())
 
 
 async def test_h_moves_back_and_enter_opens_the_editor(day, db):  # noqa: F811

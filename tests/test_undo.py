@@ -174,3 +174,131 @@ def test_undo_of_a_new_deal_deletes_it_and_redo_brings_it_back(db):
     assert Deal.get_by_id(made.id).deleted_at is not None
     log.redo()
     assert Deal.get_by_id(made.id).deleted_at is None
+
+
+# --- undo covers field edits, activities, notes and deletes ---------------------
+
+from pipetui.core import activities, people, triage, undo  # noqa: E402
+from pipetui.store import FieldChange, Note  # noqa: E402
+
+
+def _open_value():
+    return metrics.health(quarter_period(NOW.date()), None, metrics.Converter("USD", {})).open_value
+
+
+def _edited_deal():
+    maya, jonas = people.add_rep("Maya Patel"), people.add_rep("Jonas Weber")
+    with clock.frozen(LONG_AGO):
+        made = deals.create_deal("Acme", Money(100_00, "USD"), owner=maya,
+                                 organization=people.find_or_create_organization("Acme GmbH"),
+                                 expected_close=dt.date(2026, 12, 1))
+    return made, maya, jonas
+
+
+def test_undo_of_an_edit_restores_the_fields_and_marks_its_history_undone(db):
+    made, maya, jonas = _edited_deal()
+    with clock.frozen(NOW):
+        before, open_value = deals.edited_columns(deals.get_deal(made.id)), _open_value()
+        log = UndoLog()
+        edited = deals.edit_deal(made.id, expected_version=made.version, title="Acme 2",
+                                 value=Money(900_00, "USD"), owner=jonas, organization=None,
+                                 expected_close=dt.date(2027, 1, 5), probability=80, actor=jonas)
+        log.record(undo.edit_change("edit", made, edited))
+        after = deals.edited_columns(edited)
+        assert _open_value() != open_value
+        assert FieldChange.select().count() == 6
+
+        log.undo()
+        assert deals.edited_columns(deals.get_deal(made.id)) == before
+        assert _open_value() == open_value  # no figure counts the undone edit
+        assert FieldChange.select().count() == 6  # kept, not deleted ...
+        assert FieldChange.select().where(FieldChange.undone_at.is_null()).count() == 0  # ... marked
+        told = rows.narrated_history(deals.get_deal(made.id))
+        assert [e.undone for e in told] == [False] + [True] * 6
+        assert "title: Acme → Acme 2 (undone)" in [e.what for e in told]
+
+        log.redo()
+        assert deals.edited_columns(deals.get_deal(made.id)) == after
+        assert FieldChange.select().where(FieldChange.undone_at.is_null()).count() == 6
+        # Undo and redo wrote no change of their own.
+        assert FieldChange.select().count() == 6 and len(deals.history(made.id)) == 1
+
+
+def test_undo_of_an_edit_refuses_a_deal_changed_since(db):
+    made, _, _ = _edited_deal()
+    log = UndoLog()
+    edited = deals.edit_deal(made.id, title="Mine")
+    log.record(undo.edit_change("edit", made, edited))
+    deals.edit_deal(made.id, value=Money(5_00, "USD"))  # someone else
+    with pytest.raises(ConflictError):
+        log.undo()
+    assert Deal.get_by_id(made.id).title == "Mine"
+    assert FieldChange.select().where(FieldChange.undone_at.is_null(False)).count() == 0
+
+
+def test_an_editor_save_that_moved_the_deal_is_one_undo_step(db):
+    made, maya, _ = _edited_deal()
+    with clock.frozen(NOW):
+        state = _restorable(made.id)
+        log = UndoLog()
+        saved = deals.update_deal(made.id, made.version, default_currency="USD", title="Acme 2",
+                                  value="100", stage="Proposal", owner="Maya Patel",
+                                  organization="Acme GmbH", contact="", expected_close="2026-12-01",
+                                  probability="", actor=maya)
+        log.record(undo.edit_change("edit", made, saved))
+        log.undo()
+        assert _restorable(made.id) == state and Deal.get_by_id(made.id).title == "Acme"
+        assert [c.undone_at is not None for c in deals.history(made.id)] == [False, True]
+        log.redo()
+        redone = Deal.get_by_id(made.id)
+        assert (redone.title, redone.stage.name) == ("Acme 2", "Proposal")
+        assert all(c.undone_at is None for c in deals.history(made.id))
+        assert integrity.deals_with_inconsistent_history() == []
+
+
+def test_undo_removes_an_activity_or_note_added_and_restores_the_rotting_clock(db):
+    made = _rotting_deal()
+    with clock.frozen(NOW):
+        assert _card(made.id, "Prospecting").rotting
+        log = UndoLog()
+        call, change = undo.schedule_activity(made.id, "call tomorrow pricing")
+        log.record(change)
+        note, noted = undo.add_note(made.id, "Budget approved")
+        log.record(noted)
+        assert not _card(made.id, "Prospecting").rotting
+        log.undo()
+        log.undo()
+        assert Activity.select().count() == 0 and Note.select().count() == 0
+        assert _card(made.id, "Prospecting").rotting  # last activity as it was before
+        assert Deal.get_by_id(made.id).last_activity_at == LONG_AGO
+        assert triage.agenda(None, today=(NOW + dt.timedelta(days=1)).date()) == []
+        log.redo()
+        log.redo()
+        assert Activity.get_by_id(call.id).subject == "pricing"
+        assert Note.get_by_id(note.id).body == "Budget approved"
+        assert not _card(made.id, "Prospecting").rotting
+
+
+def test_undo_of_a_delete_restores_the_deal_and_redo_deletes_it_again(db):
+    made = deals.create_deal("Acme", Money(100_00, "USD"))
+    log = UndoLog()
+    gone, change = undo.delete_deal(made.id, expected_version=made.version)
+    log.record(change)
+    assert [d.id for d in rows.deal_rows()] == []
+    log.undo()
+    assert [d.id for d in rows.deal_rows()] == [made.id]
+    log.redo()
+    assert Deal.get_by_id(made.id).deleted_at is not None
+
+
+def test_a_save_that_changed_nothing_is_no_undo_step_and_keeps_earlier_ones_undoable(db):
+    made = deals.create_deal("Acme", Money(100, "USD"))
+    log = UndoLog()
+    moved = deals.move_deal(made.id, lookup.resolve_stage("Meeting"))
+    log.record(Change("move", made.id, "move", made.stage_id, moved.stage_id, moved.version))
+    saved = deals.edit_deal(made.id, expected_version=moved.version, title="Acme")  # as it was
+    assert saved.version == moved.version + 1
+    log.record(undo.edit_change("edit", moved, saved))
+    change, _ = log.undo()
+    assert change.kind == "move" and Deal.get_by_id(made.id).stage.name == "Prospecting"
+    assert not log.can_undo

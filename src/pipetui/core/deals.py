@@ -109,6 +109,35 @@ def restore_state(deal_id: int, state: str, *, expected_version: int) -> DealRow
         return _save(deal, fields, now)
 
 
+# The columns of a deal an edit changes, and the DealRow attribute each is read from.
+EDITED_COLUMNS = {"title": "title", "value": "value", "currency": "currency",
+                  "probability": "probability", "owner": "owner_id",
+                  "organization": "organization_id", "contact": "contact_id",
+                  "expected_close": "expected_close"}
+
+
+def edited_columns(deal: DealRow) -> dict[str, Any]:
+    """The columns of ``deal`` an edit changes, as stored (ids, minor units)."""
+    return {column: getattr(deal, attribute) for column, attribute in EDITED_COLUMNS.items()}
+
+
+def restore_fields(deal_id: int, columns: dict[str, Any], *, expected_version: int) -> DealRow:
+    """Put the columns an edit changed back as ``columns`` (from
+    :func:`edited_columns`) says, only if the deal still has
+    ``expected_version``; writes no history (the caller marks the change).
+    A rep, organization or contact removed since is left empty."""
+    unknown = set(columns) - set(EDITED_COLUMNS)
+    if unknown:
+        raise ValueError(f"not an edited column: {sorted(unknown)}")
+    columns = dict(columns)
+    for column, model in (("owner", Rep), ("organization", Organization), ("contact", Contact)):
+        if columns.get(column) is not None and model.get_or_none(model.id == columns[column]) is None:
+            columns[column] = None
+    with db.atomic():
+        deal = _locked_deal(deal_id, expected_version)
+        return _save(deal, columns, change_time())
+
+
 def _locked_deal(deal_id: int, expected_version: int | None) -> DealRow:
     """The deal as stored, refusing a stale version before anything is written."""
     deal = get_deal(deal_id)
@@ -569,3 +598,84 @@ def update_deal(
         if form.stage is not None and form.stage.id != current.stage_id:
             deal = move_deal(deal_id, form.stage, expected_version=deal.version, actor=actor, rules=rules)
     return deal
+
+
+def _unchanged(deal: DealRow, changes: dict[str, Any]) -> bool:
+    """Whether writing ``changes`` (as :func:`edit_deal` takes them) would leave ``deal`` as it is."""
+    wanted: dict[str, Any] = {}
+    for name, given in changes.items():
+        if name == "value":
+            wanted["value"], wanted["currency"] = given.amount, given.currency
+        elif name in ("owner", "organization", "contact"):
+            wanted[name] = id_of(given)
+        else:
+            wanted[name] = given
+    current = edited_columns(deal)
+    return all(current[column] == value for column, value in wanted.items())
+
+
+def change_deal(
+    deal_id: int,
+    *,
+    expected_version: int | None = None,
+    title: str | None = None,
+    value: str | None = None,
+    owner: str | None = None,
+    organization: str | None = None,
+    contact: str | None = None,
+    expected_close: str | None = None,
+    probability: str | None = None,
+    actor: RepRef | Rep | None = None,
+) -> tuple[DealRow, DealRow]:
+    """Change the fields a person typed (None: left as it is; an empty text
+    empties the field, and an empty probability means the stage's again), as
+    ``pipetui edit`` does; returns the deal before and after.
+
+    Every given field is parsed before anything is written; a value without
+    a currency is in the deal's; a new organization or contact is created in
+    the same transaction as the change, which is recorded field by field
+    (:func:`record_field_changes`) and refused when the deal is no longer at
+    ``expected_version``.
+    """
+    from pipetui.core.dates import parse_date
+    from pipetui.core.lookup import resolve_rep
+
+    given = {name: text for name, text in (
+        ("title", title), ("value", value), ("owner", owner), ("organization", organization),
+        ("contact", contact), ("expected_close", expected_close), ("probability", probability),
+    ) if text is not None}
+    if not given:
+        raise InvalidInput("nothing to change: give --title, --value, --owner, --org, --contact, "
+                           "--close or --probability")
+    with db.atomic():
+        before = _locked_deal(deal_id, expected_version)
+        changes: dict[str, Any] = {}
+        if "title" in given:
+            changes["title"] = clean_line(given["title"], "title", max_length=TITLE_MAX_LENGTH)
+        if "value" in given:
+            changes["value"] = parse_money(given["value"], before.currency, what="value")
+        if "probability" in given:
+            text = given["probability"].strip()
+            changes["probability"] = parse_probability(text) if text else None
+        if "expected_close" in given:
+            text = given["expected_close"].strip()
+            changes["expected_close"] = parse_date(text) if text else None
+        names = {name: clean_line(given[name], f"{name} name", required=False)
+                 for name in ("organization", "contact") if name in given}
+        if "owner" in given:
+            changes["owner"] = resolve_rep(given["owner"]) if given["owner"].strip() else None
+        # Looked up (or created) once every typed field has been read.
+        from pipetui.core.people import find_or_create_contact, find_or_create_organization
+
+        if "organization" in names:
+            changes["organization"] = (find_or_create_organization(names["organization"])
+                                       if names["organization"] else None)
+        if "contact" in names:
+            org = changes.get("organization", before.organization_id)
+            changes["contact"] = find_or_create_contact(names["contact"], org) if names["contact"] else None
+        if _unchanged(before, changes):
+            return before, before  # nothing differs: no write, no new version
+        after = edit_deal(deal_id, expected_version=before.version, actor=actor, **changes)
+        # Custom fields (``pipetui edit --set FIELD=VALUE``) are parsed with
+        # the fields above and written here, in this transaction.
+    return before, after

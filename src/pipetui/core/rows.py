@@ -7,7 +7,8 @@ contact come with it), so that showing them runs no further query:
 - :class:`DealRow`, one deal as lists, JSON and the export show it, from
   :func:`deal_rows` (one joined query, streamed) or :func:`deal_row`;
 - :class:`DealSheet`, what the deal editor shows, from :func:`deal_sheet`
-  (five queries whatever the length of the history);
+  (five queries whatever the length of the history), whose
+  :class:`HistoryEntry` list :func:`narrated_history` also gives ``pipetui history``;
 - :class:`StageRef`, :class:`RepRef`, :class:`ActivityRow`, :class:`NoteRow`
   and :class:`QuotaRow` for the rest.
 
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import JOIN
+from peewee import JOIN, SQL, Value
 
 from pipetui.core import clock
 from pipetui.core.errors import NotFound
@@ -34,6 +35,7 @@ from pipetui.store import (
     Activity,
     Contact,
     Deal,
+    FieldChange,
     Note,
     Organization,
     Rep,
@@ -294,13 +296,28 @@ is credited in the editor and the monitor."""
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One stage or status change, told as the editor shows it."""
+    """One change of a deal, told as the editor and ``pipetui history`` show it:
+    a stage or status change (``field`` is ``stage`` or ``status``) or the
+    change of one other field (``title``, ``value``, … or a custom field's key)."""
 
     when: dt.datetime
-    what: str  # "created in Prospecting", "Qualified → Meeting", "won", "reopened in Proposal"
+    what: str  # "created in Prospecting", "Qualified → Meeting", "won", "title: Acme → Acme 2"
     who: str | None  # the rep's name
-    days: int  # days the deal then stayed so (until the next change, its close or now); 0 if undone
+    days: int  # stage and status: days the deal then stayed so (until the next one, its close or now); 0 if undone or a field
     undone: bool = False  # taken back by an undo: told, marked, counted by no figure
+    field: str = "stage"  # "stage", "status", or the field changed
+    old: str | None = None  # as a person reads it; None: empty (or none, for a new deal's stage)
+    new: str | None = None
+
+    @property
+    def is_field(self) -> bool:
+        """A change of a field other than the stage or the status."""
+        return self.field not in ("stage", "status")
+
+    def as_json(self) -> dict[str, Any]:
+        """The object ``pipetui history --json`` prints for the change (see the README)."""
+        return {"changed_at": _iso(self.when), "field": self.field, "old": self.old, "new": self.new,
+                "what": self.what, "who": self.who, "undone": self.undone}
 
 
 @dataclass(frozen=True)
@@ -351,33 +368,66 @@ def narrate(changes: list[tuple], closed_at: dt.datetime | None, now: dt.datetim
             until = changes[after][0] if after is not None else (closed_at or now)
             days = max(0, (until - changed_at).days)
         if from_status is None:
-            what = f"created in {to_stage or '?'}"
+            what, field, old, new = f"created in {to_stage or '?'}", "stage", None, to_stage
         elif from_status != to_status:
             what = {"won": "won", "lost": "lost"}.get(to_status, "reopened")
             if to_status == "open":
                 what += f" in {to_stage or '?'}"
+            field, old, new = "status", from_status, to_status
         else:
-            what = f"{from_stage or '?'} → {to_stage or '?'}"
+            what, field, old, new = f"{from_stage or '?'} → {to_stage or '?'}", "stage", from_stage, to_stage
         if undone:
             what += " (undone)"
-        told.append(HistoryEntry(changed_at, what, who, days, undone))
+        told.append(HistoryEntry(changed_at, what, who, days, undone, field, old, new))
     return told
 
 
+FIELD_LABELS = {"expected_close": "expected close", "organization": "organization",
+                "probability": "win chance"}
+"""How a recorded field is named in the history where its name is not a word
+(a custom field is named by its key)."""
+
+EMPTY_VALUE = "(none)"
+
+
+def field_entry(when: dt.datetime, field: str, old: str | None, new: str | None, who: str | None,
+                undone: bool) -> HistoryEntry:
+    """The change of one field (a FieldChange row) in words: ``title: Acme → Acme 2``."""
+    label = FIELD_LABELS.get(field, field)
+    what = f"{label}: {EMPTY_VALUE if old is None else old} → {EMPTY_VALUE if new is None else new}"
+    if undone:
+        what += " (undone)"
+    return HistoryEntry(when, what, who, 0, undone, field, old, new)
+
+
 def narrated_history(deal: DealRow) -> list[HistoryEntry]:
-    """The deal's history in words, oldest first, undone changes marked: one query."""
+    """Every change of the deal in words, its stage and status changes and
+    the changes of its other fields merged, oldest first (a stage change
+    before a field change made at the same time), undone ones marked: one
+    query."""
     before, after = Stage.alias(), Stage.alias()
-    query = (
-        StageChange.select(StageChange.changed_at, before.name, after.name, StageChange.from_status,
-                           StageChange.to_status, Rep.name, StageChange.undone_at.is_null(False))
+    stage_changes = (
+        StageChange.select(StageChange.changed_at, Value(0), StageChange.id, before.name, after.name,
+                           StageChange.from_status, StageChange.to_status, Rep.name,
+                           StageChange.undone_at.is_null(False))
         .join(before, JOIN.LEFT_OUTER, on=(before.id == StageChange.from_stage))
         .switch(StageChange).join(after, JOIN.LEFT_OUTER, on=(after.id == StageChange.to_stage))
         .switch(StageChange).join(Rep, JOIN.LEFT_OUTER, on=(Rep.id == StageChange.changed_by))
         .where(StageChange.deal == deal.id)
-        .order_by(StageChange.changed_at, StageChange.id)
     )
-    changes = [(_time(row[0]), *row[1:]) for row in fetch(query)]
-    return narrate(changes, deal.closed_at, clock.now())
+    field_changes = (
+        FieldChange.select(FieldChange.changed_at, Value(1), FieldChange.id, FieldChange.field,
+                           FieldChange.old_value, FieldChange.new_value, Value(None), Rep.name,
+                           FieldChange.undone_at.is_null(False))
+        .join(Rep, JOIN.LEFT_OUTER, on=(Rep.id == FieldChange.changed_by))
+        .where(FieldChange.deal == deal.id)
+    )
+    merged = (stage_changes + field_changes).order_by(SQL("1"), SQL("2"), SQL("3"))
+    found = [(_time(row[0]), *row[1:]) for row in fetch(merged)]
+    stage_rows = [(row[0], *row[3:8], bool(row[8])) for row in found if row[1] == 0]
+    told_stages = iter(narrate(stage_rows, deal.closed_at, clock.now()))
+    return [next(told_stages) if row[1] == 0 else field_entry(row[0], *row[3:6], row[7], bool(row[8]))
+            for row in found]
 
 
 _ACTIVITY_COLUMNS = (Activity.id, Activity.deal, Activity.kind, Activity.subject, Activity.due_date,

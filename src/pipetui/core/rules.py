@@ -32,6 +32,9 @@ from pipetui.store.models import ACTIVITY_KINDS
 EVENTS = ("enter", "won")
 FIELDS = {"value": "a value", "expected_close": "an expected close date", "owner": "an owner",
           "organization": "an organization", "contact": "a contact"}
+# The option of ``pipetui edit`` that sets each field a rule can require.
+EDIT_OPTIONS = {"value": "--value", "expected_close": "--close", "owner": "--owner",
+                "organization": "--org", "contact": "--contact"}
 KEYS = {"on", "stage", "require", "probability", "activity", "due_in_days"}
 
 
@@ -157,7 +160,9 @@ class Rulebook:
             missing += [name for name in rule.require if not present[name] and name not in missing]
         if missing:
             wanted = " and ".join(FIELDS[name] for name in missing)
-            raise InvalidInput(f"{stage_name} needs {wanted} first; set it, then move the deal")
+            options = " ".join(f"{EDIT_OPTIONS[name]} …" for name in missing)
+            raise InvalidInput(f"{stage_name} needs {wanted} first; set it (in the deal editor, or "
+                               f"pipetui edit DEAL {options}), then move the deal")
 
     def after_entry(self, deal, stage_name: str, actor, now: dt.datetime) -> dict:
         """Changes the rules make to a deal entering ``stage_name`` (to save

@@ -21,14 +21,14 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from pipetui.core import board as board_data
-from pipetui.core import bulk, clock, deals, people
+from pipetui.core import bulk, clock, deals, people, undo
 from pipetui.core.board import BoardFilter, Card, Column
 from pipetui.core.rows import RepRef
 from pipetui.core.rules import Rulebook
 from pipetui.core.text import printable
-from pipetui.core.undo import Change, Changes, UndoLog, changes_of, stages_touched
+from pipetui.core.undo import Change, Changes, UndoLog, changes_of, edits_of, stages_touched
 from pipetui.tui.contrast import ERROR, MUTED
-from pipetui.tui.dialogs import HelpDialog, LoseDialog, PickDialog
+from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.widgets.board import WINDOW, BoardView
@@ -81,6 +81,8 @@ class BoardScreen(LiveScreen):
                 id="board.assign"),
         Binding("enter", "edit", "Edit", tooltip="Open the deal editor", id="board.edit"),
         Binding("n", "new", "New", tooltip="New deal in this column", id="board.new"),
+        Binding("D", "delete", "Delete", show=False, tooltip="Delete the deal, after asking",
+                id="board.delete"),
         Binding("u", "undo", "Undo", tooltip="Undo the last change", id="board.undo"),
         Binding("ctrl+r", "redo", "Redo", tooltip="Redo what was undone", id="board.redo", show=False),
         Binding("slash", "filter", "Filter", tooltip="Filter by title, organization or owner", id="board.filter"),
@@ -271,17 +273,21 @@ class BoardScreen(LiveScreen):
     def _write_marked(self, act: Callable[[list[bulk.DealRef]], list[bulk.Outcome]], kind: str,
                       said: str, label: str) -> None:
         """``act`` on every marked deal in one transaction (all or none),
-        recorded as one undo step; the cursor stays on its deal. ``said``
-        is the message, its ``{many}`` replaced by the count of deals."""
+        recorded as one undo step of ``kind`` ("edit": each deal is read
+        first, for undo to put its fields back); the cursor stays on its
+        deal. ``said`` is the message, its ``{many}`` replaced by the count."""
         marked = self._marked()
         current = self.board.current_card
         on_deal = current.id if current is not None else marked[0].id
         many = f"{len(marked)} deal{'s' * (len(marked) != 1)}"
 
         def work():
-            outcomes = act(marked)
-            # No kind: a change undo cannot take back yet (an owner's), read every column again.
-            change = changes_of(kind, f"{label} of {many}", outcomes) if kind else None
+            if kind == "edit":
+                # As the user saw them: the action checks the same versions again.
+                outcomes = act([deals.current_deal(d.id, expected_version=d.version) for d in marked])
+                change = edits_of(f"{label} of {many}", outcomes)
+            else:
+                change = changes_of(kind, f"{label} of {many}", act(marked))
             return said.replace("{many}", many), on_deal, change
 
         self._write(work, marked=True)
@@ -364,18 +370,38 @@ class BoardScreen(LiveScreen):
                 return
             actor = self.actor
             if self.board.marked:
-                self._write_marked(lambda refs: bulk.assign(refs, rep, actor=actor), "",
-                                   "Gave {many} to " + printable(rep.name), "assign")
+                self._write_marked(lambda rows: bulk.assign(rows, rep, actor=actor), "edit",
+                                   "Gave {many} to " + printable(rep.name), "reassignment")
                 return
 
             def work():
-                bulk.assign([bulk.DealRef(card.id, card.title, card.version, card.stage_id)], rep, actor=actor)
-                return f"Gave {printable(card.title)} to {printable(rep.name)}", card.id, None
+                before = deals.current_deal(card.id, expected_version=card.version)
+                given = deals.edit_deal(card.id, expected_version=card.version, owner=rep, actor=actor)
+                change = undo.edit_change(f"reassignment to {given.owner}", before, given)
+                return f"Gave {printable(card.title)} to {printable(rep.name)}", card.id, change
 
             self._write(work)
 
         whose = f"{len(self.board.marked)} marked deals" if self.board.marked else card.title
         self.app.push_screen(PickDialog(f"Give {whose} to", [(r.name, r) for r in self.reps]), chosen)
+
+    def action_delete(self) -> None:
+        card = self.board.current_card
+        if card is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def work():
+                gone, change = undo.delete_deal(card.id, expected_version=card.version)
+                return f"Deleted {printable(gone.title)} (u brings it back)", card.id, change
+
+            self._write(work)
+
+        self.app.push_screen(ConfirmDialog(f"Delete {printable(card.title)}?", yes="delete it",
+                                           no="keep it"), answered)
 
     def go_to_deal(self, deal_id: int) -> None:
         """Show every deal again and put the cursor on this one (the palette's jump)."""
@@ -407,16 +433,19 @@ class BoardScreen(LiveScreen):
                 "reps": [o.label for o in self.owners]}
 
     def _open_editor(self, editor) -> None:
-        creating = editor.deal_id is None
-
-        def closed(saved: tuple[int, int, int] | None) -> None:
-            if saved is None:
+        def closed(edited) -> None:
+            # Each change made in the editor is one undo step: the notes and
+            # activities added, then the save (undo of a new deal deletes it).
+            for change in edited.changes:
+                self.undo_log.record(change)
+            if edited.saved is None:
+                if edited.changes:
+                    self.reload()  # an activity added changes the card's next step
                 return
-            deal_id, stage_id, version = saved
-            if creating:
-                # Undo of a new deal deletes it again.
+            deal_id, stage_id, version = edited.saved
+            if edited.created:
                 self.undo_log.record(Change("add", deal_id, "create", stage_id, stage_id, version))
-            self._show_status("Deal added." if creating else "Saved.")
+            self._show_status("Deal added." if edited.created else "Saved.")
             self.reload(on_deal=deal_id)
 
         self.app.push_screen(editor, closed)

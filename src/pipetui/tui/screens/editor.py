@@ -24,6 +24,7 @@ from pipetui.core import activities, deals, lookup, products, rows
 from pipetui.core.errors import InvalidInput
 from pipetui.core.money import format_money
 from pipetui.core.text import printable
+from pipetui.core.undo import Change, add_note, edit_change, schedule_activity
 from pipetui.tui.contrast import ERROR, MUTED, WARNING
 from pipetui.tui.dialogs import ConfirmDialog
 from pipetui.tui.styles import sheet
@@ -40,6 +41,15 @@ FIELDS: list[tuple[str, str]] = [
     ("expected_close", "Expected close"),
     ("probability", "Win chance %"),
 ]
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What the editor did, for the screen that opened it to show and to undo."""
+
+    saved: tuple[int, int, int] | None  # (deal id, stage id, version) when saved
+    changes: tuple[Change, ...] = ()  # oldest first: notes and activities added, then the save
+    created: bool = False  # the save made a new deal
 
 
 @dataclass
@@ -93,12 +103,15 @@ def _items(found: products.DealItems) -> Content | None:
 
 
 def _history(history: tuple[rows.HistoryEntry, ...]) -> Content:
+    """Every change, oldest first: a stage or status change with the days the
+    deal then stayed so, a field's (``title: Acme → Acme 2``) with who alone."""
     parts: list[tuple[str, str]] = []
     for entry in history:
         who = printable(entry.who) if entry.who is not None else rows.NO_REP
         parts.append((f"{entry.when:%Y-%m-%d} ", MUTED))
         parts.append((printable(entry.what), MUTED if entry.undone else ""))
-        parts.append((f"  {who}\n" if entry.undone else f"  {who}, {entry.days}d\n", MUTED))
+        told = entry.undone or entry.is_field
+        parts.append((f"  {who}\n" if told else f"  {who}, {entry.days}d\n", MUTED))
     return Content.assemble(*parts)
 
 
@@ -123,8 +136,9 @@ def _notes(found: tuple[rows.NoteRow, ...] | list[rows.NoteRow]) -> Content:
     return Content.assemble(*parts) if parts else Content.styled("no notes", MUTED)
 
 
-class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
-    """Edit a deal (or make a new one); returns (deal id, stage id, version) when saved."""
+class DealEditor(DatabaseWork, ModalScreen[Edited]):
+    """Edit a deal (or make a new one); returns what was saved and the
+    changes made (notes and activities added, the save), each to undo."""
 
     CSS_PATH = sheet("editor.tcss")  # read when first opened, not at start-up
 
@@ -145,6 +159,7 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
         self.actor = actor
         self.form: Form | None = None
         self._saving = False
+        self.changes: list[Change] = []  # made here so far, oldest first
 
     def compose(self) -> ComposeResult:
         heading = "New deal" if self.deal_id is None else f"Deal #{self.deal_id}"
@@ -278,23 +293,29 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
         rules = self.app.context.rules
         deal_id = self.deal_id
 
-        def save():
+        def save() -> tuple[rows.DealRow, Change | None]:
             common = dict(default_currency=currency, owner=values["owner"] or None,
                           organization=values["organization"], contact=values["contact"],
                           expected_close=values["expected_close"],
                           probability=values["probability"], actor=actor, rules=rules)
             if deal_id is None:
                 return deals.add_deal(values["title"], values["value"], stage=values["stage"],
-                                      **common)
-            return deals.update_deal(deal_id, version, title=values["title"], value=values["value"],
-                                     stage=values["stage"], **common)
+                                      **common), None
+            before = deals.current_deal(deal_id, expected_version=version)
+            after = deals.update_deal(deal_id, version, title=values["title"], value=values["value"],
+                                      stage=values["stage"], **common)
+            return after, edit_change("edit", before, after)
 
         self._saving = True
         self.run_db(save, self._saved, failed=self._save_failed)
 
-    def _saved(self, saved) -> None:
+    def _saved(self, done: tuple[rows.DealRow, Change | None]) -> None:
         self._saving = False
-        self.dismiss((saved.id, saved.stage_id, saved.version))
+        saved, change = done
+        if change is not None:
+            self.changes.append(change)
+        self.dismiss(Edited((saved.id, saved.stage_id, saved.version), tuple(self.changes),
+                            created=self.deal_id is None))
 
     def _save_failed(self, failure: Failure) -> None:
         self._saving = False
@@ -318,27 +339,28 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
     @on(Input.Submitted, "#new-note")
     def _add_note(self, event: Input.Submitted) -> None:
         text, deal_id, actor = event.value, self.deal_id, self.actor
-        self._side_write(event.input, lambda: activities.add_note_to_deal(deal_id, text, author=actor),
-                         "Note added.")
+        self._side_write(event.input, lambda: add_note(deal_id, text, author=actor)[1], "Note added.")
 
     @on(Input.Submitted, "#new-activity")
     def _add_activity(self, event: Input.Submitted) -> None:
         text, deal_id, actor = event.value, self.deal_id, self.actor
-        self._side_write(event.input, lambda: activities.schedule_on_deal(deal_id, text, owner=actor),
+        self._side_write(event.input, lambda: schedule_activity(deal_id, text, owner=actor)[1],
                          "Activity scheduled.")
 
     def _side_write(self, field: Input, write, done: str) -> None:
-        """Add what ``field`` holds; it is emptied once added, and keeps its
-        text (with the reason beside it) when it cannot be."""
+        """Add what ``field`` holds (``write`` returns the change, kept for
+        undo); it is emptied once added, and keeps its text (with the reason
+        beside it) when it cannot be."""
         deal_id = self.deal_id
         error = self.query_one("#new-activity-error", Static)
 
-        def write_then_read() -> tuple[Content, Content]:
-            write()
+        def write_then_read() -> tuple[Content, Content, Change]:
+            change = write()
             return (_activities(activities.deal_activities(deal_id)),
-                    _notes(activities.deal_notes(deal_id)))
+                    _notes(activities.deal_notes(deal_id)), change)
 
-        def shown(side: tuple[Content, Content]) -> None:
+        def shown(side: tuple[Content, Content, Change]) -> None:
+            self.changes.append(side[2])
             field.value = ""
             error.update("")
             self.query_one("#activities", Static).update(side[0])
@@ -358,12 +380,12 @@ class DealEditor(DatabaseWork, ModalScreen[tuple[int, int, int] | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         if not self.changed:
-            self.dismiss(None)
+            self.dismiss(Edited(None, tuple(self.changes)))
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
-                self.dismiss(None)
+                self.dismiss(Edited(None, tuple(self.changes)))
 
         self.app.push_screen(ConfirmDialog("Discard your changes?", yes="discard them",
                                            no="keep editing"), answered)

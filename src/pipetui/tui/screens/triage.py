@@ -22,7 +22,7 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pipetui.core import activities, bulk, deals, lookup, people, triage
+from pipetui.core import activities, bulk, deals, lookup, people, triage, undo
 from pipetui.core.dates import parse_date
 from pipetui.core.money import format_compact
 from pipetui.core.text import printable
@@ -45,8 +45,9 @@ SNOOZES = [("+1 day", 1), ("+3 days", 3), ("+1 week", 7)]
 @dataclass(frozen=True)
 class Done:
     """An action that succeeded: what to say, and how to take it back (a
-    stage or status change goes through the undo log, which checks
-    versions; an activity or date change carries its own inverse)."""
+    change of the deal, an activity scheduled, goes through the undo log,
+    which checks versions; marking an activity done or snoozing it carries
+    its own inverse)."""
 
     text: str
     change: Change | Changes | None = None
@@ -91,8 +92,8 @@ class TriageScreen(LiveScreen):
         self.stage_names: list[str] = []
         self.rep_names: list[str] = []
         self.undo_log = UndoLog()
-        # Newest last: a stage or status Change (undone through the UndoLog,
-        # which checks versions), or an activity or date change and its inverse.
+        # Newest last: a Change or Changes (undone through the UndoLog, which
+        # checks versions), or an activity marked done or snoozed and its inverse.
         self.undo_stack: list[Change | Changes | tuple[str, Callable[[], None]]] = []
         # The rows marked for a bulk action, by deal id, each as last read.
         self.marked: dict[int, triage.TriageItem] = {}
@@ -369,9 +370,8 @@ class TriageScreen(LiveScreen):
 
         def schedule(line: str) -> None:
             def work():
-                activity = activities.schedule_on_deal(item.deal_id, line, owner=actor)
-                return Done(f"Scheduled {printable(activity.subject)} on {printable(item.title)}",
-                            inverse=("scheduling", lambda: activities.delete_activity(activity.id)))
+                activity, change = undo.schedule_activity(item.deal_id, line, owner=actor)
+                return Done(f"Scheduled {printable(activity.subject)} on {printable(item.title)}", change)
 
             self._act(work)
 
@@ -382,17 +382,16 @@ class TriageScreen(LiveScreen):
         if item is None:
             return
 
+        actor = self.actor
+
         def change(text: str) -> None:
             def work():
                 day = parse_date(text)
-                changed = deals.edit_deal(item.deal_id, expected_version=item.version, expected_close=day)
-
-                def back():
-                    deals.edit_deal(item.deal_id, expected_version=changed.version,
-                                    expected_close=item.expected_close)
-
+                before = deals.current_deal(item.deal_id, expected_version=item.version)
+                changed = deals.edit_deal(item.deal_id, expected_version=item.version,
+                                          expected_close=day, actor=actor)
                 return Done(f"{printable(item.title)} now expected to close {day}",
-                            inverse=("close date change", back))
+                            undo.edit_change("close date change", before, changed))
 
             self._act(work)
 
@@ -477,7 +476,14 @@ class TriageScreen(LiveScreen):
         if item is not None:
             self.app.push_screen(DealEditor(item.deal_id, currency=self.app.currency, actor=self.actor,
                                             stages=self.stage_names, reps=self.rep_names),
-                                 lambda saved: self.reload())
+                                 self._edited)
+
+    def _edited(self, edited) -> None:
+        """Each change made in the editor is one undo step here too."""
+        for change in edited.changes:
+            self.undo_log.record(change)
+            self.undo_stack.append(change)
+        self.reload()
 
     def action_undo(self) -> None:
         if not self.undo_stack:
