@@ -358,7 +358,8 @@ def test_columns_are_guessed_from_common_header_words(backend_url, tmp_path, var
     *[(h, "expected_close") for h in ("Expected Close", "expected_close", "Expected Close Date")],
     *[(h, "closed") for h in ("Closed On", "closed_on", "Closed-At", "Won Time")],
     *[(h, "title") for h in ("Title", "Name", "Deal Name", "deal_title", "Opportunity Name", "Subject")],
-    *[(h, None) for h in ("Kunde", "Lead Source", "Pipeline")],
+    *[(h, "pipeline") for h in ("Pipeline", "Deal Pipeline", "pipeline_name")],
+    *[(h, None) for h in ("Kunde", "Lead Source")],
 ])
 def test_guessed_field_of_a_header(header, field):
     assert guess_field(header) == field

@@ -8,7 +8,7 @@ database, errors as one line and an exit status).
 from __future__ import annotations
 
 
-from pipetui.cli import admin, deals, history, people, products, report, team, transfer
+from pipetui.cli import admin, deals, history, people, pipelines, products, report, team, transfer
 from pipetui.cli.app import cli, monitor, triage
 from pipetui.cli.transfer import IMPORT_FIELDS
 
@@ -19,6 +19,7 @@ for _command in (
     deals.reasons, report.report, report.today, team.rep, team.quota, admin.migrate, triage, monitor,
     people.activity, people.note, people.org, people.contact,
     products.product, products.item,
+    pipelines.stage, pipelines.pipeline, pipelines.move_pipeline,
     history.edit, history.history,
 ):
     cli.add_command(_command)

@@ -25,7 +25,7 @@ def cli(ctx: click.Context) -> None:
         run_app(state)
 
 
-def run_app(state: Session, start: str = "board") -> None:
+def run_app(state: Session, start: str = "board", pipeline: str | None = None) -> None:
     from pipetui.config import check_keymap, crash_log_path, state_path
     from pipetui.tui.app import PipetuiApp
     from pipetui.tui.keymap import keymap_scopes
@@ -34,9 +34,11 @@ def run_app(state: Session, start: str = "board") -> None:
         click.echo(f"pipetui: warning: {warning}", err=True)
     state.quiet_rules = True
     db = state.open()
+    from pipetui.core.stages import pipeline_of
 
+    pipeline_id = pipeline_of(pipeline).id if pipeline else None
     app = PipetuiApp(db=db, location=state.location.display(), context=state.context, actor=state.actor(),
-                     state_file=state_path(), start=start, crash_log=crash_log_path())
+                     state_file=state_path(), start=start, crash_log=crash_log_path(), pipeline_id=pipeline_id)
     app.run()
     _exit_after(app)
 
@@ -50,9 +52,10 @@ def _exit_after(app) -> None:
 
 
 @command(opens=False)
-def triage(state: Session) -> None:
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="Only this pipeline's deals (default: all).")
+def triage(state: Session, pipeline: str | None) -> None:
     """Open the app on the triage queue: the deals that need attention now."""
-    run_app(state, start="triage")
+    run_app(state, start="triage", pipeline=pipeline)
 
 
 @command()
@@ -60,7 +63,8 @@ def triage(state: Session) -> None:
               help="2026-11, 2026-Q4, this-month, this-quarter, this-week or FROM..TO.")
 @click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep (default: you, when you are a rep).")
 @click.option("--team", is_flag=True, help="The whole team.")
-def monitor(state: Session, period: str, rep_name: str | None, team: bool) -> None:
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="One pipeline's figures (default: all pipelines).")
+def monitor(state: Session, period: str, rep_name: str | None, team: bool, pipeline: str | None) -> None:
     """A compact live view for a tmux pane: quota, this week, latest changes."""
     from pipetui.core import lookup
     from pipetui.core.dates import parse_period
@@ -69,6 +73,9 @@ def monitor(state: Session, period: str, rep_name: str | None, team: bool) -> No
     if rep_name and team:
         raise InvalidInput("give --rep or --team, not both")
     chosen = parse_period(period)
+    from pipetui.core.stages import pipeline_of
+
+    one = pipeline_of(pipeline, include_archived=True).id if pipeline else None
     if rep_name:
         rep = lookup.resolve_rep(rep_name)
     elif team:
@@ -80,4 +87,4 @@ def monitor(state: Session, period: str, rep_name: str | None, team: bool) -> No
     from pipetui.config import crash_log_path
 
     _exit_after(run_monitor(period=chosen, rep=rep, currency=state.context.currency,
-                            rates=state.context.rates, crash_log=crash_log_path()))
+                            rates=state.context.rates, crash_log=crash_log_path(), pipeline=one))

@@ -35,13 +35,17 @@ OPEN_ONLY, CLOSED, ANY_STATUS = ("open",), ("won", "lost"), ("open", "won", "los
 @click.option("--close", help="Expected close date: 2026-12-01, +2w, eom, fri …")
 @click.option("--currency", help="ISO currency code (default from the config, else USD).")
 @click.option("--probability", help="Win probability 0-100, instead of the stage's default.")
-def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability) -> None:
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="The pipeline (default: the first one).")
+def add(state: Session, title: str, value: str, stage, owner, org, contact, close, currency, probability,
+        pipeline) -> None:
     """Add a deal."""
     from pipetui.core.deals import add_deal
+    from pipetui.core.stages import pipeline_of
 
     deal = add_deal(title, value, default_currency=state.context.currency, stage=stage, owner=owner,
                     organization=org, contact=contact, expected_close=close, currency=currency,
-                    probability=probability, actor=state.actor(), rules=state.context.rules)
+                    probability=probability, pipeline=pipeline_of(pipeline) if pipeline else None,
+                    actor=state.actor(), rules=state.context.rules)
     echo(f"Added #{deal.id} {deal.title} in {deal.stage}")
 
 
@@ -94,15 +98,22 @@ def tell(outcomes, done: str, would: str, dry_run: bool) -> None:
 @click.argument("stage")
 @bulk_options
 def move(state: Session, deals: tuple[str, ...], stage: str, where, dry_run: bool) -> None:
-    """Move DEALS (ids or title prefixes; - reads ids from stdin) to STAGE (name or prefix)."""
+    """Move DEALS (ids or title prefixes; - reads ids from stdin) to STAGE (name or prefix) of their pipeline."""
     from pipetui.core import bulk, lookup
 
-    target = lookup.resolve_stage(stage)
     found = chosen_deals(deals, where, acting_on=OPEN_ONLY)
     if found is not None:
+        target = lookup.resolve_stage(stage, _pipeline_of_all(found))
         tell(bulk.move(found, target, actor=state.actor(), rules=state.context.rules, dry_run=dry_run),
              "Moved #{after.id} {after.title} to {after.stage}",
              "Would move #{before.id} {before.title} from {before.stage} to {after.stage}", dry_run)
+
+
+def _pipeline_of_all(found) -> int | None:
+    """The pipeline whose stage a bulk command names: the deals' own when
+    they share one, else the first (a deal of another is then refused)."""
+    pipelines = {d.pipeline_id for d in found}
+    return pipelines.pop() if len(pipelines) == 1 else None
 
 
 @command()
@@ -141,9 +152,9 @@ def reopen(state: Session, deals: tuple[str, ...], stage: str | None, where, dry
     """Reopen won or lost DEALS."""
     from pipetui.core import bulk, lookup
 
-    target = lookup.resolve_stage(stage) if stage else None
     found = chosen_deals(deals, where, acting_on=CLOSED)
     if found is not None:
+        target = lookup.resolve_stage(stage, _pipeline_of_all(found)) if stage else None
         tell(bulk.reopen(found, target, actor=state.actor(), dry_run=dry_run),
              "Reopened #{after.id} {after.title} in {after.stage}",
              "Would reopen #{before.id} {before.title} ({before.status}) in {after.stage}", dry_run)
@@ -186,22 +197,27 @@ def assign(state: Session, deals: tuple[str, ...], rep: str, where, dry_run: boo
 @click.option("--where", "-w", metavar="FILTER",
               help="Only the deals this filter matches: stage:Proposal owner:maya status:won text.")
 @click.option("--limit", type=WholeNumber("limit", minimum=1), help="At most this many deals.")
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="Only this pipeline's deals (default: every one).")
 @list_options
-def list_deals(state: Session, stage, owner, status, where, limit, listing: Listing) -> None:
+def list_deals(state: Session, stage, owner, status, where, limit, pipeline, listing: Listing) -> None:
     """List deals."""
     from pipetui.core import lookup, rows
     from pipetui.core.board import filter_condition, parse_filter
     from pipetui.core.money import format_money
+    from pipetui.core.stages import pipeline_of
 
+    chosen = pipeline_of(pipeline, include_archived=True) if pipeline else None
     terms = parse_filter(where) if where is not None else None
     if status is None:
         status = "all" if terms is not None and terms.statuses else "open"
     found = rows.deal_rows(
         status=status,
-        stage=lookup.resolve_stage(stage) if stage else None,
+        stage=lookup.resolve_stage(stage, chosen) if stage else None,
         owner=lookup.resolve_rep(owner) if owner else None,
-        where=filter_condition(terms, strict=True) if terms is not None else None,
+        where=filter_condition(terms, strict=True, pipeline_id=chosen.id if chosen else None)
+        if terms is not None else None,
         limit=limit,
+        pipeline=chosen,
     )
 
     def line(d) -> str:
@@ -213,18 +229,13 @@ def list_deals(state: Session, stage, owner, status, where, limit, listing: List
 
 
 @command()
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="The pipeline (default: the first one).")
 @list_options
-def stages(state: Session, listing: Listing) -> None:
-    """List the stages with their default win probability and rotting days."""
-    from pipetui.core import lookup
+def stages(state: Session, pipeline: str | None, listing: Listing) -> None:
+    """List the stages with their default win probability and rotting days (as 'stage list')."""
+    from pipetui.cli.pipelines import show_stages
 
-    def line(stage) -> str:
-        rot = f"rots after {stage.rotting_days} days" if stage.rotting_days else "never rots"
-        return f"{stage.position + 1}. {stage.name:<12} {stage.probability:>3}%  {rot}"
-
-    listing.emit(lookup.stages(), text=line, key="name", to_json=lambda s: {
-        "id": s.id, "name": s.name, "position": s.position + 1, "probability": s.probability,
-        "rotting_days": s.rotting_days})
+    show_stages(state, pipeline, listing)
 
 
 @click.group(cls=FriendlyGroup, invoke_without_command=True)

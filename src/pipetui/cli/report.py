@@ -15,19 +15,23 @@ from pipetui.cli.session import Listing, Session, command, echo, echo_json, list
               help="2026-11, 2026-Q4, this-month, this-quarter, this-week or FROM..TO.")
 @click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep's figures.")
 @click.option("--team", is_flag=True, help="The whole team's figures (the default).")
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="One pipeline's figures (default: all pipelines).")
 @click.option("--json", "as_json", is_flag=True, help="Every figure as JSON (keys in the README).")
-def report(state: Session, period: str, rep_name: str | None, team: bool, as_json: bool) -> None:
+def report(state: Session, period: str, rep_name: str | None, team: bool, pipeline: str | None,
+           as_json: bool) -> None:
     """Pipeline health, funnel, quotas and forecast for a period."""
     from pipetui.core import lookup, metrics
     from pipetui.core.dates import parse_period
     from pipetui.core.errors import InvalidInput
+    from pipetui.core.stages import pipeline_of
 
     if rep_name and team:
         raise InvalidInput("give --rep or --team, not both")
     chosen = parse_period(period)
     rep = lookup.resolve_rep(rep_name) if rep_name else None
+    one = pipeline_of(pipeline, include_archived=True) if pipeline else None
     result = metrics.report(chosen, rep=rep, currency=state.context.currency, rates=state.context.rates,
-                            rules=state.context.rules)
+                            rules=state.context.rules, pipeline=one)
     if as_json:
         echo_json(json.dumps(metrics.as_json(result), indent=2, ensure_ascii=False))
         return
@@ -38,16 +42,20 @@ def report(state: Session, period: str, rep_name: str | None, team: bool, as_jso
 @command()
 @click.option("--rep", "-r", "rep_name", metavar="REP", help="One rep's (default: yours, when you are a rep).")
 @click.option("--all", "everyone", is_flag=True, help="Everyone's.")
+@click.option("--pipeline", "-P", metavar="PIPELINE", help="Only the activities of this pipeline's deals.")
 @list_options
-def today(state: Session, rep_name: str | None, everyone: bool, listing: Listing) -> None:
+def today(state: Session, rep_name: str | None, everyone: bool, pipeline: str | None, listing: Listing) -> None:
     """Today's and overdue activities, oldest first."""
     from pipetui.core import clock, lookup, triage
     from pipetui.core.errors import InvalidInput
 
     if rep_name and everyone:
         raise InvalidInput("give --rep or --all, not both")
+    from pipetui.core.stages import pipeline_of
+
     rep = lookup.resolve_rep(rep_name) if rep_name else (None if everyone else state.actor())
-    items = triage.agenda(rep.id if rep is not None else None)
+    one = pipeline_of(pipeline, include_archived=True) if pipeline else None
+    items = triage.agenda(rep.id if rep is not None else None, pipeline_id=one.id if one else None)
 
     def line(a) -> str:
         when = "today" if a.overdue_days == 0 else f"{a.overdue_days}d late"

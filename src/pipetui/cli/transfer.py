@@ -25,7 +25,7 @@ def export_command(state: Session, file: Path, fmt: str | None, status: str) -> 
     echo(f"Exported {count:,} deals to {file}")
 
 
-IMPORT_FIELDS = ("source_id title stage status value currency probability owner organization contact "
+IMPORT_FIELDS = ("source_id title stage pipeline status value currency probability owner organization contact "
                  "product created expected_close close_date closed lost_reason note is_won is_closed")
 
 
@@ -81,11 +81,19 @@ def import_command(state: Session, file: Path, preset, column_map, stage_map, cr
                 echo(f"  {spelling!r}: {count(rows, 'row')}{where}", err=True)
             echo(f"  map each with --stage-map SOURCE=STAGE (the stages: {stage_list}; or won, lost), "
                  f"or add --create-stages", err=True)
+        if plan.unknown_pipelines:
+            echo("pipelines the database does not have:", err=True)
+            for spelling, rows in sorted(plan.unknown_pipelines.items(), key=lambda item: -item[1]):
+                echo(f"  {spelling!r}: {count(rows, 'row')}", err=True)
+            echo("  add each with 'pipetui pipeline add NAME --stages A,B,C' (--create-stages then adds "
+                 "the stages the file names), then import again", err=True)
         if not options.skip_bad:
             refused = imports.ImportRefused(plan)
             fixes = ["fix them"] if len(refused.rows) else []
             if plan.unknown_stages:
                 fixes.append("map the stages with --stage-map or add --create-stages")
+            if plan.unknown_pipelines:
+                fixes.append("add the pipelines with 'pipetui pipeline add'")
             fixes.append("or add --skip-bad REJECTS.csv to import the good rows and list the bad ones there")
             raise imports.ImportRefused(plan, f"{refused.counts}; nothing was imported ({', '.join(fixes)})")
     if plan.to_update:

@@ -28,10 +28,13 @@ LIVE = Deal.deleted_at.is_null()
 @dataclass(frozen=True)
 class BoardFilter:
     """Which deals the board shows: what was typed after ``/`` (see
-    :func:`parse_filter`), and one owner."""
+    :func:`parse_filter`), and one owner; of which pipeline (None: the
+    first one). The pipeline is where the board is, not a filter: ``active``
+    does not count it."""
 
     text: str = ""
     owner_id: int | None = None
+    pipeline_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -75,11 +78,12 @@ def parse_filter(typed: str) -> FilterTerms:
     return FilterTerms(text, tuple(found["stage"]), tuple(found["owner"]), tuple(found["status"]))
 
 
-def filter_condition(terms: FilterTerms, *, strict: bool = False):
+def filter_condition(terms: FilterTerms, *, strict: bool = False, pipeline_id: int | None = None):
     """The condition on a query joining Deal, Organization and Rep (as
     :func:`pipetui.core.rows.deal_query` and the board's do) for ``terms``;
     None when it keeps every deal. A stage, owner or status that names
-    nothing matches no deal, or with ``strict`` is refused (InvalidInput)."""
+    nothing matches no deal, or with ``strict`` is refused (InvalidInput).
+    A stage is one of ``pipeline_id``'s (None: the first pipeline's)."""
 
     def resolved(resolve, values):
         ids = []
@@ -93,7 +97,8 @@ def filter_condition(terms: FilterTerms, *, strict: bool = False):
 
     conditions = []
     if terms.stages:
-        conditions.append(Deal.stage.in_(resolved(resolve_stage, terms.stages)))  # none: 0 = 1
+        conditions.append(Deal.stage.in_(resolved(lambda name: resolve_stage(name, pipeline_id),
+                                                  terms.stages)))  # none: 0 = 1
     if terms.owners:
         nobody = [o for o in terms.owners if o.lower() in ("none", "-")]
         ids = resolved(resolve_rep, [o for o in terms.owners if o not in nobody])
@@ -147,7 +152,7 @@ def _filtered(query, flt: BoardFilter):
     if flt.owner_id is not None:
         query = query.where(Deal.owner == flt.owner_id)
     if flt.text.strip():
-        condition = filter_condition(parse_filter(flt.text))
+        condition = filter_condition(parse_filter(flt.text), pipeline_id=flt.pipeline_id)
         if condition is not None:
             query = query.where(condition)
     return query
@@ -171,9 +176,9 @@ def columns(flt: BoardFilter = BoardFilter(), *, rules: Rulebook = NO_RULES) -> 
             Column(t.stage.id, t.stage.name, t.stage.probability,
                    rules.rotting_days(t.stage.id, t.stage.rotting_days), t.count,
                    t.value, t.weighted)
-            for t in stage_totals(owner_id=flt.owner_id)
+            for t in stage_totals(flt.pipeline_id, owner_id=flt.owner_id)
         ]
-    ordered = stages()
+    ordered = stages(flt.pipeline_id)
     chance = fn.COALESCE(Deal.probability, Stage.probability)
     query = _filtered(
         _with_names(
@@ -233,10 +238,11 @@ def cards(stage_id: int, *, offset: int = 0, limit: int = 50,
 def index_of(deal_id: int, flt: BoardFilter = BoardFilter()) -> tuple[int, int] | None:
     """Where a deal stands on the board: its stage and its position in the
     column (None when it is not shown: closed, deleted or filtered out)."""
-    deal = _filtered(_with_names(Deal.select(Deal.id, Deal.stage_id, Deal.value)),
+    deal = _filtered(_with_names(Deal.select(Deal.id, Deal.stage_id, Deal.value, Deal.pipeline_id)),
                      flt).where(Deal.id == deal_id, Deal.status == OPEN, LIVE).tuples().first()
-    if deal is None:
+    if deal is None or (flt.pipeline_id is not None and deal[3] != flt.pipeline_id):
         return None
+    deal = deal[:3]
     _, stage_id, value = deal
     ahead = _filtered(_with_names(Deal.select(fn.COUNT(Deal.id))), flt).where(
         Deal.status == OPEN, LIVE, Deal.stage == stage_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from peewee import fn
@@ -507,15 +507,16 @@ class _Form:
 
 def _parse_form(title: str, value: str, currency: str, stage: str | None, owner: str | None,
                 organization: str | None, contact: str | None, expected_close: str | None,
-                probability: str | None) -> _Form:
-    """Parse every field a person typed, before anything is written."""
+                probability: str | None, pipeline: Any = None) -> _Form:
+    """Parse every field a person typed, before anything is written; the
+    stage is one of ``pipeline`` (the default one when None)."""
     from pipetui.core.dates import parse_date
     from pipetui.core.lookup import resolve_rep, resolve_stage
 
     return _Form(
         title=clean_line(title, "title", max_length=TITLE_MAX_LENGTH),
         money=parse_money(value, currency, what="value"),
-        stage=resolve_stage(stage) if stage else None,
+        stage=resolve_stage(stage, pipeline) if stage else None,
         owner=resolve_rep(owner) if owner and owner.strip() else None,
         expected_close=parse_date(expected_close) if expected_close and expected_close.strip() else None,
         probability=parse_probability(probability) if probability and probability.strip() else None,
@@ -545,18 +546,25 @@ def add_deal(
     expected_close: str | None = None,
     currency: str | None = None,
     probability: str | None = None,
+    pipeline: Any = None,
     actor: RepRef | Rep | None = None,
     rules: Rulebook = NO_RULES,
 ) -> DealRow:
     """Create a deal from what a person typed, as ``pipetui add`` and the
-    board's new-deal editor do.
+    board's new-deal editor do, in ``pipeline`` (a pipeline or its id; the
+    default one when None).
 
     Every field is parsed before anything is written; a new organization or
     contact is created in the same transaction as the deal.
     """
     code = validate_currency(currency) if currency else None
     form = _parse_form(title, value, code or default_currency, stage, owner, organization, contact,
-                       expected_close, probability)
+                       expected_close, probability, pipeline)
+    if form.stage is None and pipeline is not None:
+        ordered = stages(pipeline)
+        if not ordered:
+            raise InvalidInput("the pipeline has no stages yet; add one first")
+        form = replace(form, stage=ordered[0])
     if code and form.money.currency != code:
         raise InvalidInput(f"value is in {form.money.currency} but the currency given is {code}",
                            field="currency")
@@ -587,7 +595,7 @@ def update_deal(
     and, if its stage changed, move it, all in one transaction and only if
     nobody changed the deal since ``expected_version``."""
     form = _parse_form(title, value, default_currency, stage, owner, organization, contact,
-                       expected_close, probability)
+                       expected_close, probability, get_deal(deal_id).pipeline_id)
     with db.atomic():
         current = _locked_deal(deal_id, expected_version)
         org, person = _people(form)

@@ -23,7 +23,7 @@ from pipetui.store.database import is_postgres
 
 COLUMNS = ["id", "external_id", "title", "stage", "status", "value", "currency", "probability",
            "owner", "organization", "contact", "expected_close", "created_at", "closed_at",
-           "lost_reason"]
+           "lost_reason", "pipeline"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATUSES = {"open": [OPEN], "won": [WON], "lost": [LOST], "all": [OPEN, WON, LOST]}
 
@@ -47,6 +47,9 @@ def deal_rows(status: str = "all") -> Iterator[dict[str, str | int | None]]:
     all in memory."""
     if status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    from pipetui.core.lookup import pipelines
+
+    pipeline_names = {p.id: p.name for p in pipelines(include_archived=True)}
     for d in rows.deal_rows(status=status, order="id"):
         yield {
             "id": d.id,
@@ -64,6 +67,7 @@ def deal_rows(status: str = "all") -> Iterator[dict[str, str | int | None]]:
             "created_at": _iso(d.created_at),
             "closed_at": _iso(d.closed_at),
             "lost_reason": d.lost_reason,
+            "pipeline": pipeline_names.get(d.pipeline_id),
         }
 
 

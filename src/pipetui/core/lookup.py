@@ -22,16 +22,40 @@ _MAX_LISTED = 10
 
 
 def default_pipeline() -> Pipeline:
-    pipeline = Pipeline.select().order_by(Pipeline.id).first()
+    """The first pipeline not archived (the one made with the database, unless archived)."""
+    pipeline = Pipeline.select().where(Pipeline.archived_at.is_null()).order_by(Pipeline.id).first()
     if pipeline is None:
         raise NotFound("the database has no pipeline")
     return pipeline
 
 
 def stages(pipeline: Pipeline | int | None = None) -> list[StageRef]:
-    """The stages of ``pipeline`` (a pipeline or its id; the default one when None), in order."""
+    """The stages of ``pipeline`` (a pipeline or its id; the default one when
+    None), in order; removed stages are left out."""
     pipeline_id = id_of(pipeline) if pipeline is not None else default_pipeline().id
-    return [stage_ref(s) for s in Stage.select().where(Stage.pipeline == pipeline_id).order_by(Stage.position)]
+    return [stage_ref(s) for s in Stage.select().where(Stage.pipeline == pipeline_id, Stage.removed_at.is_null())
+            .order_by(Stage.position, Stage.id)]
+
+
+def all_stages() -> list[StageRef]:
+    """The stages of every pipeline not archived, pipeline by pipeline, in order."""
+    return [stage_ref(s) for s in Stage.select().join(Pipeline)
+            .where(Stage.removed_at.is_null(), Pipeline.archived_at.is_null())
+            .order_by(Pipeline.id, Stage.position, Stage.id)]
+
+
+def pipelines(*, include_archived: bool = False) -> list[Pipeline]:
+    """The pipelines, oldest first (the default one first)."""
+    query = Pipeline.select().order_by(Pipeline.id)
+    if not include_archived:
+        query = query.where(Pipeline.archived_at.is_null())
+    return list(query)
+
+
+def resolve_pipeline(text: str, *, include_archived: bool = False) -> Pipeline:
+    """A pipeline by case-insensitive name or unique prefix."""
+    return _pick(text, pipelines(include_archived=include_archived), lambda p: p.name, "pipeline",
+                 "the pipelines are")
 
 
 def _pick(text: str, candidates: list, name_of, what: str, plural: str):

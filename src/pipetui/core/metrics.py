@@ -21,6 +21,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from peewee import JOIN, SQL, fn
 
@@ -259,6 +260,7 @@ class Report:
     weakest: Weakest | None
     left_out: dict[str, int]  # currency -> deals left out of money figures
     lost_reasons: list[LostByStage] = field(default_factory=list)
+    pipeline: str | None = None  # the one pipeline it is about; None: all of them
 
     @property
     def target(self) -> QuotaLine:
@@ -271,35 +273,54 @@ class Report:
 
 def report(period: Period, *, rep: Rep | None = None, currency: str = "USD",
            rates: dict[str, Decimal] | None = None, today: dt.date | None = None,
-           rules: Rulebook = NO_RULES) -> Report:
+           rules: Rulebook = NO_RULES, pipeline: Any = None) -> Report:
     """Every figure of the metrics screen and ``pipetui report``, for the
-    team (``rep`` None) or one rep; rotting as the ``rules`` say."""
+    team (``rep`` None) or one rep; rotting as the ``rules`` say; over one
+    ``pipeline`` (a pipeline or its id) or, when None, all of them: counts
+    and money add up over the pipelines, and the funnel lists each
+    pipeline's stages (see :func:`_funnel_stages`). Quotas are the reps'
+    and the team's, not a pipeline's: one pipeline's report measures its
+    deals against the whole quota."""
     today = today or clock.today()
     money = Converter(currency, dict(rates or {}))
     rep_id = rep.id if rep is not None else None
-    current = health(period, rep_id, money)
-    before = health(shift_period(period, -1), rep_id, Converter(currency, money.rates))
-    funnel_rows = funnel(period, rep_id, rules=rules)
-    quota_lines = quotas(period, rep_id, money)
+    pipeline_id, pipeline_name = _pipeline_scope(pipeline)
+    current = health(period, rep_id, money, pipeline_id)
+    before = health(shift_period(period, -1), rep_id, Converter(currency, money.rates), pipeline_id)
+    funnel_rows = funnel(period, rep_id, rules=rules, pipeline_id=pipeline_id)
+    quota_lines = quotas(period, rep_id, money, pipeline_id)
     target = quota_lines[0]
     week = week_period(today)
+    scope = rep.name if rep is not None else "team"
     return Report(
         period=period,
-        scope=rep.name if rep is not None else "team",
+        scope=f"{scope}, pipeline {pipeline_name}" if pipeline_name else scope,
         rep_id=rep_id,
         currency=currency,
         health=current,
         previous=before,
         funnel=funnel_rows,
         quotas=quota_lines,
-        simulation=simulate(period, rep_id, money, won=target.won, quota=target.quota),
-        closing_this_week=closing(week, rep_id),
+        simulation=simulate(period, rep_id, money, won=target.won, quota=target.quota,
+                            pipeline_id=pipeline_id),
+        closing_this_week=closing(week, rep_id, pipeline_id=pipeline_id),
         closing_week=week,
-        closing_totals=closing_totals(week, rep_id),
+        closing_totals=closing_totals(week, rep_id, pipeline_id),
         weakest=weakest_stage(funnel_rows),
         left_out=dict(money.left_out),
-        lost_reasons=lost_by_stage(period, rep_id),
+        lost_reasons=lost_by_stage(period, rep_id, pipeline_id),
+        pipeline=pipeline_name,
     )
+
+
+def _pipeline_scope(pipeline: Any) -> tuple[int | None, str | None]:
+    """The id and name of the pipeline a figure is about (None: all)."""
+    if pipeline is None:
+        return None, None
+    from pipetui.store import Pipeline
+
+    found = Pipeline.get_by_id(pipeline if isinstance(pipeline, int) else pipeline.id)
+    return found.id, found.name
 
 
 def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
@@ -308,8 +329,11 @@ def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min)
 
 
-def _scoped(query, rep_id: int | None):
-    return query.where(Deal.owner == rep_id) if rep_id is not None else query
+def _scoped(query, rep_id: int | None, pipeline_id: int | None = None):
+    """Only one rep's deals (``rep_id``), only one pipeline's (``pipeline_id``); None: all."""
+    if rep_id is not None:
+        query = query.where(Deal.owner == rep_id)
+    return query.where(Deal.pipeline == pipeline_id) if pipeline_id is not None else query
 
 
 def _days(later: str, earlier: str) -> str:
@@ -324,7 +348,7 @@ def _weighted_sum():
     return fn.SUM(Deal.value * fn.COALESCE(Deal.probability, Stage.probability))
 
 
-def health(period: Period, rep_id: int | None, money: Converter) -> Health:
+def health(period: Period, rep_id: int | None, money: Converter, pipeline_id: int | None = None) -> Health:
     """Open deals at the period's end, and the deals closed in the period.
 
     A period that has not ended is looked at as of now. For a past period,
@@ -343,7 +367,7 @@ def health(period: Period, rep_id: int | None, money: Converter) -> Health:
         .join(Stage, on=(Stage.id == Deal.stage))
         .where(open_filter, LIVE)
         .group_by(Deal.currency),
-        rep_id,
+        rep_id, pipeline_id,
     )
     counts, values, weighted = {}, {}, {}
     for code, count, value, percent_value in open_query.tuples():
@@ -357,7 +381,7 @@ def health(period: Period, rep_id: int | None, money: Converter) -> Health:
         Deal.select(Deal.status, Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.value), fn.SUM(cycle))
         .where(Deal.status.in_([WON, LOST]), Deal.closed_at >= start, Deal.closed_at < end, LIVE)
         .group_by(Deal.status, Deal.currency),
-        rep_id,
+        rep_id, pipeline_id,
     )
     won_counts, won_values, lost, cycle_total = {}, {}, 0, 0.0
     for status, code, count, value, days in closed_query.tuples():
@@ -380,7 +404,8 @@ def health(period: Period, rep_id: int | None, money: Converter) -> Health:
                   average_won, cycle_days, velocity)
 
 
-def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES) -> list[FunnelStage]:
+def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES,
+           pipeline_id: int | None = None) -> list[FunnelStage]:
     """Per stage, from the stage history: the deals that entered it in the
     period, how many of those went on to a later stage or were won, and how
     many were won; the average stay (days) of the stays that ended in the
@@ -392,8 +417,7 @@ def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES) ->
     """
     start, end = _bounds(period)
     p = db.param  # ? on SQLite, %s on PostgreSQL
-    owner = f" AND d.owner_id = {p}" if rep_id is not None else ""
-    scope = (rep_id,) if rep_id is not None else ()
+    owner, scope = _sql_scope(rep_id, pipeline_id)
     entries_sql = f"""
         SELECT e.stage_id, COUNT(*),
                SUM(CASE WHEN EXISTS (
@@ -416,11 +440,12 @@ def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES) ->
     """
     entered = {row[0]: row[1:] for row in db.execute_sql(entries_sql, (start, end, *scope))}
 
-    stays = average_stays(period, rep_id)
+    stays = average_stays(period, rep_id, pipeline_id)
 
     now = clock.now()
     result = []
-    for stage in _stages():
+    named = _funnel_stages(pipeline_id)
+    for stage, name in named:
         counts = entered.get(stage.id, (0, 0, 0))
         rotting = 0
         rot_days = rules.rotting_days(stage.id, stage.rotting_days)
@@ -431,18 +456,17 @@ def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES) ->
                 Deal.select().where(Deal.status == OPEN, Deal.stage == stage.id, LIVE,
                                     Deal.last_activity_at <= cutoff), rep_id).count()
         days = stays.get(stage.id)
-        result.append(FunnelStage(stage.id, stage.name, int(counts[0]), int(counts[1] or 0),
+        result.append(FunnelStage(stage.id, name, int(counts[0]), int(counts[1] or 0),
                                   int(counts[2] or 0), float(days) if days is not None else None, rotting))
     return result
 
 
-def average_stays(period: Period, rep_id: int | None = None) -> dict[int, float]:
+def average_stays(period: Period, rep_id: int | None = None, pipeline_id: int | None = None) -> dict[int, float]:
     """Per stage, the average days a deal stayed in it, over the stays that
     ended in the period (a stay ends with a move, a win or a loss)."""
     start, end = _bounds(period)
     p = db.param
-    owner = f" AND d.owner_id = {p}" if rep_id is not None else ""
-    scope = (rep_id,) if rep_id is not None else ()
+    owner, scope = _sql_scope(rep_id, pipeline_id)
     sql = f"""
         SELECT s.to_stage_id, AVG({_days('s.left_at', 's.changed_at')})
         FROM (
@@ -462,13 +486,33 @@ def average_stays(period: Period, rep_id: int | None = None) -> dict[int, float]
             if days is not None}
 
 
-def _stages() -> list[Stage]:
-    from pipetui.core.lookup import stages
+def _funnel_stages(pipeline_id: int | None) -> list[tuple]:
+    """The stages of the funnel with the names it shows: one pipeline's; or,
+    for all of them, every pipeline's in turn, named ``Pipeline: Stage``
+    when there is more than one (their stages differ, so each keeps its own
+    rows rather than summing stages of the same name)."""
+    from pipetui.core.lookup import all_stages, pipelines, stages
 
-    return stages()
+    if pipeline_id is not None:
+        return [(s, s.name) for s in stages(pipeline_id)]
+    names = {p.id: p.name for p in pipelines()}
+    if len(names) <= 1:
+        return [(s, s.name) for s in stages()]
+    return [(s, f"{names[s.pipeline_id]}: {s.name}") for s in all_stages()]
 
 
-def lost_by_stage(period: Period, rep_id: int | None = None) -> list[LostByStage]:
+def _sql_scope(rep_id: int | None, pipeline_id: int | None) -> tuple[str, tuple]:
+    """The conditions on ``d`` (the deal) of a rep's or a pipeline's figures, and their parameters."""
+    p = db.param
+    sql, params = "", ()
+    if rep_id is not None:
+        sql, params = sql + f" AND d.owner_id = {p}", params + (rep_id,)
+    if pipeline_id is not None:
+        sql, params = sql + f" AND d.pipeline_id = {p}", params + (pipeline_id,)
+    return sql, params
+
+
+def lost_by_stage(period: Period, rep_id: int | None = None, pipeline_id: int | None = None) -> list[LostByStage]:
     """Why the deals lost in the period were lost, per stage they were lost
     in (stage order, then most frequent first)."""
     start, end = _bounds(period)
@@ -478,7 +522,7 @@ def lost_by_stage(period: Period, rep_id: int | None = None) -> list[LostByStage
         .where(Deal.status == LOST, Deal.closed_at >= start, Deal.closed_at < end, LIVE)
         .group_by(Stage.position, Stage.name, Deal.lost_reason)
         .order_by(Stage.position, fn.COUNT(SQL("*")).desc(), Deal.lost_reason),
-        rep_id,
+        rep_id, pipeline_id,
     )
     return [LostByStage(stage, reason or "(none)", count) for stage, reason, count in query.tuples()]
 
@@ -539,7 +583,7 @@ def _quota_rows(period: Period, rep_id: int | None, *, every_rep: bool = False) 
     return sums
 
 
-def quotas(period: Period, rep_id: int | None, money: Converter) -> list[QuotaLine]:
+def quotas(period: Period, rep_id: int | None, money: Converter, pipeline_id: int | None = None) -> list[QuotaLine]:
     """The scope's line first; for the team, then one line per rep with a
     quota or deals won or expected in the period. (The deals left out for
     want of a rate are counted by :func:`health`, not again here.)"""
@@ -549,7 +593,7 @@ def quotas(period: Period, rep_id: int | None, money: Converter) -> list[QuotaLi
     for owner, code, value in _scoped(
         Deal.select(Deal.owner, Deal.currency, fn.SUM(Deal.value))
         .where(Deal.status == WON, Deal.closed_at >= start, Deal.closed_at < end, LIVE)
-        .group_by(Deal.owner, Deal.currency), rep_id,
+        .group_by(Deal.owner, Deal.currency), rep_id, pipeline_id,
     ).tuples():
         won.setdefault(owner, {})[code] = int(value or 0)
     expected: dict[int | None, dict[str, int]] = {}
@@ -559,7 +603,7 @@ def quotas(period: Period, rep_id: int | None, money: Converter) -> list[QuotaLi
         .join(Stage, on=(Stage.id == Deal.stage))
         .where(Deal.status == OPEN, Deal.expected_close >= period.start,
                Deal.expected_close <= period.end, LIVE)
-        .group_by(Deal.owner, Deal.currency), rep_id,
+        .group_by(Deal.owner, Deal.currency), rep_id, pipeline_id,
     ).tuples():
         expected.setdefault(owner, {})[code] = int(value or 0)
         expected_weighted.setdefault(owner, {})[code] = int(percent_value or 0) // 100
@@ -582,7 +626,8 @@ def quotas(period: Period, rep_id: int | None, money: Converter) -> list[QuotaLi
 
 
 def simulate(period: Period, rep_id: int | None, money: Converter, *, won: int,
-             quota: int | None, draws: int = SIMULATION_DRAWS, seed: int = SIMULATION_SEED) -> Simulation:
+             quota: int | None, draws: int = SIMULATION_DRAWS, seed: int = SIMULATION_SEED,
+             pipeline_id: int | None = None) -> Simulation:
     """The chance to reach quota, by Monte Carlo: in each of ``draws`` draws
     every open deal expected to close in the period is won with its
     probability; the won value is what is won already plus those deals.
@@ -598,7 +643,7 @@ def simulate(period: Period, rep_id: int | None, money: Converter, *, won: int,
         .join(Stage, on=(Stage.id == Deal.stage))
         .where(Deal.status == OPEN, Deal.expected_close >= period.start,
                Deal.expected_close <= period.end, LIVE),
-        rep_id,
+        rep_id, pipeline_id,
     )
     values, chances = [], []
     for value, code, probability in query.tuples():
@@ -625,19 +670,19 @@ def simulate(period: Period, rep_id: int | None, money: Converter, *, won: int,
     return Simulation(draws, len(values), chance, p10, p50, p90)
 
 
-def closing_totals(week: Period, rep_id: int | None) -> dict[str, tuple[int, int]]:
+def closing_totals(week: Period, rep_id: int | None, pipeline_id: int | None = None) -> dict[str, tuple[int, int]]:
     """Open deals expected to close in ``week``: count and value per currency."""
     query = _scoped(
         Deal.select(Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.value))
         .where(Deal.status == OPEN, Deal.expected_close >= week.start,
                Deal.expected_close <= week.end, LIVE)
         .group_by(Deal.currency),
-        rep_id,
+        rep_id, pipeline_id,
     )
     return {code: (count, int(value or 0)) for code, count, value in query.tuples()}
 
 
-def closing(week: Period, rep_id: int | None, limit: int = 100) -> list[ClosingDeal]:
+def closing(week: Period, rep_id: int | None, limit: int = 100, pipeline_id: int | None = None) -> list[ClosingDeal]:
     """Open deals expected to close in ``week``, largest first."""
     query = _scoped(
         Deal.select(Deal.id, Deal.title, Rep.name, Stage.name, Deal.value, Deal.currency,
@@ -648,7 +693,7 @@ def closing(week: Period, rep_id: int | None, limit: int = 100) -> list[ClosingD
                Deal.expected_close <= week.end, LIVE)
         .order_by(Deal.value.desc(), Deal.id)
         .limit(limit),
-        rep_id,
+        rep_id, pipeline_id,
     )
     return [ClosingDeal(*row) for row in query.tuples()]
 
@@ -756,6 +801,8 @@ def as_json(r: Report) -> dict:
         "period": {"label": r.period.label, "kind": r.period.kind,
                    "start": r.period.start.isoformat(), "end": r.period.end.isoformat()},
         "scope": r.scope,
+        # Only for one pipeline's report: the all-pipelines report's keys stay as they were.
+        **({"pipeline": r.pipeline} if r.pipeline is not None else {}),
         "currency": r.currency,
         "answers": answers(r),
         "health": current,
@@ -828,26 +875,30 @@ class Summary:
 
 def summary(period: Period, *, rep: Rep | None = None, currency: str = "USD",
             rates: dict[str, Decimal] | None = None, today: dt.date | None = None,
-            closing_limit: int = 5, recent_limit: int = 8) -> Summary:
+            closing_limit: int = 5, recent_limit: int = 8, pipeline: Any = None) -> Summary:
+    """The monitor's figures, over one ``pipeline`` or (None) all of them."""
     today = today or clock.today()
     money = Converter(currency, dict(rates or {}))
     rep_id = rep.id if rep is not None else None
-    lines = quotas(period, rep_id, money)
+    pipeline_id, pipeline_name = _pipeline_scope(pipeline)
+    lines = quotas(period, rep_id, money, pipeline_id)
     week = week_period(today)
+    scope = rep.name if rep is not None else "team"
     return Summary(
         period=period,
-        scope=rep.name if rep is not None else "team",
+        scope=f"{scope}, {pipeline_name}" if pipeline_name else scope,
         rep_id=rep_id,
         currency=currency,
         quotas=lines,
-        simulation=simulate(period, rep_id, money, won=lines[0].won, quota=lines[0].quota),
-        closing_this_week=closing(week, rep_id, limit=closing_limit),
-        closing_totals=closing_totals(week, rep_id),
-        recent=recent_changes(rep_id, limit=recent_limit),
+        simulation=simulate(period, rep_id, money, won=lines[0].won, quota=lines[0].quota,
+                            pipeline_id=pipeline_id),
+        closing_this_week=closing(week, rep_id, limit=closing_limit, pipeline_id=pipeline_id),
+        closing_totals=closing_totals(week, rep_id, pipeline_id),
+        recent=recent_changes(rep_id, limit=recent_limit, pipeline_id=pipeline_id),
     )
 
 
-def recent_changes(rep_id: int | None = None, *, limit: int = 8) -> list[RecentChange]:
+def recent_changes(rep_id: int | None = None, *, limit: int = 8, pipeline_id: int | None = None) -> list[RecentChange]:
     """The latest stage and status changes (who moved what), newest first;
     for a rep, those of their deals."""
     from pipetui.store import StageChange
@@ -866,6 +917,4 @@ def recent_changes(rep_id: int | None = None, *, limit: int = 8) -> list[RecentC
         .order_by(StageChange.changed_at.desc(), StageChange.id.desc())
         .limit(limit)
     )
-    if rep_id is not None:
-        query = query.where(Deal.owner == rep_id)
-    return [RecentChange(*row) for row in query.tuples()]
+    return [RecentChange(*row) for row in _scoped(query, rep_id, pipeline_id).tuples()]

@@ -257,11 +257,13 @@ ORDERS = ("pipeline", "id")
 
 
 def deal_rows(*, status: str | None = OPEN, stage: Any = None, owner: Any = None,
-              limit: int | None = None, order: str = "pipeline", where: Any = None) -> Iterator[DealRow]:
+              limit: int | None = None, order: str = "pipeline", where: Any = None,
+              pipeline: Any = None) -> Iterator[DealRow]:
     """The live deals, streamed by one joined query whatever their number.
 
     ``status`` is open, won or lost (``all`` or None: every one); ``stage``
-    and ``owner`` are refs (or ids). ``order`` is ``pipeline`` (stage order,
+    and ``owner`` are refs (or ids), as is ``pipeline`` (None: every
+    pipeline). ``order`` is ``pipeline`` (stage order,
     then largest value first, as lists show them) or ``id`` (as exported).
     ``where`` is a further condition on the joined query (the filter
     language's: :func:`pipetui.core.board.filter_condition`).
@@ -275,6 +277,8 @@ def deal_rows(*, status: str | None = OPEN, stage: Any = None, owner: Any = None
         query = query.where(Deal.stage == id_of(stage))
     if owner is not None:
         query = query.where(Deal.owner == id_of(owner))
+    if pipeline is not None:
+        query = query.where(Deal.pipeline == id_of(pipeline))
     if where is not None:
         query = query.where(where)
     if order == "pipeline":

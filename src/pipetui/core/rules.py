@@ -186,9 +186,12 @@ def compile(rules: list[Rule], rotting: dict[str, int] | None = None) -> tuple[R
     """The rulebook of ``rules`` and the rotting days by stage name, for the
     pipeline's stages; rules and days naming a stage the pipeline does not
     have are left out, with a message each."""
-    from pipetui.core.lookup import stages
+    from pipetui.core.lookup import all_stages
 
-    by_name = {s.name.casefold(): s for s in stages()}
+    # A stage name means the stages of that name in every pipeline.
+    by_name: dict[str, list] = {}
+    for stage in all_stages():
+        by_name.setdefault(stage.name.casefold(), []).append(stage)
     kept, problems = [], []
     for rule in rules:
         if rule.stage is not None and rule.stage.casefold() not in by_name:
@@ -197,11 +200,11 @@ def compile(rules: list[Rule], rotting: dict[str, int] | None = None) -> tuple[R
             kept.append(rule)
     days_by_stage = []
     for name, days in (rotting or {}).items():
-        stage = by_name.get(name.casefold())
-        if stage is None:
+        named = by_name.get(name.casefold())
+        if named is None:
             problems.append(f"[rotting_days]: no stage {name!r} in the pipeline")
         else:
-            days_by_stage.append((stage.id, days))
+            days_by_stage += [(stage.id, days) for stage in named]
     return Rulebook(tuple(kept), tuple(days_by_stage)), problems
 
 

@@ -62,8 +62,11 @@ class TriageItem:
         return sum(WEIGHTS[kind] for kind in self.reasons)
 
 
-def _scoped(query, rep_id: int | None):
-    return query.where(Deal.owner == rep_id) if rep_id is not None else query
+def _scoped(query, rep_id: int | None, pipeline_id: int | None = None):
+    """One rep's deals (``rep_id``), one pipeline's (``pipeline_id``); None: all."""
+    if rep_id is not None:
+        query = query.where(Deal.owner == rep_id)
+    return query.where(Deal.pipeline == pipeline_id) if pipeline_id is not None else query
 
 
 def _short(day: dt.date, today: dt.date) -> str:
@@ -75,9 +78,9 @@ def _short(day: dt.date, today: dt.date) -> str:
 
 
 def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int = 200,
-          rules: Rulebook = NO_RULES) -> list[TriageItem]:
-    """Open deals that need attention now (of one rep, or everyone's), most
-    urgent first, each with the reasons it is there."""
+          rules: Rulebook = NO_RULES, pipeline_id: int | None = None) -> list[TriageItem]:
+    """Open deals that need attention now (of one rep, or everyone's; of one
+    pipeline, or all), most urgent first, each with the reasons it is there."""
     from pipetui.core.metrics import average_stays
 
     today = today or clock.today()
@@ -87,7 +90,7 @@ def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int
     def flag(deal_id: int, kind: str, why: str) -> None:
         reasons.setdefault(deal_id, {})[kind] = why
 
-    next_due = _next_activities(rep_id)
+    next_due = _next_activities(rep_id, pipeline_id)
     for deal_id, activity in next_due.items():
         if activity.due_date is not None and activity.due_date < today:
             days = (today - activity.due_date).days
@@ -95,7 +98,7 @@ def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int
 
     for deal_id, close in _scoped(
         Deal.select(Deal.id, Deal.expected_close)
-        .where(Deal.status == OPEN, LIVE, Deal.expected_close < today), rep_id,
+        .where(Deal.status == OPEN, LIVE, Deal.expected_close < today), rep_id, pipeline_id,
     ).tuples():
         flag(deal_id, PAST_CLOSE, f"expected to close {_short(close, today)}, still open")
 
@@ -103,7 +106,7 @@ def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int
     for deal_id, close in _scoped(
         Deal.select(Deal.id, Deal.expected_close)
         .where(Deal.status == OPEN, LIVE, Deal.expected_close >= today, Deal.expected_close <= week.end),
-        rep_id,
+        rep_id, pipeline_id,
     ).tuples():
         if deal_id not in next_due:
             flag(deal_id, NO_STEP, f"closes {_short(close, today)} with no next step")
@@ -117,7 +120,7 @@ def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int
             for deal_id, touched in _scoped(
                 Deal.select(Deal.id, Deal.last_activity_at)
                 .where(Deal.status == OPEN, LIVE, Deal.stage == stage.id, Deal.last_activity_at <= cutoff),
-                rep_id,
+                rep_id, pipeline_id,
             ).tuples():
                 flag(deal_id, ROTTING, f"untouched {(now - touched).days} days (rots after {rot_days})")
         average = usual.get(stage.id)
@@ -126,7 +129,7 @@ def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int
             for deal_id, entered in _scoped(
                 Deal.select(Deal.id, Deal.stage_entered_at)
                 .where(Deal.status == OPEN, LIVE, Deal.stage == stage.id, Deal.stage_entered_at < since),
-                rep_id,
+                rep_id, pipeline_id,
             ).tuples():
                 flag(deal_id, SLOW, f"{(now - entered).days} days in {stage.name} (usually {average:.0f})")
 
@@ -147,7 +150,7 @@ def queue(rep_id: int | None = None, *, today: dt.date | None = None, limit: int
     return items[:limit]
 
 
-def _next_activities(rep_id: int | None) -> dict[int, NextActivity]:
+def _next_activities(rep_id: int | None, pipeline_id: int | None = None) -> dict[int, NextActivity]:
     """For each open deal with an open activity, the one due first (undated last)."""
     query = _scoped(
         Activity.select(Activity.id, Activity.deal, Activity.kind, Activity.subject, Activity.due_date,
@@ -155,7 +158,7 @@ def _next_activities(rep_id: int | None) -> dict[int, NextActivity]:
         .join(Deal, on=(Deal.id == Activity.deal))
         .where(Activity.done == False, Deal.status == OPEN, LIVE)
         .order_by(Activity.due_date.asc(nulls="LAST"), Activity.due_time.asc(nulls="LAST"), Activity.id),
-        rep_id,
+        rep_id, pipeline_id,
     )
     found: dict[int, NextActivity] = {}
     for activity_id, deal_id, kind, subject, due_date, due_time in query.tuples():
@@ -177,9 +180,11 @@ class AgendaItem:
     overdue_days: int  # 0: due today
 
 
-def agenda(rep_id: int | None = None, *, today: dt.date | None = None) -> list[AgendaItem]:
+def agenda(rep_id: int | None = None, *, today: dt.date | None = None,
+           pipeline_id: int | None = None) -> list[AgendaItem]:
     """Activities due today or overdue and not done, oldest first (of one
-    rep's, or everyone's). An activity of a won, lost or deleted deal is not
+    rep's, or everyone's; with ``pipeline_id``, only those of that
+    pipeline's deals). An activity of a won, lost or deleted deal is not
     due work and is left out (it counts again if the deal is reopened or
     restored); one tied to no deal (a contact's) is listed."""
     today = today or clock.today()
@@ -194,4 +199,6 @@ def agenda(rep_id: int | None = None, *, today: dt.date | None = None) -> list[A
     )
     if rep_id is not None:
         query = query.where((Activity.owner == rep_id) | (Activity.owner.is_null() & (Deal.owner == rep_id)))
+    if pipeline_id is not None:
+        query = query.where(Deal.pipeline == pipeline_id)
     return [AgendaItem(*row[:8], overdue_days=(today - row[3]).days) for row in query.tuples()]

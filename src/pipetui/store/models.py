@@ -68,6 +68,7 @@ class BaseModel(Model):
 class Pipeline(BaseModel):
     name = CharField(unique=True)
     created_at = DateTimeField()
+    archived_at = DateTimeField(null=True)  # left out of the switch and lists (0009)
 
 
 class Stage(BaseModel):
@@ -76,9 +77,12 @@ class Stage(BaseModel):
     position = IntegerField()
     probability = SmallIntegerField()  # default win probability, 0-100
     rotting_days = IntegerField(null=True)  # None: never rots
+    # Removed from its pipeline (0009): kept for the history that names it.
+    removed_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("pipeline", "name"), True),)
+        # Unique over the stages not removed (a partial index made by 0009).
+        indexes = ()
 
 
 class Rep(BaseModel):

@@ -32,7 +32,8 @@ class PipetuiApp(LiveApp):
     ]
 
     def __init__(self, *, db: Any, location: str, context: Context | None = None, actor=None,
-                 state_file: Path | None = None, start: str = "board", crash_log: Path | None = None) -> None:
+                 state_file: Path | None = None, start: str = "board", crash_log: Path | None = None,
+                 pipeline_id: int | None = None) -> None:
         super().__init__(crash_log=crash_log)
         self.db = db  # the open database; workers open their own connections to it
         self.location = location
@@ -41,6 +42,9 @@ class PipetuiApp(LiveApp):
         self.state_file = state_file  # where the theme is remembered; None: nowhere
         self.sub_title = location
         self.start = start  # "board", or "triage" for `pipetui triage`
+        # The pipeline the board and triage show (None: the board shows the
+        # first one, triage all of them); the board's switch key changes it.
+        self.pipeline_id = pipeline_id
 
     @property
     def currency(self) -> str:

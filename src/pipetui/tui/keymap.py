@@ -19,6 +19,7 @@ def keymap_scopes() -> dict[str, dict[str, tuple[str, tuple[str, ...]]]]:
     from pipetui.tui.screens.customers import CustomerForm, CustomersScreen
     from pipetui.tui.screens.editor import DealEditor
     from pipetui.tui.screens.metrics import MetricsScreen
+    from pipetui.tui.screens.stages import PipelineSettingsScreen
     from pipetui.tui.screens.triage import TriageScreen
     from pipetui.tui.widgets.board import BoardView
     from pipetui.tui.widgets.lists import MovingList
@@ -28,6 +29,7 @@ def keymap_scopes() -> dict[str, dict[str, tuple[str, tuple[str, ...]]]]:
         "triage": (MovingList, TriageScreen, PipetuiApp),
         "customers": (MovingList, CustomersScreen, PipetuiApp),
         "metrics": (MetricsScreen, PipetuiApp),
+        "the pipeline settings": (MovingList, PipelineSettingsScreen, PipetuiApp),
         "the deal editor": (DealEditor,),
         "the customer form": (CustomerForm,),
         "a question": (ConfirmDialog,),

@@ -56,8 +56,9 @@ class MonitorApp(LiveApp):
     BINDINGS = [Binding("q", "quit", "Quit", id="monitor.quit")]
 
     def __init__(self, *, period: Period, rep=None, currency: str = "USD", rates=None,
-                 crash_log=None) -> None:
+                 crash_log=None, pipeline: int | None = None) -> None:
         super().__init__(crash_log=crash_log)
+        self.pipeline = pipeline  # a pipeline's id; None: all of them
         self.period = period
         self.rep = rep
         self.currency = currency
@@ -89,8 +90,8 @@ class MonitorApp(LiveApp):
 
     def _compute(self) -> None:
         self._computing, self._again = True, False
-        period, rep, currency, rates = self.period, self.rep, self.currency, self.rates
-        self.run_db(lambda: metrics.summary(period, rep=rep, currency=currency, rates=rates),
+        period, rep, currency, rates, pipeline = self.period, self.rep, self.currency, self.rates, self.pipeline
+        self.run_db(lambda: metrics.summary(period, rep=rep, currency=currency, rates=rates, pipeline=pipeline),
                     self._computed, exclusive=True, group="monitor")
 
     def _computed(self, found: Summary) -> None:
@@ -181,9 +182,10 @@ class MonitorApp(LiveApp):
         self._set("#mon-recent", recent)
 
 
-def run_monitor(*, period: Period, rep, currency: str, rates, crash_log=None) -> MonitorApp:
-    """Run the monitor until ``q``; the app, to read its exit status from."""
-    app = MonitorApp(period=period, rep=rep, currency=currency, rates=rates, crash_log=crash_log)
+def run_monitor(*, period: Period, rep, currency: str, rates, crash_log=None, pipeline=None) -> MonitorApp:
+    """Run the monitor until ``q`` (over one ``pipeline`` id, or all); the app, to read its exit status from."""
+    app = MonitorApp(period=period, rep=rep, currency=currency, rates=rates, crash_log=crash_log,
+                     pipeline=pipeline)
     app.run()
     return app
 

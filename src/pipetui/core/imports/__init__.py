@@ -31,15 +31,21 @@ class ImportRefused(InvalidInput):
         self.plan = plan
         staged = sum(1 for b in plan.bad if b.unknown_stage)
         other = len(plan.bad) - staged
+        piped = sum(plan.unknown_pipelines.values())
+        staged -= piped
         parts = []
         if other:
             parts.append(f"{other:,} bad row{'s' if other != 1 else ''}")
         if staged:
             parts.append(f"{staged:,} row{'s' if staged != 1 else ''} in stages the pipeline does not have")
+        if piped:
+            parts.append(f"{piped:,} row{'s' if piped != 1 else ''} in pipelines the database does not have")
         self.counts = " and ".join(parts)
         fixes = ["fix them"] if other else []
         if staged:
             fixes.append("map the stages or create them")
+        if piped:
+            fixes.append("add the pipelines first")
         fixes.append("or import the good rows and list the bad ones apart")
         super().__init__(message or f"{self.counts}; nothing was imported ({', '.join(fixes)})")
 

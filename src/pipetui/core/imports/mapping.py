@@ -21,6 +21,7 @@ FIELDS = {
     "source_id": "source id (re-importing updates these deals)",
     "title": "title",
     "stage": "stage",
+    "pipeline": "pipeline (one the database has)",
     "status": "status (open, won, lost)",
     "value": "value",
     "currency": "currency",
@@ -61,6 +62,7 @@ GUESS_WORDS: dict[str, tuple[str, ...]] = {
     "probability": ("probability", "win probability", "deal probability", "probability %",
                     "probability (%)", "win chance"),
     "stage": ("stage", "deal stage", "pipeline stage", "stage name", "sales stage", "status"),
+    "pipeline": ("pipeline", "deal pipeline", "pipeline name", "sales pipeline"),
     "status": ("outcome", "result", "deal status", "won lost", "won/lost"),
     "product": ("product", "product name", "products"),
     "created": ("created", "create date", "created date", "created at", "created on",
@@ -89,7 +91,7 @@ PRESETS: dict[str, dict[str, str]] = {
         "Deal - Currency of Value": "currency", "Deal - Currency": "currency",
         "Deal - Probability": "probability", "Deal - Organization": "organization",
         "Deal - Contact person": "contact", "Deal - Stage": "stage",
-        "Deal - Stage (pipeline)": "stage", "Deal - Status": "status",
+        "Deal - Stage (pipeline)": "stage", "Deal - Pipeline": "pipeline", "Deal - Status": "status",
         "Deal - Deal created": "created", "Deal - Deal created on": "created",
         "Deal - Creation date": "created", "Deal - Expected close date": "expected_close",
         "Deal - Won time": "closed", "Deal - Lost time": "closed", "Deal - Deal closed on": "closed",
@@ -101,7 +103,7 @@ PRESETS: dict[str, dict[str, str]] = {
     # quoted; won and lost are the stages "Closed Won" and "Closed Lost".
     "hubspot": {
         "Record ID": "source_id", "Deal ID": "source_id", "Deal Name": "title",
-        "Deal Stage": "stage", "Amount": "value", "Currency": "currency",
+        "Deal Stage": "stage", "Pipeline": "pipeline", "Amount": "value", "Currency": "currency",
         "Close Date": "close_date", "Create Date": "created", "Deal owner": "owner",
         "Deal probability": "probability", "Closed Lost Reason": "lost_reason",
         "Associated Company": "organization", "Associated Contact": "contact",
@@ -130,9 +132,11 @@ PRESETS: dict[str, dict[str, str]] = {
         "status": "status", "value": "value", "currency": "currency", "probability": "probability",
         "owner": "owner", "organization": "organization", "contact": "contact",
         "expected_close": "expected_close", "created_at": "created", "closed_at": "closed",
-        "lost_reason": "lost_reason",
+        "lost_reason": "lost_reason", "pipeline": "pipeline",
     },
 }
+# Columns of pipetui's export that older exports lack: not needed to tell one.
+PIPETUI_LATER_COLUMNS = ("pipeline",)
 # A column read only when the better one is missing: Data Loader's record ids
 # name a rep or an account far worse than the names beside them.
 FALLBACKS = {"salesforce": {"OwnerId": "Owner.Name", "AccountId": "Account.Name"}}
@@ -194,7 +198,7 @@ _NORMAL_TELLING = {name: {normal(h): w for h, w in headers.items()} for name, he
 def detect_preset(header: list[str]) -> str:
     """The vendor the header tells of (a weight of two at least), else generic."""
     names = {normal(h) for h in header}
-    if set(_NORMAL_PRESETS["pipetui"]) <= names:
+    if set(_NORMAL_PRESETS["pipetui"]) - {normal(c) for c in PIPETUI_LATER_COLUMNS} <= names:
         return "pipetui"
     if sum(1 for h in header if re.match(r"(?i)\s*deal - ", h)) >= 2:  # Pipedrive's own way of naming
         return "pipedrive"

@@ -32,7 +32,7 @@ from pipetui.core.imports.values import (
     ProbabilityReader,
     currency_code,
 )
-from pipetui.core.lookup import default_pipeline, resolve_stage, stages
+from pipetui.core.lookup import all_stages, default_pipeline, pipelines, resolve_stage, stages
 from pipetui.core.money import validate_currency
 from pipetui.core.products import PRODUCT_NAME_MAX_LENGTH
 from pipetui.core.text import TITLE_MAX_LENGTH, clean_line, clean_text
@@ -123,6 +123,7 @@ class Record:
     value_empty: bool = False  # the value cell was empty or a placeholder: 0
     value_guessed: str | None = None  # the value cell, when its reading hung on the decimal mark
     value_rounded: bool = False
+    pipeline: int | None = None  # the pipeline of its stage (the file's pipeline column, else the first)
     product: str | None = None  # a new deal's line item: the product, one of it at the deal's value
 
 
@@ -164,7 +165,7 @@ class Plan:
     dates: DateReader | None
     records: list[Record]
     bad: list[BadRow]
-    unknown_stages: dict[str, int]  # as the file spells them -> rows
+    unknown_stages: dict[str, int]  # as the file spells them -> rows (a pipeline's: "Pipeline: Stage")
     new_stages: list[tuple[int, str, int]]  # (-n reference, name, probability) for --create-stages
     stage_names: dict[int, str]
     reps: dict[str, int]  # name_key of a name, e-mail or login -> id
@@ -184,6 +185,8 @@ class Plan:
     empty_amounts: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
+    unknown_pipelines: dict[str, int] = field(default_factory=dict)  # as the file spells them -> rows
+    new_stage_pipelines: dict[int, int] = field(default_factory=dict)  # -n reference -> pipeline id
     products: dict[str, int] = field(default_factory=dict)  # name_key -> id, of the catalogue
 
     def new_products(self) -> list[tuple[str, int, str]]:
@@ -339,6 +342,11 @@ def _is_footer(cells: list[str]) -> bool:
     return bool(_TOTAL.match(filled[0])) and all(_NUMBER_LIKE.match(c) for c in filled[1:])
 
 
+# What the vendors call the pipeline a new account starts with (squashed).
+VENDOR_DEFAULT_PIPELINES = frozenset(squash(name) for name in (
+    "Default", "Pipeline", "Default pipeline", "Sales pipeline", "Sales Pipeline"))
+
+
 class _Planner:
     def __init__(self, table: Table, mapping: Mapping, options: Options, rows: list[SourceRow],
                  footer: int, progress) -> None:
@@ -354,11 +362,26 @@ class _Planner:
         self._row: SourceRow | None = None
         self._values: dict[str, str] = {}
         self.pipeline_stages = stages(default_pipeline())
+        self.default_pipeline_id = self.pipeline_stages[0].pipeline_id
         self.stage_names = {s.id: s.name for s in self.pipeline_stages}
         self.stage_by_word = {}
         for stage in self.pipeline_stages:
             self.stage_by_word.setdefault(squash(stage.name), stage.id)
+        # The other pipelines, for a pipeline column: their names, first stages and stages by word.
+        self.pipeline_names = {p.id: p.name for p in pipelines()}
+        self.pipeline_by_word = {squash(name): pipeline_id for pipeline_id, name in self.pipeline_names.items()}
+        self.first_stage = {self.default_pipeline_id: self.pipeline_stages[0].id}
+        self.words_of = {self.default_pipeline_id: self.stage_by_word}
+        for stage in all_stages():
+            if stage.pipeline_id != self.default_pipeline_id:
+                self.first_stage.setdefault(stage.pipeline_id, stage.id)
+                self.words_of.setdefault(stage.pipeline_id, {}).setdefault(squash(stage.name), stage.id)
+        self.unknown_pipelines: dict[str, tuple[str, int]] = {}
+        self.pipeline_notes: list[str] = []
+        self.new_stage_pipelines: dict[int, int] = {}
+        self.row_pipeline = self.default_pipeline_id
         self.stage_map = self._stage_map()
+        self.stage_map_targets = {squash(source): squash(target) for source, target in options.stage_map}
         self.mapped_words: set[str] = set()
         self.reasons = {r.name.casefold(): r.name for r in LostReason.select().where(LostReason.active)}
 
@@ -373,6 +396,7 @@ class _Planner:
         probabilities = ProbabilityReader.detect(text for _line, text in self._cells("probability"))
         self.dates, self.amounts, self.probabilities = dates, amounts, probabilities
         self.unknown: dict[str, tuple[str, int]] = {}  # squashed -> (first spelling, rows)
+        self._first_pipeline_stands_for()
         self.new_stages: dict[str, int] = {}  # squashed -> -n
         self.new_stage_spelling: dict[str, str] = {}
         records: list[Record] = []
@@ -403,6 +427,8 @@ class _Planner:
         plan = Plan(
             table=self.table, mapping=self.mapping, options=self.options, dates=dates,
             records=records, bad=bad, unknown_stages=dict(self.unknown.values()),
+            unknown_pipelines=dict(self.unknown_pipelines.values()),
+            new_stage_pipelines=dict(self.new_stage_pipelines),
             new_stages=self._new_stage_list(records), stage_names=self.stage_names,
             **_known_people(),
             left_out_deleted=deleted, footer_rows=self.footer, decimal_evidence=amounts.evidence,
@@ -422,7 +448,7 @@ class _Planner:
         if not self.mapping.has("created"):
             plan.notes.append("the file has no created date: open deals are dated today, closed ones "
                               "at their close")
-        plan.notes += self._stage_map_notes()
+        plan.notes += self._stage_map_notes() + self.pipeline_notes
         currencies = Counter(r.currency for r in records)
         if len(currencies) > 1:
             listed = ", ".join(f"{code} {n:,}" for code, n in currencies.most_common())
@@ -537,6 +563,7 @@ class _Planner:
             contact=self._text(row, "contact", "contact", 200), expected_close=expected,
             created_at=created_at, closed_at=closed_at, lost_reason=lost_reason, note=self._note(row),
             cells=row.cells, product=self._text(row, "product", "product", PRODUCT_NAME_MAX_LENGTH),
+            pipeline=self.row_pipeline,
         )
 
     def _note(self, row: SourceRow) -> str | None:
@@ -573,8 +600,40 @@ class _Planner:
             raise ValueError("has no title, and no organization, product or id to make one from")
         return parts[:TITLE_MAX_LENGTH]
 
+    def _first_pipeline_stands_for(self) -> None:
+        """A file that names a single pipeline, or the vendor's default one
+        (``Default``, ``Sales Pipeline``), that the database does not have:
+        that name means the first pipeline, so a one-pipeline CRM's export
+        imports as before (a note says so)."""
+        named = {}
+        for _line, text in self._cells("pipeline"):
+            named.setdefault(squash(text), text)
+        unknown = {word: text for word, text in named.items() if word not in self.pipeline_by_word}
+        first = self.pipeline_names[self.default_pipeline_id]
+        for word, text in unknown.items():
+            if len(named) == 1 or word in VENDOR_DEFAULT_PIPELINES:
+                self.pipeline_by_word[word] = self.default_pipeline_id
+                self.pipeline_notes.append(f"the file's pipeline {text!r} is imported into {first!r}")
+
+    def _pipeline(self, row: SourceRow) -> int:
+        """The pipeline the row's deal goes to: its pipeline cell's (a name
+        the database has, any case), else the first pipeline. An unknown one
+        is refused as an unknown stage is: summed up, with a hint."""
+        text = self._cell(row, "pipeline")
+        if not text:
+            return self.default_pipeline_id
+        word = squash(text)
+        if word in self.pipeline_by_word:
+            return self.pipeline_by_word[word]
+        spelling, count = self.unknown_pipelines.get(word, (text, 0))
+        self.unknown_pipelines[word] = (spelling, count + 1)
+        raise _UnknownStage(f"pipeline {text!r} is not a pipeline of the database")
+
     def _stage_and_status(self, row: SourceRow) -> tuple[str, int, bool, bool]:
         """(status, stage, whether the file gave the stage, whether it gave the status)."""
+        pipeline_id = self.row_pipeline = self._pipeline(row)
+        other_pipeline = pipeline_id != self.default_pipeline_id
+        words = self.words_of.get(pipeline_id, {})
         stage_text = self._cell(row, "stage")
         stage: int | None = None
         outcome: str | None = None
@@ -583,30 +642,37 @@ class _Planner:
             target = self.stage_map.get(word)
             if target is not None:
                 self.mapped_words.add(word)
+            if isinstance(target, int) and other_pipeline:
+                # --stage-map names a stage by name: the one of that name in the row's pipeline.
+                target = words.get(self.stage_map_targets[word])
             if isinstance(target, str):
                 outcome = target
             elif target is not None:
                 stage, outcome = target, _OUTCOMES.get(word)
-            elif word in self.stage_by_word:
-                stage = self.stage_by_word[word]
+            elif word in words:
+                stage = words[word]
             elif word in _OUTCOMES:
                 outcome = _OUTCOMES[word]
             elif _STATUSES.get(word) == OPEN:  # a lone "Status" column read as the stage
                 outcome = OPEN
             elif self.options.create_stages:
-                if word not in self.new_stages:
+                key = word if not other_pipeline else f"{pipeline_id}:{word}"
+                if key not in self.new_stages:
                     try:
                         spelling = clean_line(stage_text, "stage name", max_length=100)
                     except InvalidInput as exc:
                         raise ValueError(str(exc)) from None
-                    self.new_stages[word] = -(len(self.new_stages) + 1)
-                    self.new_stage_spelling[word] = spelling
-                stage = self.new_stages[word]
+                    self.new_stages[key] = -(len(self.new_stages) + 1)
+                    self.new_stage_spelling[key] = spelling
+                    self.new_stage_pipelines[self.new_stages[key]] = pipeline_id
+                stage = self.new_stages[key]
             elif self._closed_by_flags(row):
                 pass  # Salesforce's own closed stage ("Closed - Signed"): IsWon and IsClosed say the rest
             else:
-                spelling, count = self.unknown.get(word, (stage_text, 0))
-                self.unknown[word] = (spelling, count + 1)
+                key = word if not other_pipeline else f"{pipeline_id}:{word}"
+                listed = stage_text if not other_pipeline else f"{self.pipeline_names[pipeline_id]}: {stage_text}"
+                spelling, count = self.unknown.get(key, (listed, 0))
+                self.unknown[key] = (spelling, count + 1)
                 raise _UnknownStage(f"stage {stage_text!r} is not a stage of the pipeline")
         status = self._status(row)
         if outcome and status and status != outcome and status != DELETED:
@@ -619,7 +685,10 @@ class _Planner:
         # exists; in a mixed column an open stage means an open deal.
         known = status is not None or outcome is not None or (stage is not None and not told_apart)
         if stage is None:
-            return final, self.pipeline_stages[0].id, False, known
+            first = self.first_stage.get(pipeline_id)
+            if first is None:
+                raise ValueError(f"pipeline {self.pipeline_names[pipeline_id]!r} has no stages yet")
+            return final, first, False, known
         return final, stage, True, known
 
     def _closed_by_flags(self, row: SourceRow) -> bool:

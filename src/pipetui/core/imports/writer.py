@@ -41,7 +41,7 @@ DEAL_COLUMNS = ["id", "pipeline_id", "stage_id", "title", "value", "currency", "
                 "organization_id", "contact_id", "expected_close", "status", "lost_reason", "created_at",
                 "updated_at", "closed_at", "stage_entered_at", "last_activity_at", "version", "external_id"]
 CHANGE_COLUMNS = ["id", "deal_id", "from_stage_id", "to_stage_id", "from_status", "to_status", "changed_at"]
-UPDATE_COLUMNS = ["title", "stage_id", "status", "value", "currency", "probability", "owner_id",
+UPDATE_COLUMNS = ["title", "pipeline_id", "stage_id", "status", "value", "currency", "probability", "owner_id",
                   "organization_id", "contact_id", "expected_close", "lost_reason", "closed_at",
                   "stage_entered_at", "updated_at", "version"]
 
@@ -138,15 +138,20 @@ class _Writer:
                                         f"was being checked; nothing was imported; run the import again")
 
     def _stages(self) -> dict[int, int]:
-        """Ids of the stages --create-stages makes, by the plan's -n references."""
+        """Ids of the stages --create-stages makes, by the plan's -n
+        references, each after the last stage of its pipeline; and every
+        stage's pipeline, for the deals the import moves (``stage_pipeline``)."""
+        self.stage_pipeline = dict(Stage.select(Stage.id, Stage.pipeline).tuples())
         if not self.plan.new_stages:
             return {}
-        last = Stage.select(fn.MAX(Stage.position)).where(Stage.pipeline == self.pipeline_id).scalar() or 0
         made = {}
-        for n, (ref, name, probability) in enumerate(self.plan.new_stages, 1):
-            stage = Stage.create(pipeline=self.pipeline_id, name=name, position=last + n,
+        for ref, name, probability in self.plan.new_stages:
+            pipeline_id = self.plan.new_stage_pipelines.get(ref, self.pipeline_id)
+            last = Stage.select(fn.MAX(Stage.position)).where(Stage.pipeline == pipeline_id).scalar() or 0
+            stage = Stage.create(pipeline=pipeline_id, name=name, position=last + 1,
                                  probability=probability, rotting_days=None)
             made[ref] = stage.id
+            self.stage_pipeline[stage.id] = pipeline_id
         return made
 
     def _people(self, model, names: list[str]) -> dict[str, int]:
@@ -216,7 +221,7 @@ class _Writer:
             stage = self._stage_id(r.stage)
             created = _text(r.created_at)
             deals.append((
-                deal_id, self.pipeline_id, stage, r.title, r.value, r.currency, r.probability,
+                deal_id, self.stage_pipeline[stage], stage, r.title, r.value, r.currency, r.probability,
                 self._rep_id(r.owner), self._org_id(r.organization), self._contact_id(r),
                 _text(r.expected_close), r.status, r.lost_reason, created, now, _text(r.closed_at),
                 created, _text(r.closed_at or r.created_at), 1, r.key,
@@ -270,7 +275,7 @@ class _Writer:
             lost_reason = changed.get("lost_reason", old.lost_reason) if status != OPEN else None
             contact = (self._contact_id(r) if "contact" in changed else old.contact)
             rows.append((
-                changed.get("title", old.title), stage, status,
+                changed.get("title", old.title), self.stage_pipeline[stage], stage, status,
                 changed.get("value", old.value), changed.get("currency", old.currency),
                 changed.get("probability", old.probability),
                 self._rep_id(changed["owner"]) if "owner" in changed else old.owner,

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from pipetui.core import board as board_data
-from pipetui.core import bulk, clock, deals, people, undo
+from pipetui.core import bulk, clock, deals, people, stages, undo
 from pipetui.core.board import BoardFilter, Card, Column
 from pipetui.core.rows import RepRef
 from pipetui.core.rules import Rulebook
@@ -91,6 +91,9 @@ class BoardScreen(LiveScreen):
         Binding("c", "customers", "Customers", show=False, tooltip="People and companies",
                 id="board.customers"),
         Binding("m", "metrics", "Metrics", tooltip="Quota, forecast, funnel and health", id="board.metrics"),
+        Binding("p", "pipeline", "Pipeline", show=False, tooltip="Show another pipeline", id="board.pipeline"),
+        Binding("P", "pipeline_settings", "Stages", show=False,
+                tooltip="Pipeline settings: add, rename, reorder and delete stages", id="board.pipeline_settings"),
         # After the screens' keys: a narrow key bar drops it first (help lists it).
         Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for H L w x a",
                 id="board.mark"),
@@ -114,6 +117,7 @@ class BoardScreen(LiveScreen):
         self._message: tuple[str, bool] = ("", False)
         self._status_shown: Content | None = None
         self._cursor_target: int | None = None  # a deal a pending reload puts the cursor on
+        self.pipelines: list = []  # core.stages.PipelineRef, for the switch and the status line
         self.filter_typing = TypeAhead(self, lambda: self.query_one("#filter", Input),
                                        {"board.filter": self.action_filter},
                                        submit=self._filter_kept, cancel=self.action_clear_filter)
@@ -129,7 +133,11 @@ class BoardScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.query_one(BoardView).focus()
-        self.run_db(lambda: (deals.lost_reasons(), people.list_reps()), self._choices_loaded, group="choices")
+        self.run_db(lambda: (deals.lost_reasons(), people.list_reps(), stages.pipeline_list()),
+                    self._choices_loaded, group="choices")
+        pipeline_id = getattr(self.app, "pipeline_id", None)
+        if pipeline_id is not None:
+            self.set_reactive(BoardScreen.filter, BoardFilter(pipeline_id=pipeline_id))
         self._load_first_board()
 
     def _load_first_board(self) -> None:
@@ -195,10 +203,11 @@ class BoardScreen(LiveScreen):
                                stale=read.stale, place=read.place, filtered=filtered)
         self._show_status()
 
-    def _choices_loaded(self, choices: tuple[list[str], list[RepRef]]) -> None:
-        """The lost reasons and the reps, for the dialogs."""
-        self.reasons, self.reps = choices
+    def _choices_loaded(self, choices: tuple[list[str], list[RepRef], list]) -> None:
+        """The lost reasons, the reps and the pipelines, for the dialogs."""
+        self.reasons, self.reps, self.pipelines = choices
         self.owners = [Owner(r.name, r.id) for r in self.reps]
+        self._show_status()
 
     def on_data_changed(self) -> None:
         """Someone committed: read the board again; the cursor stays on its deal."""
@@ -409,7 +418,7 @@ class BoardScreen(LiveScreen):
         with self.prevent(Input.Changed):
             field.value = ""
         field.display = False
-        self.set_reactive(BoardScreen.filter, BoardFilter())
+        self.set_reactive(BoardScreen.filter, BoardFilter(pipeline_id=self.filter.pipeline_id))
         self.reload(on_deal=deal_id)
 
     def action_edit(self) -> None:
@@ -496,7 +505,7 @@ class BoardScreen(LiveScreen):
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
-        self.filter = BoardFilter(event.value, self.filter.owner_id)
+        self.filter = BoardFilter(event.value, self.filter.owner_id, self.filter.pipeline_id)
 
     @on(Input.Submitted, "#filter")
     def _filter_kept(self) -> None:
@@ -516,7 +525,7 @@ class BoardScreen(LiveScreen):
         field.display = False
         self._typing(False)
         self.board.focus()
-        self.filter = BoardFilter("", self.filter.owner_id)
+        self.filter = BoardFilter("", self.filter.owner_id, self.filter.pipeline_id)
 
     def action_owner(self) -> None:
         choices = [Owner("All deals", None)]
@@ -526,9 +535,51 @@ class BoardScreen(LiveScreen):
 
         def chosen(owner: Owner | None) -> None:
             if owner is not None:
-                self.filter = BoardFilter(self.filter.text, owner.rep_id)
+                self.filter = BoardFilter(self.filter.text, owner.rep_id, self.filter.pipeline_id)
 
         self.app.push_screen(PickDialog("Whose deals?", [(o.label, o) for o in choices]), chosen)
+
+    def action_pipeline(self) -> None:
+        """Pick the pipeline the board shows (triage follows it)."""
+
+        def chosen(pipeline_id: int | None) -> None:
+            if pipeline_id is not None and pipeline_id != self.filter.pipeline_id:
+                self.app.pipeline_id = pipeline_id
+                self.undo_log = UndoLog()  # the changes kept were made on another board
+                self.filter = BoardFilter(self.filter.text, self.filter.owner_id, pipeline_id)
+
+        def offer(found: list) -> None:
+            self.pipelines = found
+            if len(found) < 2:
+                self._show_status("There is one pipeline; add another in the pipeline settings (P)")
+                return
+            self.app.push_screen(PickDialog("Which pipeline?", [
+                (f"{p.name}  ({p.open_deals:,} open)", p.id) for p in found]), chosen)
+
+        self.run_db(stages.pipeline_list, offer)
+
+    def action_pipeline_settings(self) -> None:
+        """The stages of the pipeline shown: add, rename, reorder, set, delete."""
+        from pipetui.tui.screens.stages import PipelineSettingsScreen
+
+        pipeline_id = self.filter.pipeline_id or next((p.id for p in self.pipelines), None)
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.run_db(stages.pipeline_list, self._pipelines_loaded)
+                self.reload()
+
+        def open_settings(found_id: int) -> None:
+            self.app.push_screen(PipelineSettingsScreen(found_id, actor=self.actor), closed)
+
+        if pipeline_id is not None:
+            open_settings(pipeline_id)
+        else:
+            self.run_db(lambda: stages.pipeline_of(None).id, open_settings)
+
+    def _pipelines_loaded(self, found: list) -> None:
+        self.pipelines = found
+        self._show_status()
 
     def action_help(self) -> None:
         palette = Binding("ctrl+p", "command_palette", "Palette",
@@ -563,6 +614,9 @@ class BoardScreen(LiveScreen):
                 self.expire_message(lambda: self._show_status(""))
         text, error = self._message
         parts = []
+        if len(self.pipelines) > 1:
+            shown = self.filter.pipeline_id or self.pipelines[0].id
+            parts.append(f"pipeline: {next((p.name for p in self.pipelines if p.id == shown), '?')}")
         if self.filter.text:
             parts.append(f"filter: {self.filter.text}")
         if self.filter.owner_id is not None:

@@ -292,6 +292,7 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
         values, version, actor, currency = self._current(), self.form.version, self.actor, self.currency
         rules = self.app.context.rules
         deal_id = self.deal_id
+        pipeline_id = getattr(self.app, "pipeline_id", None)  # the board's: a new deal goes there
 
         def save() -> tuple[rows.DealRow, Change | None]:
             common = dict(default_currency=currency, owner=values["owner"] or None,
@@ -300,7 +301,7 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
                           probability=values["probability"], actor=actor, rules=rules)
             if deal_id is None:
                 return deals.add_deal(values["title"], values["value"], stage=values["stage"],
-                                      **common), None
+                                      pipeline=pipeline_id, **common), None
             before = deals.current_deal(deal_id, expected_version=version)
             after = deals.update_deal(deal_id, version, title=values["title"], value=values["value"],
                                       stage=values["stage"], **common)

@@ -124,7 +124,9 @@ class TriageScreen(LiveScreen):
     def reload(self) -> None:
         rep_id = self.actor.id if self.actor is not None else None
         rules = self.app.context.rules
-        self.run_db(lambda: (triage.queue(rep_id, rules=rules), triage.agenda(rep_id)), self._loaded,
+        pipeline_id = getattr(self.app, "pipeline_id", None)
+        self.run_db(lambda: (triage.queue(rep_id, rules=rules, pipeline_id=pipeline_id),
+                             triage.agenda(rep_id, pipeline_id=pipeline_id)), self._loaded,
                     exclusive=True, group="triage-read")
 
     def _load_choices(self) -> None:
