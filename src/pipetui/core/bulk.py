@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pipetui.core import deals as services
 from pipetui.core.board import FilterTerms, filter_condition
@@ -29,6 +30,16 @@ class BulkConflict(ConflictError):
     chosen: the action as a whole was refused, like bad input."""
 
     exit_code = 2
+
+
+class DealRef(NamedTuple):
+    """A deal as a screen showed it: enough to act on it with the version
+    the user saw checked (a screen holds cards and rows, not DealRows)."""
+
+    id: int
+    title: str
+    version: int
+    stage_id: int | None = None  # where it was: what undo of a move records
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,13 @@ def apply(deals: Iterable[DealRow], change: Callable[[DealRow], DealRow], *,
 def move(deals: Iterable[DealRow], stage: StageRef, *, actor: RepRef | None = None,
          rules: Rulebook = NO_RULES, dry_run: bool = False) -> list[Outcome]:
     return apply(deals, lambda d: services.move_deal(d.id, stage, expected_version=d.version,
+                                                     actor=actor, rules=rules), dry_run=dry_run)
+
+
+def step(deals: Iterable[DealRow], steps: int, *, actor: RepRef | None = None,
+         rules: Rulebook = NO_RULES, dry_run: bool = False) -> list[Outcome]:
+    """Each deal ``steps`` stages on from its own stage (back when negative)."""
+    return apply(deals, lambda d: services.step_deal(d.id, steps, expected_version=d.version,
                                                      actor=actor, rules=rules), dry_run=dry_run)
 
 

@@ -32,6 +32,11 @@ stage anew), and activities a rule created with the change are left alone:
 they stay on the deal, to be done or removed like any other.
 
 Undoing a new deal deletes it (softly); redoing it brings it back.
+
+One action on several deals (a bulk move, win, loss or reassignment from
+the screens) is one :class:`Changes`: undo and redo take all its deals
+back, or forward, in one transaction; one deal changed by someone else
+since refuses the whole step and changes nothing.
 """
 
 from __future__ import annotations
@@ -86,19 +91,60 @@ class _Marks:
     item: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Changes:
+    """Several deals changed by one action: one step of undo."""
+
+    label: str  # e.g. "move of 3 deals"
+    changes: tuple[Change, ...]
+
+
+def changes_of(kind: str, label: str, outcomes) -> Changes:
+    """The undo step of a bulk move, win or loss: ``outcomes`` as
+    :func:`pipetui.core.bulk.apply` returns them, the deal before (with its
+    stage) and after."""
+    return Changes(label, tuple(
+        Change(label, o.after.id, kind, o.before.stage_id, o.after.stage_id, o.after.version,
+               o.after.lost_reason if kind == "lose" else None)
+        for o in outcomes))
+
+
+def edits_of(label: str, outcomes) -> Changes:
+    """The undo step of a bulk edit (deals given to a rep): ``outcomes`` as
+    :func:`pipetui.core.bulk.apply` returns them, each deal before read as
+    a DealRow. A deal the edit left as it was is no part of it."""
+    edits = (edit_change(label, o.before, o.after) for o in outcomes)
+    return Changes(label, tuple(e for e in edits if e.before_columns or e.moved))
+
+
+def stages_touched(change: Change | Changes) -> set[int]:
+    """The stages a change took deals out of or put them in."""
+    parts = change.changes if isinstance(change, Changes) else (change,)
+    return {stage for one in parts for stage in (one.before_stage_id, one.after_stage_id)}
+
+
 class UndoLog:
     """Two stacks: changes that can be undone, and undone ones that can be redone."""
 
     def __init__(self, limit: int = 100) -> None:
         self.limit = limit
-        self._done: list[Change] = []
+        self._done: list[Change | Changes] = []
         # Each undone change with what its undo marked or took away.
         self._undone: list[tuple[Change, _Marks]] = []
         # The version each deal had after our latest change to it: anything
         # else means someone else changed it since.
         self._versions: dict[int, int] = {}
 
-    def record(self, change: Change) -> None:
+    def record(self, change: Change | Changes) -> None:
+        if isinstance(change, Changes):
+            if not change.changes:
+                return  # nothing changed: no step to undo
+            self._done.append(change)
+            del self._done[: -self.limit]
+            self._undone.clear()
+            for one in change.changes:
+                self._versions[one.deal_id] = one.version
+            return
         if change.kind == "edit" and not change.before_columns and not change.moved:
             # A save that changed nothing is no step to undo; the deal's new
             # version is still ours, so earlier steps stay undoable.
@@ -124,6 +170,8 @@ class UndoLog:
         if not self._done:
             raise InvalidInput("nothing to undo")
         change = self._done[-1]
+        if isinstance(change, Changes):
+            return self._replay_all(change, undo=True)
         deal, marks = _revert(change, self._versions.get(change.deal_id, change.version))
         self._undone.append((self._done.pop(), marks))
         self._versions[deal.id] = deal.version
@@ -133,11 +181,37 @@ class UndoLog:
         if not self._undone:
             raise InvalidInput("nothing to redo")
         change, marks = self._undone[-1]
+        if isinstance(change, Changes):
+            return self._replay_all(change, undo=False)
         deal = _apply(change, marks, self._versions.get(change.deal_id, change.version))
         self._undone.pop()
         self._done.append(change)
         self._versions[deal.id] = deal.version
         return change, deal
+
+
+    def _replay_all(self, group: Changes, *, undo: bool) -> tuple[Changes, DealRow]:
+        """Undo (or redo) every change of ``group`` in one transaction: all
+        or none. Returns the group with its first deal as it is now."""
+        found = []
+        with db.atomic():
+            if undo:
+                for change in reversed(group.changes):
+                    found.append(_revert(change, self._versions.get(change.deal_id, change.version)))
+                found.reverse()
+            else:
+                _, marks = self._undone[-1]
+                for change, mark in zip(group.changes, marks, strict=True):
+                    deal = _apply(change, mark, self._versions.get(change.deal_id, change.version))
+                    found.append((deal, mark))
+        if undo:
+            self._undone.append((self._done.pop(), [mark for _, mark in found]))
+        else:
+            self._undone.pop()
+            self._done.append(group)
+        for deal, _ in found:
+            self._versions[deal.id] = deal.version
+        return group, found[0][0]
 
 
 # --- changes the front ends make and record ----------------------------------

@@ -21,11 +21,12 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from pipetui.core import board as board_data
-from pipetui.core import clock, deals, people, stages, undo
+from pipetui.core import bulk, clock, deals, people, stages, undo
 from pipetui.core.board import BoardFilter, Card, Column
+from pipetui.core.rows import RepRef
 from pipetui.core.rules import Rulebook
 from pipetui.core.text import printable
-from pipetui.core.undo import Change, UndoLog
+from pipetui.core.undo import Change, Changes, UndoLog, changes_of, edits_of, stages_touched
 from pipetui.tui.contrast import ERROR, MUTED
 from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog
 from pipetui.tui.keys import TypeAhead
@@ -62,9 +63,10 @@ class Written:
 
     text: str
     deal_id: int
-    change: Change | None  # kept for undo; None for an undo or a redo
+    change: Change | Changes | None  # kept for undo; None for an undo or a redo
     stale: set[int]
     board: BoardRead | None
+    bulk: bool = False  # an action on the marked cards: done, the marks go
 
 
 class BoardScreen(LiveScreen):
@@ -75,6 +77,8 @@ class BoardScreen(LiveScreen):
         Binding("L,shift+right", "move(1)", "Next", show=False, tooltip="Move the deal to the next stage", id="board.move_on"),
         Binding("w", "win", "Win", tooltip="Mark the deal won", id="board.win"),
         Binding("x", "lose", "Lose", tooltip="Mark the deal lost, with a reason", id="board.lose"),
+        Binding("a", "assign", "Assign", show=False, tooltip="Give the deal, or the marked deals, to a rep",
+                id="board.assign"),
         Binding("enter", "edit", "Edit", tooltip="Open the deal editor", id="board.edit"),
         Binding("n", "new", "New", tooltip="New deal in this column", id="board.new"),
         Binding("D", "delete", "Delete", show=False, tooltip="Delete the deal, after asking",
@@ -90,8 +94,12 @@ class BoardScreen(LiveScreen):
         Binding("p", "pipeline", "Pipeline", show=False, tooltip="Show another pipeline", id="board.pipeline"),
         Binding("P", "pipeline_settings", "Stages", show=False,
                 tooltip="Pipeline settings: add, rename, reorder and delete stages", id="board.pipeline_settings"),
+        # After the screens' keys: a narrow key bar drops it first (help lists it).
+        Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for H L w x a",
+                id="board.mark"),
         Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="board.help"),
-        Binding("escape", "clear_filter", "Clear", tooltip="Clear the filter", id="board.clear_filter", show=False),
+        Binding("escape", "clear_filter", "Clear", tooltip="Clear the marks, else the filter",
+                id="board.clear_filter", show=False),
     ]
 
     filter: reactive[BoardFilter] = reactive(BoardFilter, init=False)
@@ -103,6 +111,7 @@ class BoardScreen(LiveScreen):
         self.undo_log = UndoLog()
         self.reasons: list[str] = []
         self.owners: list[Owner] = []
+        self.reps: list[RepRef] = []
         self._generation = 0
         self._busy = False
         self._message: tuple[str, bool] = ("", False)
@@ -124,8 +133,7 @@ class BoardScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.query_one(BoardView).focus()
-        self.run_db(lambda: (deals.lost_reasons(), [Owner(r.name, r.id) for r in people.list_reps()],
-                             stages.pipeline_list()),
+        self.run_db(lambda: (deals.lost_reasons(), people.list_reps(), stages.pipeline_list()),
                     self._choices_loaded, group="choices")
         pipeline_id = getattr(self.app, "pipeline_id", None)
         if pipeline_id is not None:
@@ -195,9 +203,10 @@ class BoardScreen(LiveScreen):
                                stale=read.stale, place=read.place, filtered=filtered)
         self._show_status()
 
-    def _choices_loaded(self, choices: tuple[list[str], list[Owner], list]) -> None:
+    def _choices_loaded(self, choices: tuple[list[str], list[RepRef], list]) -> None:
         """The lost reasons, the reps and the pipelines, for the dialogs."""
-        self.reasons, self.owners, self.pipelines = choices
+        self.reasons, self.reps, self.pipelines = choices
+        self.owners = [Owner(r.name, r.id) for r in self.reps]
         self._show_status()
 
     def on_data_changed(self) -> None:
@@ -219,10 +228,12 @@ class BoardScreen(LiveScreen):
 
     # --- writing -----------------------------------------------------------
 
-    def _write(self, work: Callable[[], tuple[str, int, Change]], *, record: bool = True) -> None:
+    def _write(self, work: Callable[[], tuple[str, int, Change | Changes | None]], *, record: bool = True,
+               marked: bool = False) -> None:
         """Run a change, then read the board as it now is on the same
         connection: one trip to a thread and one redraw per key. ``record``
-        keeps the change for undo."""
+        keeps the change for undo; ``marked``: it acted on the marked cards,
+        which are unmarked once it succeeded (kept when it failed)."""
         if self._busy:
             return  # one write at a time keeps undo in order
         self._busy = True
@@ -232,12 +243,12 @@ class BoardScreen(LiveScreen):
 
         def write_then_read() -> Written:
             text, deal_id, change = work()
-            stale = {change.before_stage_id, change.after_stage_id}
+            stale = stages_touched(change) if change is not None else None
             try:
                 board = self._read_board(generation, flt, deal_id, stale, offsets, rules)
             except Exception:  # noqa: BLE001 - the change is made; reload the usual way
                 board = None
-            return Written(text, deal_id, change if record else None, stale, board)
+            return Written(text, deal_id, change if record else None, stale, board, marked)
 
         self.run_db(write_then_read, self._written, failed=self._write_failed)
 
@@ -245,6 +256,8 @@ class BoardScreen(LiveScreen):
         self._busy = False
         if written.change is not None:
             self.undo_log.record(written.change)
+        if written.bulk:
+            self.board.clear_marks()
         self._show_status(written.text)
         if written.board is not None and written.board.generation == self._generation:
             self._board_read(written.board)
@@ -257,7 +270,43 @@ class BoardScreen(LiveScreen):
         self._show_status(failure.text, error=True)
         self.reload()
 
+    # --- on the marked cards -------------------------------------------------
+
+    def action_mark(self) -> None:
+        if self.board.toggle_mark():
+            self._show_status()
+
+    def _marked(self) -> list[bulk.DealRef]:
+        return [bulk.DealRef(c.id, c.title, c.version, c.stage_id) for c in self.board.marked.values()]
+
+    def _write_marked(self, act: Callable[[list[bulk.DealRef]], list[bulk.Outcome]], kind: str,
+                      said: str, label: str) -> None:
+        """``act`` on every marked deal in one transaction (all or none),
+        recorded as one undo step of ``kind`` ("edit": each deal is read
+        first, for undo to put its fields back); the cursor stays on its
+        deal. ``said`` is the message, its ``{many}`` replaced by the count."""
+        marked = self._marked()
+        current = self.board.current_card
+        on_deal = current.id if current is not None else marked[0].id
+        many = f"{len(marked)} deal{'s' * (len(marked) != 1)}"
+
+        def work():
+            if kind == "edit":
+                # As the user saw them: the action checks the same versions again.
+                outcomes = act([deals.current_deal(d.id, expected_version=d.version) for d in marked])
+                change = edits_of(f"{label} of {many}", outcomes)
+            else:
+                change = changes_of(kind, f"{label} of {many}", act(marked))
+            return said.replace("{many}", many), on_deal, change
+
+        self._write(work, marked=True)
+
     def action_move(self, steps: int) -> None:
+        if self.board.marked:
+            actor, rules = self.actor, self.app.context.rules
+            self._write_marked(lambda refs: bulk.step(refs, steps, actor=actor, rules=rules), "move",
+                               "Moved {many} " + ("on" if steps > 0 else "back") + " a stage", "move")
+            return
         card = self.board.current_card
         if card is None:
             return
@@ -272,6 +321,10 @@ class BoardScreen(LiveScreen):
         self._write(work)
 
     def action_win(self) -> None:
+        if self.board.marked:
+            actor, rules = self.actor, self.app.context.rules
+            self._write_marked(lambda refs: bulk.win(refs, actor=actor, rules=rules), "win", "Won {many}", "win")
+            return
         card = self.board.current_card
         if card is None:
             return
@@ -285,6 +338,17 @@ class BoardScreen(LiveScreen):
         self._write(work)
 
     def action_lose(self) -> None:
+        if self.board.marked:
+            count = len(self.board.marked)
+
+            def reason_for_all(reason: str | None) -> None:
+                if reason:
+                    actor = self.actor
+                    self._write_marked(lambda refs: bulk.lose(refs, reason, actor=actor), "lose",
+                                       "Lost {many} (" + printable(reason) + ")", "lose")
+
+            self.app.push_screen(LoseDialog(f"{count} marked deals", self.reasons), reason_for_all)
+            return
         card = self.board.current_card
         if card is None:
             return
@@ -303,6 +367,32 @@ class BoardScreen(LiveScreen):
             self._write(work)
 
         self.app.push_screen(LoseDialog(card.title, self.reasons), chosen)
+
+    def action_assign(self) -> None:
+        """Give the marked deals, else the deal under the cursor, to a rep."""
+        card = self.board.current_card
+        if not self.board.marked and card is None:
+            return
+
+        def chosen(rep: RepRef | None) -> None:
+            if rep is None:
+                return
+            actor = self.actor
+            if self.board.marked:
+                self._write_marked(lambda rows: bulk.assign(rows, rep, actor=actor), "edit",
+                                   "Gave {many} to " + printable(rep.name), "reassignment")
+                return
+
+            def work():
+                before = deals.current_deal(card.id, expected_version=card.version)
+                given = deals.edit_deal(card.id, expected_version=card.version, owner=rep, actor=actor)
+                change = undo.edit_change(f"reassignment to {given.owner}", before, given)
+                return f"Gave {printable(card.title)} to {printable(rep.name)}", card.id, change
+
+            self._write(work)
+
+        whose = f"{len(self.board.marked)} marked deals" if self.board.marked else card.title
+        self.app.push_screen(PickDialog(f"Give {whose} to", [(r.name, r) for r in self.reps]), chosen)
 
     def action_delete(self) -> None:
         card = self.board.current_card
@@ -385,6 +475,8 @@ class BoardScreen(LiveScreen):
 
         def work():
             change, deal = step(actor)
+            if isinstance(change, Changes):
+                return f"{done} {change.label}", deal.id, change
             return f"{done} {change.label} of {printable(deal.title)}", deal.id, change
 
         self._write(work, record=False)
@@ -423,6 +515,10 @@ class BoardScreen(LiveScreen):
         self.board.focus()
 
     def action_clear_filter(self) -> None:
+        if self.board.marked and not self.filter_typing.typing:
+            self.board.clear_marks()
+            self._show_status()
+            return
         field = self.query_one("#filter", Input)
         with self.prevent(Input.Changed):
             field.value = ""
@@ -526,6 +622,8 @@ class BoardScreen(LiveScreen):
         if self.filter.owner_id is not None:
             name = next((o.label for o in self.owners if o.rep_id == self.filter.owner_id), "?")
             parts.append(f"owner: {name}")
+        if self.board.marked:
+            parts.append(f"{len(self.board.marked)} marked")
         line = Content.styled(" · ".join(printable(p) for p in parts), MUTED)
         if text:
             line = line.append("   " if parts else "").append(Content.styled(printable(text), ERROR if error else ""))

@@ -22,11 +22,11 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pipetui.core import activities, deals, lookup, people, triage, undo
+from pipetui.core import activities, bulk, deals, lookup, people, triage, undo
 from pipetui.core.dates import parse_date
 from pipetui.core.money import format_compact
 from pipetui.core.text import printable
-from pipetui.core.undo import Change, UndoLog
+from pipetui.core.undo import Change, Changes, UndoLog, changes_of
 from pipetui.tui.contrast import ERROR, MUTED, WARNING
 from pipetui.tui.dialogs import LoseDialog, PickDialog
 from pipetui.tui.keys import TypeAhead
@@ -38,6 +38,7 @@ from pipetui.tui.widgets.lists import MovingList
 from pipetui.tui.work import Failure
 
 AGENDA_SHOWN = 4
+MARK_GLYPH = "✓"  # before a marked row's title: reads without colour
 SNOOZES = [("+1 day", 1), ("+3 days", 3), ("+1 week", 7)]
 
 
@@ -49,8 +50,9 @@ class Done:
     its own inverse)."""
 
     text: str
-    change: Change | None = None
+    change: Change | Changes | None = None
     inverse: tuple[str, Callable[[], None]] | None = None
+    marked: bool = False  # it acted on the marked rows: done, the marks go
 
 
 class TriageScreen(LiveScreen):
@@ -76,7 +78,9 @@ class TriageScreen(LiveScreen):
                 id="triage.close_date"),
         Binding("enter", "edit", "Edit", show=False, tooltip="Open the deal editor", id="triage.edit"),
         Binding("u", "undo", "Undo", tooltip="Undo the last action", id="triage.undo"),
-        Binding("b,escape", "back", "Board", tooltip="Back to the board", id="triage.back"),
+        Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for d s L H w x",
+                id="triage.mark"),
+        Binding("b,escape", "back", "Board", tooltip="Clear the marks, else back to the board", id="triage.back"),
     ]
 
     def __init__(self, *, actor=None, reasons: list[str] | None = None, as_root: bool = False) -> None:
@@ -88,9 +92,11 @@ class TriageScreen(LiveScreen):
         self.stage_names: list[str] = []
         self.rep_names: list[str] = []
         self.undo_log = UndoLog()
-        # Newest last: a Change (undone through the UndoLog, which checks
-        # versions), or an activity marked done or snoozed and its inverse.
-        self.undo_stack: list[Change | tuple[str, Callable[[], None]]] = []
+        # Newest last: a Change or Changes (undone through the UndoLog, which
+        # checks versions), or an activity marked done or snoozed and its inverse.
+        self.undo_stack: list[Change | Changes | tuple[str, Callable[[], None]]] = []
+        # The rows marked for a bulk action, by deal id, each as last read.
+        self.marked: dict[int, triage.TriageItem] = {}
         self._busy = False
         self._prompt: Callable[[str], None] | None = None
         self.prompt_typing = TypeAhead(
@@ -146,16 +152,27 @@ class TriageScreen(LiveScreen):
         listing = self.query_one("#queue", OptionList)
         keep = listing.highlighted or 0
         self.queue = queue
-        width = max(listing.scrollable_content_region.width - 3, 20)  # padding and scrollbar
-        listing.set_options([Option(self._row(item, width), id=str(item.deal_id)) for item in self.queue])
+        # A marked deal read again is marked as it now is; one that left the queue is not shown, so not acted on.
+        self.marked = {item.deal_id: item for item in queue if item.deal_id in self.marked}
+        width = self._row_width()
+        listing.set_options([Option(self._row(item, width, item.deal_id in self.marked), id=str(item.deal_id))
+                             for item in self.queue])
         if self.queue:
             listing.highlighted = min(keep, len(self.queue) - 1)  # the queue moves on
+        self._show_title()
+        self._show_agenda(agenda)
+
+    def _row_width(self) -> int:
+        return max(self.query_one("#queue", OptionList).scrollable_content_region.width - 3, 20)  # padding, scrollbar
+
+    def _show_title(self) -> None:
         who = self.actor.name if self.actor is not None else "everyone"
         count = len(self.queue)
         title = Text.assemble(("Triage · ", "bold"), (printable(who), "bold"),
                               f" · {count} deal{'s' * (count != 1)} need{'s' * (count == 1)} attention")
+        if self.marked:
+            title.append(f" · {len(self.marked)} marked", "bold")
         self.query_one("#triage-title", Static).update(title)
-        self._show_agenda(agenda)
 
     def _show_agenda(self, agenda: list[triage.AgendaItem]) -> None:
         width = max(self.query_one("#agenda", Static).content_region.width, 20)
@@ -176,9 +193,12 @@ class TriageScreen(LiveScreen):
         self.query_one("#agenda", Static).update(Content.assemble(*parts))
 
     @staticmethod
-    def _row(item: triage.TriageItem, width: int) -> Content:
-        """Two lines, each cut to the width: the deal, then why it is here."""
+    def _row(item: triage.TriageItem, width: int, marked: bool = False) -> Content:
+        """Two lines, each cut to the width: the deal (after a mark when
+        marked), then why it is here."""
         title = fit(item.title, min(cell_len(printable(item.title)), max(width // 2, 10)))
+        if marked:
+            title = f"{MARK_GLYPH} {title}"
         facts = f"  {format_compact(item.value, item.currency)} · {item.stage} · {item.owner or '-'}"
         return Content.assemble((title, "bold"), (fit(facts, max(width - cell_len(title), 0)), MUTED),
                                 ("\n" + fit("  " + " · ".join(item.reasons.values()), width), WARNING))
@@ -200,6 +220,9 @@ class TriageScreen(LiveScreen):
 
     def _done(self, done: Done) -> None:
         self._busy = False
+        if done.marked:
+            self.marked = {}
+            self._show_title()  # the rows lose their marks as the queue is read again
         if done.change is not None:
             self.undo_log.record(done.change)
             self.undo_stack.append(done.change)
@@ -218,7 +241,81 @@ class TriageScreen(LiveScreen):
         if self.queue:
             listing.highlighted = max(0, min((listing.highlighted or 0) + delta, len(self.queue) - 1))
 
+    # --- on the marked rows ---------------------------------------------------
+
+    def action_mark(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        if self.marked.pop(item.deal_id, None) is None:
+            self.marked[item.deal_id] = item
+        listing = self.query_one("#queue", OptionList)
+        listing.replace_option_prompt_at_index(listing.highlighted,
+                                               self._row(item, self._row_width(), item.deal_id in self.marked))
+        self._show_title()
+
+    def _clear_marks(self) -> None:
+        self.marked = {}
+        listing = self.query_one("#queue", OptionList)
+        width = self._row_width()
+        for index, item in enumerate(self.queue):
+            listing.replace_option_prompt_at_index(index, self._row(item, width))
+        self._show_title()
+
+    def _act_on_marked(self, act: Callable[[list[bulk.DealRef]], list[bulk.Outcome]], kind: str,
+                       said: str, label: str) -> None:
+        """``act`` on every marked deal in one transaction (all or none),
+        one undo step; ``said``'s ``{many}`` is replaced by the count."""
+        items = list(self.marked.values())
+        many = f"{len(items)} deal{'s' * (len(items) != 1)}"
+
+        def work():
+            # The version the user saw is checked; the stage is read for undo's record.
+            refs = [bulk.DealRef(i.deal_id, i.title, i.version, deals.get_deal(i.deal_id).stage_id)
+                    for i in items]
+            outcomes = act(refs)
+            return Done(said.replace("{many}", many), changes_of(kind, f"{label} of {many}", outcomes),
+                        marked=True)
+
+        self._act(work)
+
+    def _marked_activities(self, verb: str) -> list[tuple[bulk.DealRef, int, object]] | None:
+        """Each marked deal with its due activity's id and due date; None,
+        and a line naming the deal, when one has no activity to ``verb``."""
+        found = []
+        for item in self.marked.values():
+            if item.next_activity is None:
+                self._status(f"{printable(item.title)} has no activity to {verb}: nothing changed", error=True)
+                return None
+            activity = item.next_activity
+            found.append((bulk.DealRef(item.deal_id, item.title, item.version), activity.activity_id,
+                          activity.due_date))
+        return found
+
+    def _act_on_marked_activities(self, verb: str, change: Callable[[int], object],
+                                  back: Callable[[int, object], object], said: str) -> None:
+        """``change`` each marked deal's due activity in one transaction (all
+        or none); undo runs ``back`` on them, in one transaction too."""
+        found = self._marked_activities(verb)
+        if found is None:
+            return
+        refs = [ref for ref, _, _ in found]
+        ids = {ref.id: (activity_id, due) for ref, activity_id, due in found}
+        many = f"{len(refs)} deal{'s' * (len(refs) != 1)}"
+
+        def work():
+            bulk.apply(refs, lambda d: change(ids[d.id][0]))
+            return Done(said.replace("{many}", many), marked=True,
+                        inverse=(f"{verb} of {many}", lambda: bulk.apply(refs, lambda d: back(*ids[d.id]))))
+
+        self._act(work)
+
     def action_done(self) -> None:
+        if self.marked:
+            self._act_on_marked_activities("mark done", activities.complete_activity,
+                                           lambda activity_id, _: activities.reopen_activity(activity_id),
+                                           "Done: the due activities of {many}")
+            return
         item = self.current
         if item is None:
             return
@@ -235,6 +332,19 @@ class TriageScreen(LiveScreen):
         self._act(work)
 
     def action_snooze(self) -> None:
+        if self.marked:
+            if self._marked_activities("snooze") is None:
+                return
+
+            def chosen_for_all(days: int | None) -> None:
+                if days:
+                    said = f"Snoozed the due activities of {{many}} by {days} day{'s' * (days != 1)}"
+                    self._act_on_marked_activities(
+                        "snooze", lambda activity_id: activities.snooze_activity(activity_id, days),
+                        activities.set_activity_due, said)
+
+            self.app.push_screen(PickDialog("Snooze until", SNOOZES), chosen_for_all)
+            return
         item = self.current
         if item is None or item.next_activity is None:
             self._status("No activity to snooze", error=True)
@@ -290,6 +400,11 @@ class TriageScreen(LiveScreen):
         self._ask("expected close, e.g. fri, +1w, 2026-12-15", change)
 
     def action_move(self, steps: int) -> None:
+        if self.marked:
+            actor, rules = self.actor, self.app.context.rules
+            self._act_on_marked(lambda refs: bulk.step(refs, steps, actor=actor, rules=rules), "move",
+                                "Moved {many} " + ("on" if steps > 0 else "back") + " a stage", "move")
+            return
         item = self.current
         if item is None:
             return
@@ -305,6 +420,10 @@ class TriageScreen(LiveScreen):
         self._act(work)
 
     def action_win(self) -> None:
+        if self.marked:
+            actor, rules = self.actor, self.app.context.rules
+            self._act_on_marked(lambda refs: bulk.win(refs, actor=actor, rules=rules), "win", "Won {many}", "win")
+            return
         item = self.current
         if item is None:
             return
@@ -318,6 +437,16 @@ class TriageScreen(LiveScreen):
         self._act(work)
 
     def action_lose(self) -> None:
+        if self.marked:
+            actor = self.actor
+
+            def reason_for_all(reason: str | None) -> None:
+                if reason:
+                    self._act_on_marked(lambda refs: bulk.lose(refs, reason, actor=actor), "lose",
+                                        "Lost {many} (" + printable(reason) + ")", "lose")
+
+            self.app.push_screen(LoseDialog(f"{len(self.marked)} marked deals", self.lost_reasons), reason_for_all)
+            return
         item = self.current
         if item is None:
             return
@@ -376,11 +505,16 @@ class TriageScreen(LiveScreen):
 
         def work():
             change, deal = log.undo(actor)
+            if isinstance(change, Changes):
+                return Done(f"Undid {change.label}")
             return Done(f"Undid {change.label} of {printable(deal.title)}")
 
         self._act(work)
 
     def action_back(self) -> None:
+        if self.marked:
+            self._clear_marks()
+            return
         if self.as_root:
             self.app.show_board()
         else:

@@ -32,6 +32,7 @@ CARD_LINES = 4  # three lines of text and a gap; one more when cards show custom
 MIN_COLUMN_WIDTH = 22
 WINDOW = 25  # cards per window the screen loads at a time: a tall screen shows 12
 ROT_GLYPH = "⚠"
+MARK_GLYPH = "✓"  # in the marker column of a marked card's first line: reads without colour
 # Blank cells carry a style too: Textual's filters (NO_COLOR's monochrome,
 # the ANSI theme's) read the style of every segment and fail on None.
 NO_STYLE = Style()
@@ -148,6 +149,9 @@ class BoardView(Widget, can_focus=True):
         self._styles: dict[tuple[str, ...], Style] = {}
         self.filtered = False  # a filter is on: an empty column says "no deals match"
         self.card_lines = CARD_LINES  # lines per card, with its gap
+        # The cards marked for a bulk action, by deal id, each as last read:
+        # the version the user saw is the one the action checks.
+        self.marked: dict[int, Card] = {}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.keys_enabled
@@ -191,6 +195,7 @@ class BoardView(Widget, can_focus=True):
             window = self._cards.setdefault(stage_id, {})
             for index, card in enumerate(rows, start=offset):
                 window[index] = card
+            self._remark(rows)
         if place is not None and (index := self._column_index(place[0])) is not None:
             self.cursor = Cursor(index, place[1])
         scrolled = self._clamp()
@@ -237,10 +242,35 @@ class BoardView(Widget, can_focus=True):
         window = self._cards.setdefault(stage_id, {})
         for index, card in enumerate(cards, start=offset):
             window[index] = card
+        self._remark(cards)
         self._requested.discard((stage_id, offset))
         index = self._column_index(stage_id)
         if index is not None:
             self.refresh(self._column_region(index))
+
+    def _remark(self, cards: list[Card]) -> None:
+        """A marked deal read again is marked as it now is."""
+        if self.marked:
+            for card in cards:
+                if card.id in self.marked:
+                    self.marked[card.id] = card
+
+    # --- marks ---------------------------------------------------------------
+
+    def toggle_mark(self) -> bool:
+        """Mark the card under the cursor, or unmark it; False without a card."""
+        card = self.current_card
+        if card is None:
+            return False
+        if self.marked.pop(card.id, None) is None:
+            self.marked[card.id] = card
+        self.refresh(self._card_region(self.cursor.column, self.cursor.row))
+        return True
+
+    def clear_marks(self) -> None:
+        if self.marked:
+            self.marked = {}
+            self.refresh()
 
     # --- what is where -----------------------------------------------------
 
@@ -482,6 +512,8 @@ class BoardView(Widget, can_focus=True):
         inner = width - 1
         title, org = title_parts(card)
         if line == 0:
+            if card.id in self.marked:
+                marker = Segment(MARK_GLYPH, self._style(base_name, "board--card-title"))
             title_style = self._style(base_name, "board--card-title")
             if card.rotting:
                 glyph = Segment(ROT_GLYPH + " ", self._style(base_name, "board--rotting"))
