@@ -49,13 +49,14 @@ def show_stages(state: Session, pipeline: str | None, listing: Listing) -> None:
     found = lookup.stages(chosen)
     counts = open_deal_counts([s.id for s in found])
     rules = state.context.rules
+    width = max((len(s.name) for s in found), default=0)
 
     def line(s) -> str:
         in_force = rules.rotting_days(s.id, s.rotting_days)
         rot = _rot_text(in_force)
         if in_force != s.rotting_days:
             rot += f" (config; the stage's own: {s.rotting_days or 'never'})"
-        return f"{s.position + 1}. {s.name:<12} {s.probability:>3}%  {rot}"
+        return f"{s.position + 1}. {s.name:<{width}} {s.probability:>3}%  {rot}"
 
     listing.emit(found, text=line, key="name", to_json=lambda s: {
         **stage_json(s, chosen.name, counts.get(s.id, 0)),
