@@ -438,6 +438,6 @@ def test_stage_list_says_when_the_config_overrides_the_rotting_days(backend_url,
     monkeypatch.setenv("PIPETUI_CONFIG", str(config))
     ok(run(backend_url, "stage", "set", "Proposal", "--rotting-days", "10"))
     lines = ok(run(backend_url, "stage", "list")).stdout.splitlines()
-    assert lines[4] == "5. Proposal      60%  rots after 3 days (config; the stage's own: 10)"
+    assert lines[4] == "5. Proposal     60%  rots after 3 days (config; the stage's own: 10)"
     listed = json.loads(ok(run(backend_url, "stage", "list", "--json")).stdout)[4]
     assert (listed["rotting_days"], listed["stage_rotting_days"]) == (3, 10)
