@@ -178,8 +178,8 @@ def test_an_export_is_private_while_it_is_written(usual_umask, sqlite_db, tmp_pa
     seen = []
     real_rows = export.deal_rows
 
-    def rows_then_look(status):
-        for row in real_rows(status):
+    def rows_then_look(status, custom=None):
+        for row in real_rows(status, custom):
             seen.extend(mode(p) for p in partials(tmp_path))
             yield row
 
@@ -197,8 +197,8 @@ def test_an_export_that_fails_midway_leaves_the_old_file_and_no_partial(usual_um
     target.write_text("yesterday's")
     real_rows = export.deal_rows
 
-    def rows_then_fail(status):
-        yield next(real_rows(status))
+    def rows_then_fail(status, custom=None):
+        yield next(real_rows(status, custom))
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(export, "deal_rows", rows_then_fail)
@@ -215,8 +215,8 @@ from pipetui.store import open_database
 os.umask(0o022)
 open_database(sys.argv[1])
 real_rows = export.deal_rows
-def rows_then_hang(status):
-    for row in real_rows(status):
+def rows_then_hang(status, custom=None):
+    for row in real_rows(status, custom):
         yield row
     print("ready", flush=True)
     time.sleep(60)
