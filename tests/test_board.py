@@ -429,6 +429,7 @@ def test_the_focused_field_stands_out_in_every_theme():
     from textual.containers import Vertical
     from textual.widgets import Input
 
+    from pipetui.tui.contrast import ratio
     from pipetui.tui.styles import sheet
 
     class Two(App):
@@ -444,12 +445,6 @@ def test_the_focused_field_stands_out_in_every_theme():
         color = style.color if style.reverse else style.bgcolor
         return color.get_truecolor()
 
-    def luminance(rgb) -> float:
-        def channel(c: int) -> float:
-            c = c / 255
-            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-        return 0.2126 * channel(rgb[0]) + 0.7152 * channel(rgb[1]) + 0.0722 * channel(rgb[2])
-
     async def check() -> list[str]:
         weak = []
         app = Two()
@@ -463,10 +458,7 @@ def test_the_focused_field_stands_out_in_every_theme():
                     if not style.reverse:
                         weak.append(theme)
                     continue
-                focused = luminance(drawn_background(app.query_one("#one")))
-                other = luminance(drawn_background(app.query_one("#two")))
-                lighter, darker = max(focused, other), min(focused, other)
-                if (lighter + 0.05) / (darker + 0.05) < 3:
+                if ratio(drawn_background(app.query_one("#one")), drawn_background(app.query_one("#two"))) < 3:
                     weak.append(theme)
         return weak
 

@@ -194,8 +194,3 @@ def set_activity_due(activity_id: int, due_date: dt.date | None) -> ActivityRow:
         activity.due_date = due_date
         activity.save()
     return activity_row(activity)
-
-
-def delete_activity(activity_id: int) -> None:
-    """Remove an activity (the undo of scheduling it)."""
-    Activity.delete().where(Activity.id == activity_id).execute()

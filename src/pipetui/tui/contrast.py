@@ -9,7 +9,6 @@ one. The contrast here is WCAG's ratio, taken at the depth where it is worst.
 from __future__ import annotations
 
 from rich.color import Color, ColorSystem
-from rich.style import Style
 from rich.terminal_theme import TerminalTheme
 from textual.color import Color as TextualColor
 
