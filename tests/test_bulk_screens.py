@@ -299,3 +299,81 @@ async def test_a_marked_row_without_an_activity_stops_done_for_all(day, db):  # 
             await pilot.press("space", "d")  # N unmarked: O's call is done
             await settle(pilot)
             assert Activity.get(Activity.subject == "Ping").done
+
+
+async def test_a_field_is_set_on_marked_cards_in_one_step_and_undone_in_one(app, pipeline):
+    from pipetui.core import fields
+
+    fields.add_field("Source", "choice", choices="Web,Referral")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await mark_the_prospects(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, PickDialog)  # which field
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PickDialog)  # which value: Web, Referral, (empty)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert [fields.held_values(deal(t).id) for t in PROSPECTS] == [{"source": "Referral"}] * 3
+        assert "Set Source on 3 deals" in status_of(app)
+        assert board_of(app).marked == {}
+        await pilot.press("u")
+        await settle(pilot)
+        assert [fields.held_values(deal(t).id) for t in PROSPECTS] == [{}] * 3
+        assert "Undid Source set of 3 deals" in status_of(app)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert [fields.held_values(deal(t).id) for t in PROSPECTS] == [{"source": "Referral"}] * 3
+        # No marks: the deal under the cursor; a typed value that fails its type changes nothing.
+        fields.add_field("Budget", "money")
+        await pilot.press("g", "F")
+        await settle(pilot)
+        await pilot.press("end", "enter")  # Budget, the last field
+        await settle(pilot)
+        await pilot.press(*"lots", "enter")
+        await settle(pilot)
+        assert "Budget 'lots' is not an amount" in status_of(app)
+        assert fields.held_values(deal("Acme rollout").id) == {"source": "Referral"}
+
+
+async def test_a_board_without_custom_fields_says_where_to_add_one(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        assert not isinstance(app.screen, PickDialog)
+        assert "No custom field" in status_of(app)
+
+
+async def test_marked_rows_in_triage_are_given_to_a_rep_and_get_a_field(day, db):  # noqa: F811
+    from pipetui.core import fields
+
+    fields.add_field("Source", "text")
+    with clock.frozen(TRIAGE_NOW):
+        jonas = people.add_rep("Jonas Weber")
+        app = PipetuiApp(db=db, location="t")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await open_triage(pilot, app)
+            await pilot.press("space", "j", "space", "A")
+            await settle(pilot)
+            assert isinstance(app.screen, PickDialog)
+            await pilot.press("end", "enter")  # Jonas Weber, last by name
+            await settle(pilot)
+            assert [deal(t).owner_id for t in ("O", "P")] == [jonas.id] * 2
+            assert "Gave 2 deals to Jonas Weber" in triage_status(app)
+            await pilot.press("space", "j", "space")
+            await settle(pilot)
+            marked = sorted(item.title for item in app.screen.marked.values())
+            await pilot.press("F")
+            await settle(pilot)
+            await pilot.press("enter")  # Source
+            await settle(pilot)
+            await pilot.press(*"Web", "enter")
+            await settle(pilot)
+            assert len(marked) == 2
+            assert [fields.held_values(deal(t).id) for t in marked] == [{"source": "Web"}] * 2
+            await pilot.press("u")
+            await settle(pilot)
+            assert [fields.held_values(deal(t).id) for t in marked] == [{}] * 2
+            assert [deal(t).owner_id for t in ("O", "P")] == [jonas.id] * 2  # only the last step

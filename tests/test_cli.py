@@ -226,8 +226,9 @@ def test_add_stores_every_field_and_json_reports_minor_units(backend_url):
     rows = by_title(deals_json(url))
     assert set(rows) == {"Initech rollout", "Euro deal", "Lower-case code", "Yen deal", "Cents"}
     for row in rows.values():
-        assert set(row) >= JSON_FIELDS
+        assert set(row) == JSON_FIELDS | {"pipeline", "fields"}
     initech = rows["Initech rollout"]
+    assert (initech["pipeline"], initech["fields"]) == ("Sales", {})
     assert (initech["value"], initech["currency"]) == (1_250_000, "USD")
     assert isinstance(initech["value"], int)
     assert initech["stage"] == "Proposal" and initech["status"] == "open"

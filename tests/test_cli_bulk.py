@@ -203,3 +203,34 @@ def test_the_pipe_from_deals_to_move(pipeline):
                                                  "Moved #3 Beta to Negotiation"]
     assert stages_of(pipeline) == {1: ("Negotiation", OPEN), 2: ("Negotiation", OPEN),
                                    3: ("Negotiation", OPEN), 4: ("Qualified", OPEN), 5: ("Prospecting", OPEN)}
+
+
+def test_set_fills_a_field_on_several_deals_in_one_transaction(pipeline):
+    from pipetui.store import CustomValue
+
+    ok(run(pipeline, "field", "add", "Source", "--type", "choice", "--choices", "Web,Referral"))
+    dry = ok(run(pipeline, "set", "1", "Beta", "Source=Web", "--dry-run"))
+    assert dry.stdout.splitlines() == ["Would set Source=Web on #1 Acme one", "Would set Source=Web on #3 Beta"]
+    with opened(pipeline):
+        assert CustomValue.select().count() == 0
+    result = ok(run(pipeline, "set", "--where", "stage:Proposal", "Source=Referral"))
+    assert result.stdout.splitlines() == ["Set Source=Referral on #1 Acme one", "Set Source=Referral on #2 Acme two",
+                                          "Set Source=Referral on #3 Beta"]
+    with opened(pipeline):
+        assert sorted(CustomValue.select(CustomValue.entity_id).tuples()) == [(1,), (2,), (3,)]
+        assert FieldChange.select().where(FieldChange.field == "source").count() == 3
+
+
+def test_set_on_several_deals_is_all_or_nothing(pipeline):
+    from pipetui.store import CustomValue
+
+    ok(run(pipeline, "field", "add", "Source", "--type", "choice", "--choices", "Web,Referral"))
+    ok(run(pipeline, "field", "add", "Region", "--pipeline", "Sales"))
+    ok(run(pipeline, "pipeline", "add", "Renewals", "--stages", "Due,Signed"))
+    ok(run(pipeline, "move-pipeline", "Delta", "Renewals"))
+    result = run(pipeline, "set", "1", "Delta", "Region=North")
+    line = assert_one_line_failure(result, 2)
+    assert "#5" in line and "Region" in line
+    with opened(pipeline):
+        assert CustomValue.select().count() == 0
+    assert "FIELD=VALUE" in assert_one_line_failure(run(pipeline, "set", "1", "2"), 2)

@@ -281,11 +281,12 @@ def test_set_and_add_fill_fields_and_deals_json_shows_them(backend_url):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("set", "Acme", "Source=Webb"), "pipetui: Source 'Webb' is not one of Web, Referral, Event"),
-    (("set", "Acme", "Budget=ten"), "pipetui: Budget 'ten' is not an amount"),
+    (("set", "Acme", "Source=Webb"), "pipetui: deal #1 'Acme': Source 'Webb' is not one of Web, Referral, Event"),
+    (("set", "Acme", "Budget=ten"), "pipetui: deal #1 'Acme': Budget 'ten' is not an amount"),
     (("set", "Acme", "Nope=1"), "pipetui: no deal field 'Nope'; the fields are: Source, Budget"),
-    (("set", "Acme", "Source"), "pipetui: 'Source' is not FIELD=VALUE (e.g. Source=Web)"),
-    (("set", "Acme", "Source=Web", "Budget=-3"), "pipetui: Budget '-3' is negative"),
+    (("set", "Acme", "Source"), "pipetui: no FIELD=VALUE given (e.g. pipetui set 42 Source=Web)"),
+    (("set", "Acme", "=Web"), "pipetui: '=Web' is not FIELD=VALUE (e.g. Source=Web)"),
+    (("set", "Acme", "Source=Web", "Budget=-3"), "pipetui: deal #1 'Acme': Budget '-3' is negative"),
     (("add", "Other", "--value", "5", "--set", "Source=Webb"), "pipetui: Source 'Webb' is not one of"),
     (("field", "add", "source"), "pipetui: there is already a deal field 'Source'"),
     (("field", "add", "Stage"), "pipetui: 'Stage' is a built-in field of a deal"),
@@ -445,11 +446,15 @@ async def test_the_editor_shows_checks_and_saves_custom_fields(field_app):
         await pilot.press("ctrl+s")
         await _settle(pilot)
         assert isinstance(field_app.screen, BoardScreen)
-    saved = Deal.get(Deal.title == "Acme rollout")
-    assert [(f.name, value) for f, value in fields.deal_field_texts(deals.get_deal(saved.id))] == [
-        ("Source", "Event"), ("Budget", "900.00 USD"), ("Renewal", "2027-01-31")]
-    assert sorted(c.field for c in FieldChange.select().where(FieldChange.deal == saved.id)) == [
-        "budget", "renewal", "source", "source"]
+        saved = Deal.get(Deal.title == "Acme rollout")
+        assert [(f.name, value) for f, value in fields.deal_field_texts(deals.get_deal(saved.id))] == [
+            ("Source", "Event"), ("Budget", "900.00 USD"), ("Renewal", "2027-01-31")]
+        assert sorted(c.field for c in FieldChange.select().where(FieldChange.deal == saved.id)) == [
+            "budget", "renewal", "source", "source"]
+        await pilot.press("u")  # the save is taken back, custom values with it
+        await _settle(pilot)
+        assert [value for _, value in fields.deal_field_texts(deals.get_deal(saved.id))] == [
+            "Web", "900.00 USD", None]
 
 
 async def test_the_editor_refuses_to_save_a_deal_without_its_required_field(field_app):

@@ -302,3 +302,45 @@ def test_a_save_that_changed_nothing_is_no_undo_step_and_keeps_earlier_ones_undo
     change, _ = log.undo()
     assert change.kind == "move" and Deal.get_by_id(made.id).stage.name == "Prospecting"
     assert not log.can_undo
+
+
+def test_undo_of_an_editor_save_restores_custom_values_and_redo_sets_them_again(db):
+    from pipetui.core import fields
+
+    made, maya, _ = _edited_deal()
+    fields.add_field("Source", "choice", choices="Web,Referral")
+    fields.add_field("Renewal", "date")
+    made = fields.set_values(made.id, {"Source": "Web"})
+    log = UndoLog()
+    held = fields.held_values(made.id)
+    saved = fields.update_deal(made.id, made.version, default_currency="USD", title="Acme 2", value="100",
+                               stage=made.stage, owner="Maya Patel", organization="Acme GmbH", contact="",
+                               expected_close="", probability="", actor=maya,
+                               fields={"Source": "Referral", "Renewal": "2027-03-01"})
+    log.record(undo.edit_change("edit", made, saved, values_before=held,
+                                values_after=fields.held_values(made.id)))
+    assert fields.held_values(made.id) == {"source": "Referral", "renewal": "2027-03-01"}
+
+    log.undo()
+    assert fields.held_values(made.id) == {"source": "Web"}
+    assert Deal.get_by_id(made.id).title == "Acme"
+    custom = FieldChange.select().where(FieldChange.field.in_(["source", "renewal"]))
+    assert {(c.field, c.undone_at is not None) for c in custom} == {
+        ("source", False), ("source", True), ("renewal", True)}  # the first set stays, the save's are marked
+
+    log.redo()
+    assert fields.held_values(made.id) == {"source": "Referral", "renewal": "2027-03-01"}
+    assert FieldChange.select().where(FieldChange.undone_at.is_null(False)).count() == 0
+
+
+def test_a_save_that_changed_only_a_custom_value_is_an_undo_step(db):
+    from pipetui.core import fields
+
+    made, _, _ = _edited_deal()
+    fields.add_field("Source", "text")
+    log = UndoLog()
+    saved = fields.set_values(made.id, {"Source": "Web"})
+    log.record(undo.edit_change("edit", made, saved, values_before={}, values_after=fields.held_values(made.id)))
+    assert log.can_undo
+    log.undo()
+    assert fields.held_values(made.id) == {}

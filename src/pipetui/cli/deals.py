@@ -226,8 +226,8 @@ def list_deals(state: Session, stage, owner, status, where, limit, pipeline, lis
         return (f"#{d.id:<6} {d.stage:<12} {d.status:<4} {format_money(d.value, d.currency):>16} "
                 f"{d.win_probability:>3}%  {close:<10}  {d.owner or '-':<16} {d.title}")
 
-    listing.emit(fields.with_fields(found), to_json=lambda pair: fields.deal_json(*pair),
-                 text=lambda pair: line(pair[0]), empty="No deals.")
+    listing.emit(fields.with_fields(found), to_json=lambda row: fields.deal_json(*row),
+                 text=lambda row: line(row[0]), empty="No deals.")
 
 
 @command()

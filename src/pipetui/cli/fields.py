@@ -1,11 +1,13 @@
 """Custom fields: ``pipetui field add|rename|set|delete|list`` to define
-them, ``pipetui set DEAL FIELD=VALUE…`` to fill them in."""
+them, ``pipetui set DEALS… FIELD=VALUE…`` to fill them in."""
 
 from __future__ import annotations
 
 import click
 
+from pipetui.cli.deals import ANY_STATUS, OPEN_ONLY, bulk_options, chosen_deals
 from pipetui.cli.session import FriendlyGroup, Listing, Session, command, echo, list_options
+from pipetui.core.errors import InvalidInput
 
 ENTITY_CHOICES = ["deal", "organization", "contact"]
 TYPE_CHOICES = ["text", "number", "money", "date", "choice", "multi", "checkbox"]
@@ -132,19 +134,26 @@ def field_delete(state: Session, name: str, force: bool, entity: str) -> None:
 
 
 @command(name="set")
-@click.argument("deal")
-@click.argument("assignments", nargs=-1, required=True, metavar="FIELD=VALUE...")
-def set_command(state: Session, deal: str, assignments: tuple[str, ...]) -> None:
-    """Set custom fields of DEAL: Source=Web, Renewal=2027-01-31; FIELD= clears one."""
-    from pipetui.core import fields, lookup
+@click.argument("items", nargs=-1, required=True, metavar="DEALS... FIELD=VALUE...")
+@bulk_options
+def set_command(state: Session, items: tuple[str, ...], where, dry_run: bool) -> None:
+    """Set custom fields of DEALS (ids or titles; - reads ids from stdin):
+    Source=Web, Renewal=2027-01-31; FIELD= clears one. Several deals: one
+    transaction, all or none."""
+    from pipetui.core import bulk, fields
 
-    found = lookup.resolve_deal(deal)
-    values = fields.parse_assignments(assignments)
-    saved = fields.set_values(found.id, values, actor=state.actor())
-    if saved.version == found.version:
-        echo(f"Nothing changed on #{saved.id} {saved.title}")
+    references = tuple(item for item in items if "=" not in item)
+    values = fields.parse_assignments(item for item in items if "=" in item)
+    if not values:
+        raise InvalidInput("no FIELD=VALUE given (e.g. pipetui set 42 Source=Web)")
+    found = chosen_deals(references, where, acting_on=OPEN_ONLY if where is not None else ANY_STATUS)
+    if found is None:
         return
-    shown = {f.name: fields.display_text(f, value) for f, value in fields.deal_field_texts(saved)}
-    named = [fields.resolve_field(name).name for name in values]
-    listed = ", ".join(f"{name}={shown.get(name) or ''}" for name in named)
-    echo(f"Set {listed} on #{saved.id} {saved.title}")
+    named = [fields.resolve_field(name) for name in values]
+    for outcome in bulk.set_fields(found, values, actor=state.actor(), dry_run=dry_run):
+        deal, now = outcome.after, outcome.values_after
+        if outcome.values_before == now:
+            echo(f"Nothing changed on #{deal.id} {deal.title}")
+            continue
+        listed = ", ".join(f"{f.name}={fields.display_text(f, now.get(f.key)) or ''}" for f in named)
+        echo(f"{'Would set' if dry_run else 'Set'} {listed} on #{deal.id} {deal.title}")

@@ -10,11 +10,12 @@ checked as it would be.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from pipetui.core import deals as services
+from pipetui.core import fields
 from pipetui.core.board import FilterTerms, filter_condition
 from pipetui.core.errors import ConflictError, InvalidInput
 from pipetui.core.lookup import resolve_deal
@@ -48,6 +49,9 @@ class Outcome:
 
     before: DealRow
     after: DealRow
+    # A change of custom fields: the deal's values before and after ({key: canonical}).
+    values_before: dict[str, str] | None = None
+    values_after: dict[str, str] | None = None
 
 
 def choose(references: Iterable[str | int], where: FilterTerms | None = None, *,
@@ -135,3 +139,19 @@ def assign(deals: Iterable[DealRow], owner: RepRef, *, actor: RepRef | None = No
            dry_run: bool = False) -> list[Outcome]:
     return apply(deals, lambda d: services.edit_deal(d.id, expected_version=d.version, owner=owner,
                                                      actor=actor), dry_run=dry_run)
+
+
+def set_fields(deals: Iterable[DealRow], values: Mapping[str, str], *, actor: RepRef | None = None,
+               dry_run: bool = False) -> list[Outcome]:
+    """Set custom fields ({name: text}, empty text clears) on each deal, as
+    :func:`pipetui.core.fields.set_values` does for one."""
+    done = []
+
+    def change(deal: DealRow) -> DealRow:
+        held = fields.held_values(deal.id)
+        after = fields.set_values(deal.id, values, actor=actor, expected_version=deal.version)
+        done.append((held, fields.held_values(deal.id)))
+        return after
+
+    outcomes = apply(deals, change, dry_run=dry_run)
+    return [Outcome(o.before, o.after, held, now) for o, (held, now) in zip(outcomes, done, strict=True)]

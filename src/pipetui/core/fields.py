@@ -439,6 +439,35 @@ def deal_field_texts(deal: DealRow) -> list[tuple[FieldDef, str | None]]:
     return [(f, values.get(f.id)) for f in fields]
 
 
+def held_values(deal_id: int) -> dict[str, str]:
+    """Every custom value a deal holds, {field key: canonical} (one query):
+    what an undo of an edit puts back."""
+    query = (CustomValue.select(CustomField.key, CustomValue.value)
+             .join(CustomField, on=(CustomField.id == CustomValue.field))
+             .where(CustomValue.entity_id == deal_id, CustomField.entity == "deal"))
+    return dict(query.tuples())
+
+
+def restore_values(deal_id: int, values: Mapping[str, str | None], *, expected_version: int) -> DealRow:
+    """Put a deal's custom values back as ``values`` ({field key: canonical,
+    None: empty}) says, only if the deal still has ``expected_version``;
+    writes no history (undo marks the change). A field deleted since is
+    skipped."""
+    from pipetui.core import deals
+
+    with db.atomic():
+        deal = deals.current_deal(deal_id, expected_version=expected_version)
+        ids = dict(CustomField.select(CustomField.key, CustomField.id)
+                   .where(CustomField.entity == "deal", CustomField.key.in_(list(values))).tuples())
+        for key, value in values.items():
+            if key not in ids:
+                continue
+            CustomValue.delete().where(CustomValue.field == ids[key], CustomValue.entity_id == deal_id).execute()
+            if value is not None:
+                CustomValue.create(field=ids[key], entity_id=deal_id, value=value)
+        return deals._save(deal, {}, deals.change_time())
+
+
 def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     """``["Source=Web", "Renewal=2027-01-01"]`` -> {name: text}; ``Name=`` clears."""
     given: dict[str, str] = {}
@@ -672,21 +701,23 @@ def card_texts(deal_ids: list[int], fields: list[FieldDef]) -> dict[int, tuple[s
             for deal_id, held in values.items()}
 
 
-def with_fields(deals: Iterable[DealRow], batch: int = 500) -> Iterator[tuple[DealRow, dict[str, Any]]]:
-    """Each deal with its custom fields as JSON values ({name: value}); one
-    query per ``batch`` deals, so that a stream of deals stays a stream."""
+def with_fields(deals: Iterable[DealRow], batch: int = 500) -> Iterator[tuple[DealRow, dict[str, Any], str]]:
+    """Each deal with its custom fields as JSON values ({name: value}) and
+    its pipeline's name; one query per ``batch`` deals, so that a stream of
+    deals stays a stream."""
     fields = definitions("deal")
+    pipelines = dict(Pipeline.select(Pipeline.id, Pipeline.name).tuples())
     deals = iter(deals)
     while chunk := list(islice(deals, batch)):
         values = deal_fields_json(chunk, fields) if fields else {}
         for deal in chunk:
-            yield deal, values.get(deal.id, {})
+            yield deal, values.get(deal.id, {}), pipelines.get(deal.pipeline_id, "")
 
 
-def deal_json(deal: DealRow, values: dict[str, Any]) -> dict[str, Any]:
-    """The object ``pipetui deals --json`` prints: :meth:`DealRow.as_json`
-    and the custom fields as ``fields``."""
-    return {**deal.as_json(), "fields": values}
+def deal_json(deal: DealRow, values: dict[str, Any], pipeline: str) -> dict[str, Any]:
+    """The object ``pipetui deals --json`` prints: :meth:`DealRow.as_json`,
+    the name of its pipeline as ``pipeline`` and the custom fields as ``fields``."""
+    return {**deal.as_json(), "pipeline": pipeline, "fields": values}
 
 
 # --- a deal's form with its custom fields ------------------------------------------

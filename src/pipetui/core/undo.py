@@ -16,8 +16,8 @@ marked undone.
 
 An edit of a deal's fields (the editor's save, ``edit_deal``) is undone the
 same way: its :class:`Change` carries the columns before and after
-(:func:`edit_change`); undo writes the old ones back and marks the edit's
-FieldChange rows undone, redo writes the new ones and clears the marks. An
+(:func:`edit_change`), custom fields' values included; undo writes the old
+ones back and marks the edit's FieldChange rows undone, redo writes the new ones and clears the marks. An
 editor save that also moved the deal is one change: undo takes back the
 move, then the edit.
 
@@ -45,7 +45,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipetui.core import activities, deals
+from pipetui.core import activities, deals, fields
 from pipetui.core.errors import InvalidInput
 from pipetui.core.rows import ActivityRow, DealRow, NoteRow, RepRef
 from pipetui.store import LOST, OPEN, WON, Activity, Deal, FieldChange, Note, StageChange
@@ -73,6 +73,9 @@ class Change:
     before_columns: dict[str, Any] = field(default_factory=dict, compare=False)
     after_columns: dict[str, Any] = field(default_factory=dict, compare=False)
     edited_fields: tuple[str, ...] = ()
+    # ... and the custom fields it changed, {field key: canonical, None: empty}.
+    before_values: dict[str, str | None] = field(default_factory=dict, compare=False)
+    after_values: dict[str, str | None] = field(default_factory=dict, compare=False)
     # An activity or a note added: its id, and the deal's last activity before and after it.
     item_id: int | None = None
     touched: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
@@ -110,11 +113,12 @@ def changes_of(kind: str, label: str, outcomes) -> Changes:
 
 
 def edits_of(label: str, outcomes) -> Changes:
-    """The undo step of a bulk edit (deals given to a rep): ``outcomes`` as
+    """The undo step of a bulk edit (deals given to a rep, fields set): ``outcomes`` as
     :func:`pipetui.core.bulk.apply` returns them, each deal before read as
     a DealRow. A deal the edit left as it was is no part of it."""
-    edits = (edit_change(label, o.before, o.after) for o in outcomes)
-    return Changes(label, tuple(e for e in edits if e.before_columns or e.moved))
+    edits = (edit_change(label, o.before, o.after, values_before=o.values_before,
+                         values_after=o.values_after) for o in outcomes)
+    return Changes(label, tuple(e for e in edits if e.before_columns or e.before_values or e.moved))
 
 
 def stages_touched(change: Change | Changes) -> set[int]:
@@ -145,7 +149,7 @@ class UndoLog:
             for one in change.changes:
                 self._versions[one.deal_id] = one.version
             return
-        if change.kind == "edit" and not change.before_columns and not change.moved:
+        if change.kind == "edit" and not change.before_columns and not change.before_values and not change.moved:
             # A save that changed nothing is no step to undo; the deal's new
             # version is still ours, so earlier steps stay undoable.
             self._versions[change.deal_id] = change.version
@@ -217,17 +221,25 @@ class UndoLog:
 # --- changes the front ends make and record ----------------------------------
 
 
-def edit_change(label: str, before: DealRow, after: DealRow) -> Change:
+def edit_change(label: str, before: DealRow, after: DealRow, *,
+                values_before: dict[str, str] | None = None,
+                values_after: dict[str, str] | None = None) -> Change:
     """The change that took the deal from ``before`` to ``after``: an edit of
     its fields (``edit_deal``, the editor's ``update_deal``), with the move
-    that came with it, if any."""
+    that came with it, if any. ``values_before`` and ``values_after`` are
+    its custom values on either side (:func:`pipetui.core.fields.held_values`)
+    when the edit could change them."""
     old, new = deals.edited_columns(before), deals.edited_columns(after)
     changed = [column for column in old if old[column] != new[column]]
     texts_before, texts_after = deals.field_texts(before), deals.field_texts(after)
     recorded = tuple(name for name in deals.RECORDED_FIELDS if texts_before[name] != texts_after[name])
+    values_before, values_after = values_before or {}, values_after or {}
+    keys = sorted(k for k in {*values_before, *values_after} if values_before.get(k) != values_after.get(k))
     return Change(label, after.id, "edit", before.stage_id, after.stage_id, after.version,
                   before_columns={c: old[c] for c in changed}, after_columns={c: new[c] for c in changed},
-                  edited_fields=recorded)
+                  edited_fields=recorded + tuple(keys),
+                  before_values={k: values_before.get(k) for k in keys},
+                  after_values={k: values_after.get(k) for k in keys})
 
 
 def delete_deal(deal_id: int, *, expected_version: int | None = None) -> tuple[DealRow, Change]:
@@ -288,6 +300,9 @@ def _revert(change: Change, version: int) -> tuple[DealRow, _Marks]:
             if change.before_columns:
                 deal = deals.restore_fields(change.deal_id, change.before_columns,
                                             expected_version=deal.version)
+            if change.before_values:
+                deal = fields.restore_values(change.deal_id, change.before_values,
+                                             expected_version=deal.version)
             _mark(FieldChange, field_rows, deals.change_time())
     return deal, _Marks(stage_row, field_rows)
 
@@ -366,6 +381,9 @@ def _apply(change: Change, marks: _Marks, version: int) -> DealRow:
             if change.after_columns:
                 deal = deals.restore_fields(change.deal_id, change.after_columns,
                                             expected_version=deal.version)
+            if change.after_values:
+                deal = fields.restore_values(change.deal_id, change.after_values,
+                                             expected_version=deal.version)
             _mark(FieldChange, marks.field_rows, None)
         if marks.stage_row is not None:
             row = StageChange.get_or_none(StageChange.id == marks.stage_row)

@@ -6,11 +6,13 @@ title. Esc closes every one of them without an answer.
 - :class:`PickDialog` offers a list, and optionally a field to type another
   answer (an owner, a snooze; :class:`LoseDialog`, a lost reason).
 - :class:`HelpDialog` lists the keys of a screen.
+
+:func:`ask_field_value` chains two of them: which custom field, then its value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Generic, TypeVar
 
 from rich.text import Text
@@ -137,3 +139,38 @@ class HelpDialog(Dialog[None]):
             rows.append(f"{binding.tooltip or binding.description}\n")
         with VerticalScroll(id="keys-scroll"):
             yield Static(rows, id="keys")
+
+
+CLEAR = ""  # the value that empties a field
+
+
+def ask_field_value(screen, pipeline_id: int | None, whose: str, then: Callable[[str, str], None], *,
+                    say: Callable[[str], None]) -> None:
+    """Ask which custom field of the deals of ``pipeline_id`` to set, then
+    its value (a listed choice, yes or no, or typed; "empty" clears it), and
+    call ``then(field name, text)``; Esc at either step: nothing. The core
+    checks the value when it is written. ``say`` tells the user there is no
+    field to set."""
+    from pipetui.core import fields
+
+    def value_of(field: fields.FieldDef | None) -> None:
+        if field is None:
+            return
+        if field.type == "checkbox":
+            choices = [(fields.YES, fields.YES), (fields.NO, fields.NO)]
+        else:
+            choices = [(choice, choice) for choice in field.choices]
+        choices.append(("(empty)", CLEAR))
+        typed = {"choice": None, "checkbox": None, "multi": "or type several, comma-separated"}.get(
+            field.type, f"type a {field.type} and press Enter")
+        screen.app.push_screen(PickDialog(f"{field.name} of {whose}", choices, typed=typed),
+                               lambda text: text is not None and then(field.name, text))
+
+    def offer(found: list[fields.FieldDef]) -> None:
+        if not found:
+            say("No custom field for these deals: add one in the pipeline settings (P, then f)")
+            return
+        screen.app.push_screen(PickDialog(f"Set which field of {whose}?",
+                                          [(f"{f.name} ({f.type})", f) for f in found]), value_of)
+
+    screen.run_db(lambda: fields.definitions("deal", pipeline_id=pipeline_id), offer)

@@ -28,7 +28,7 @@ from pipetui.core.rules import Rulebook
 from pipetui.core.text import printable
 from pipetui.core.undo import Change, Changes, UndoLog, changes_of, edits_of, stages_touched
 from pipetui.tui.contrast import ERROR, MUTED
-from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog
+from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog, ask_field_value
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.widgets.board import WINDOW, BoardView
@@ -81,6 +81,8 @@ class BoardScreen(LiveScreen):
                 id="board.assign"),
         Binding("enter", "edit", "Edit", tooltip="Open the deal editor", id="board.edit"),
         Binding("n", "new", "New", tooltip="New deal in this column", id="board.new"),
+        Binding("F", "set_field", "Set field", show=False,
+                tooltip="Set a custom field of the deal, or of the marked deals", id="board.set_field"),
         Binding("D", "delete", "Delete", show=False, tooltip="Delete the deal, after asking",
                 id="board.delete"),
         Binding("u", "undo", "Undo", tooltip="Undo the last change", id="board.undo"),
@@ -95,7 +97,7 @@ class BoardScreen(LiveScreen):
         Binding("P", "pipeline_settings", "Stages", show=False,
                 tooltip="Pipeline settings: add, rename, reorder and delete stages", id="board.pipeline_settings"),
         # After the screens' keys: a narrow key bar drops it first (help lists it).
-        Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for H L w x a",
+        Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for H L w x a F",
                 id="board.mark"),
         Binding("question_mark", "help", "Keys", tooltip="This list of keys", id="board.help"),
         Binding("escape", "clear_filter", "Clear", tooltip="Clear the marks, else the filter",
@@ -393,6 +395,30 @@ class BoardScreen(LiveScreen):
 
         whose = f"{len(self.board.marked)} marked deals" if self.board.marked else card.title
         self.app.push_screen(PickDialog(f"Give {whose} to", [(r.name, r) for r in self.reps]), chosen)
+
+    def action_set_field(self) -> None:
+        """Set one custom field of the marked deals, else the deal under the cursor."""
+        card = self.board.current_card
+        if not self.board.marked and card is None:
+            return
+        whose = f"{len(self.board.marked)} marked deals" if self.board.marked else card.title
+
+        def write(name: str, text: str) -> None:
+            actor, values = self.actor, {name: text}
+            if self.board.marked:
+                self._write_marked(lambda rows: bulk.set_fields(rows, values, actor=actor), "edit",
+                                   f"Set {printable(name)} on {{many}}", f"{name} set")
+                return
+
+            def work():
+                before = deals.current_deal(card.id, expected_version=card.version)
+                change = edits_of(f"{name} set", bulk.set_fields([before], values, actor=actor))
+                return f"Set {printable(name)} on {printable(card.title)}", card.id, change
+
+            self._write(work)
+
+        shown = self.filter.pipeline_id or next((p.id for p in self.pipelines), None)
+        ask_field_value(self, shown, whose, write, say=self._show_status)
 
     def action_delete(self) -> None:
         card = self.board.current_card

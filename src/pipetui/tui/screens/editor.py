@@ -363,9 +363,11 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
                 return fields.add_deal(values["title"], values["value"], stage=values["stage"],
                                        pipeline=pipeline_id, **common), None
             before = deals.current_deal(deal_id, expected_version=version)
+            held = fields.held_values(deal_id)
             after = fields.update_deal(deal_id, version, title=values["title"], value=values["value"],
                                        stage=values["stage"], **common)
-            return after, edit_change("edit", before, after)
+            return after, edit_change("edit", before, after, values_before=held,
+                                      values_after=fields.held_values(deal_id))
 
         self._saving = True
         self.run_db(save, self._saved, failed=self._save_failed)

@@ -26,9 +26,9 @@ from pipetui.core import activities, bulk, deals, lookup, people, triage, undo
 from pipetui.core.dates import parse_date
 from pipetui.core.money import format_compact
 from pipetui.core.text import printable
-from pipetui.core.undo import Change, Changes, UndoLog, changes_of
+from pipetui.core.undo import Change, Changes, UndoLog, changes_of, edits_of
 from pipetui.tui.contrast import ERROR, MUTED, WARNING
-from pipetui.tui.dialogs import LoseDialog, PickDialog
+from pipetui.tui.dialogs import LoseDialog, PickDialog, ask_field_value
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
@@ -78,7 +78,11 @@ class TriageScreen(LiveScreen):
                 id="triage.close_date"),
         Binding("enter", "edit", "Edit", show=False, tooltip="Open the deal editor", id="triage.edit"),
         Binding("u", "undo", "Undo", tooltip="Undo the last action", id="triage.undo"),
-        Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for d s L H w x",
+        Binding("A", "assign", "Assign", show=False, tooltip="Give the deal, or the marked deals, to a rep",
+                id="triage.assign"),
+        Binding("F", "set_field", "Set field", show=False,
+                tooltip="Set a custom field of the deal, or of the marked deals", id="triage.set_field"),
+        Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for d s L H w x A F",
                 id="triage.mark"),
         Binding("b,escape", "back", "Board", tooltip="Clear the marks, else back to the board", id="triage.back"),
     ]
@@ -90,7 +94,7 @@ class TriageScreen(LiveScreen):
         self.as_root = as_root  # opened by `pipetui triage`: b shows the board
         self.queue: list[triage.TriageItem] = []
         self.stage_names: list[str] = []
-        self.rep_names: list[str] = []
+        self.reps: list = []  # RepRefs, for A
         self.undo_log = UndoLog()
         # Newest last: a Change or Changes (undone through the UndoLog, which
         # checks versions), or an activity marked done or snoozed and its inverse.
@@ -133,11 +137,10 @@ class TriageScreen(LiveScreen):
         """The lost reasons, stages and reps the dialogs and the editor offer;
         without them the lose dialog still takes typed reasons."""
 
-        def chosen(choices: tuple[list[str], list[str], list[str]]) -> None:
-            self.lost_reasons, self.stage_names, self.rep_names = choices
+        def chosen(choices: tuple[list[str], list[str], list]) -> None:
+            self.lost_reasons, self.stage_names, self.reps = choices
 
-        self.run_db(lambda: (deals.lost_reasons(), [s.name for s in lookup.stages()],
-                             [r.name for r in people.list_reps()]),
+        self.run_db(lambda: (deals.lost_reasons(), [s.name for s in lookup.stages()], people.list_reps()),
                     chosen, failed=lambda _: None, group="triage-choices")
 
     def work_failed(self, failure: Failure) -> None:
@@ -270,6 +273,9 @@ class TriageScreen(LiveScreen):
         many = f"{len(items)} deal{'s' * (len(items) != 1)}"
 
         def work():
+            if kind == "edit":  # each deal read as the user saw it, for undo to put its fields back
+                outcomes = act([deals.current_deal(i.deal_id, expected_version=i.version) for i in items])
+                return Done(said.replace("{many}", many), edits_of(f"{label} of {many}", outcomes), marked=True)
             # The version the user saw is checked; the stage is read for undo's record.
             refs = [bulk.DealRef(i.deal_id, i.title, i.version, deals.get_deal(i.deal_id).stage_id)
                     for i in items]
@@ -419,6 +425,50 @@ class TriageScreen(LiveScreen):
 
         self._act(work)
 
+    def _edit_one_or_marked(self, act: Callable[[list], list[bulk.Outcome]], said: str, label: str) -> None:
+        """``act`` (an edit of deals' fields) on the marked deals, else on
+        the deal under the cursor: one undo step either way."""
+        if self.marked:
+            self._act_on_marked(act, "edit", said, label)
+            return
+        item = self.current
+        if item is None:
+            return
+
+        def work():
+            before = deals.current_deal(item.deal_id, expected_version=item.version)
+            change = edits_of(label, act([before]))
+            return Done(said.replace("{many}", printable(item.title)), change)
+
+        self._act(work)
+
+    def action_assign(self) -> None:
+        """Give the marked deals, else the deal under the cursor, to a rep."""
+        if not self.marked and self.current is None:
+            return
+        whose = f"{len(self.marked)} marked deals" if self.marked else self.current.title
+
+        def chosen(rep) -> None:
+            if rep is not None:
+                actor = self.actor
+                self._edit_one_or_marked(lambda rows: bulk.assign(rows, rep, actor=actor),
+                                         "Gave {many} to " + printable(rep.name), "reassignment")
+
+        self.app.push_screen(PickDialog(f"Give {whose} to", [(r.name, r) for r in self.reps]), chosen)
+
+    def action_set_field(self) -> None:
+        """Set one custom field of the marked deals, else the deal under the cursor."""
+        if not self.marked and self.current is None:
+            return
+        whose = f"{len(self.marked)} marked deals" if self.marked else self.current.title
+
+        def write(name: str, text: str) -> None:
+            actor, values = self.actor, {name: text}
+            self._edit_one_or_marked(lambda rows: bulk.set_fields(rows, values, actor=actor),
+                                     f"Set {printable(name)} on {{many}}", f"{name} set")
+
+        ask_field_value(self, getattr(self.app, "pipeline_id", None), whose, write, say=self._status)
+
     def action_win(self) -> None:
         if self.marked:
             actor, rules = self.actor, self.app.context.rules
@@ -477,7 +527,7 @@ class TriageScreen(LiveScreen):
         item = self.current
         if item is not None:
             self.app.push_screen(DealEditor(item.deal_id, currency=self.app.currency, actor=self.actor,
-                                            stages=self.stage_names, reps=self.rep_names),
+                                            stages=self.stage_names, reps=[r.name for r in self.reps]),
                                  self._edited)
 
     def _edited(self, edited) -> None:
