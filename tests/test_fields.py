@@ -545,3 +545,18 @@ def test_edit_sets_custom_fields_with_the_built_in_ones_in_one_transaction(backe
     assert dump(url) == before
     (deal,) = json.loads(ok(run(url, "deals", "--json")).stdout)
     assert (deal["title"], deal["value"], deal["fields"], deal["version"]) == ("Acme", 25000, {"Source": "Event"}, 4)
+
+
+def test_a_contact_and_its_fields_are_saved_in_one_transaction(db):
+    from pipetui.core import customers
+    from pipetui.store import Contact
+
+    fields.add_field("Birthday", "date", entity="contact")
+    ann = customers.save_contact("Ann Lee")
+    # A field that fails as the values are written takes the rename back with it.
+    with pytest.raises(InvalidInput):
+        customers.save_contact("Ann", contact_id=ann.id, custom={"Birthday": "1990-05-17", "Shoe size": "42"})
+    assert Contact.get_by_id(ann.id).name == "Ann Lee"
+    customers.save_contact("Ann", contact_id=ann.id, custom={"Birthday": "1990-05-17"})
+    assert (Contact.get_by_id(ann.id).name, fields.record_fields_json("contact", ann.id)) == (
+        "Ann", {"Birthday": "1990-05-17"})

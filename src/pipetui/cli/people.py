@@ -226,12 +226,11 @@ def org_edit(state: Session, organization: str, name: str | None, website: str |
     if name is None and website is None and not assignments:
         raise InvalidInput("nothing to change: give --name, --website or --set")
     found = customers.profile(customers.ORGANIZATION, customers.resolve(customers.ORGANIZATION, organization).id)
-    values = fields.parse_assignments(assignments)
-    fields.parse_record_values("organization", values, state.context.currency)  # refused before any write
     saved = customers.save_organization(found.customer.name if name is None else name,
                                         found.website if website is None else website,
-                                        organization_id=found.customer.id)
-    fields.set_record_values("organization", saved.id, values, state.context.currency)
+                                        organization_id=found.customer.id,
+                                        custom=fields.parse_assignments(assignments),
+                                        currency=state.context.currency)
     echo(f"Saved organization #{saved.id} {saved.name}")
 
 
@@ -295,16 +294,15 @@ def contact_edit(state: Session, person: str, name, email, phone, organization,
     if name is email is phone is organization is None and not assignments:
         raise InvalidInput("nothing to change: give --name, --email, --phone, --org or --set")
     found = customers.profile(customers.PERSON, customers.resolve(customers.PERSON, person).id)
-    values = fields.parse_assignments(assignments)
-    fields.parse_record_values("contact", values, state.context.currency)  # refused before any write
     saved = customers.save_contact(
         found.customer.name if name is None else name,
         email=found.email if email is None else email,
         phone=found.phone if phone is None else phone,
         organization=found.organization if organization is None else organization,
         contact_id=found.customer.id,
+        custom=fields.parse_assignments(assignments),
+        currency=state.context.currency,
     )
-    fields.set_record_values("contact", saved.id, values, state.context.currency)
     echo(f"Saved contact #{saved.id} {saved.name}")
 
 

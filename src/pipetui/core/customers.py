@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
-from pipetui.core import clock
+from pipetui.core import clock, fields
 from pipetui.core.errors import InvalidInput, NotFound
 from pipetui.core.people import _clean_email
 from pipetui.core.text import clean_line
@@ -137,9 +138,12 @@ def profile(kind: str, customer_id: int) -> Profile:
     return found
 
 
-def save_organization(name: str, website: str | None = None, *, organization_id: int | None = None) -> Customer:
+def save_organization(name: str, website: str | None = None, *, organization_id: int | None = None,
+                      custom: Mapping[str, str] | None = None, currency: str = "USD") -> Customer:
     """Add an organization, or change one; names are unique whatever their case.
-    Returns it as the customer list shows it."""
+    ``custom`` sets its custom fields ({name: text}, money without a currency
+    in ``currency``) in the same transaction. Returns it as the customer list
+    shows it."""
     name = clean_line(name, "organization name")
     website = clean_line(website or "", "website", required=False)
     if website and not _WEBSITE.match(website):
@@ -158,13 +162,17 @@ def save_organization(name: str, website: str | None = None, *, organization_id:
                 raise NotFound(f"no organization #{organization_id}")
             org.name, org.website = name, website
             org.save()
+        if custom:
+            fields.set_record_values("organization", org.id, custom, currency)
     return Customer(ORGANIZATION, org.id, org.name, org.website or "")
 
 
 def save_contact(name: str, *, email: str | None = None, phone: str | None = None,
-                 organization: str | None = None, contact_id: int | None = None) -> Customer:
-    """Add a person, or change one; ``organization`` by name (created if new).
-    Returns them as the customer list shows them."""
+                 organization: str | None = None, contact_id: int | None = None,
+                 custom: Mapping[str, str] | None = None, currency: str = "USD") -> Customer:
+    """Add a person, or change one; ``organization`` by name (created if new);
+    ``custom`` sets their custom fields in the same transaction. Returns them
+    as the customer list shows them."""
     from pipetui.core.people import find_or_create_organization
 
     name = clean_line(name, "name")
@@ -183,6 +191,8 @@ def save_contact(name: str, *, email: str | None = None, phone: str | None = Non
                 raise NotFound(f"no contact #{contact_id}")
             person.name, person.email, person.phone, person.organization = name, email, phone, org
             person.save()
+        if custom:
+            fields.set_record_values("contact", person.id, custom, currency)
     org_name = org.name if org else None
     return Customer(PERSON, person.id, person.name, org_name or person.email or "", person.email, org_name)
 
