@@ -307,3 +307,26 @@ async def test_stage_rows_take_one_line_at_any_width(app, size):
         await pilot.press("question_mark")
         await settle(pilot)
         assert "HelpDialog" in type(app.screen).__name__
+
+
+async def test_n_on_another_pipeline_s_board_adds_a_deal_there_with_its_fields(app):
+    from pipetui.core import fields
+    from pipetui.tui.screens.editor import DealEditor
+
+    fields.add_field("Notice period", "number", pipeline="Renewals")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("p", "down", "enter")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, DealEditor)
+        assert editor.form is not None, str(editor.query_one("#editor-status").render())
+        assert [f.name for f in editor.form.custom] == ["Notice period"]
+        await pilot.press(*"Globex renewal", "tab", *"5000")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+    globex = Deal.get(Deal.title == "Globex renewal")
+    assert (globex.pipeline.name, globex.stage.name) == ("Renewals", "Up for renewal")
