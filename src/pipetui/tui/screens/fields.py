@@ -38,8 +38,8 @@ RECORDS = {"deal": "Deals", "organization": "Organizations", "contact": "Contact
 TYPES = [
     ("text", "text"),
     ("number", "number: 12, 4.5, 1,200"),
-    ("money", "money: an amount and its currency"),
-    ("date", "date: 2026-12-01, +2w, eom, fri"),
+    ("money", "money: EUR 900, 12.5k"),
+    ("date", "date: 2026-12-01, +2w"),
     ("choice", "choice: one of a list"),
     ("multi", "multi: several of a list"),
     ("checkbox", "checkbox: yes or no"),
@@ -244,9 +244,8 @@ class CustomFieldsScreen(LiveScreen):
         self.app.push_screen(PickDialog(question, choices), lambda picked: picked is not None and then(picked))
 
     def _ask_choices(self, name: str, type_: str, then: Callable[[str], None], *, now: tuple[str, ...] = ()) -> None:
-        several = "several" if type_ == "multi" else "one"
-        self._ask(f"Choices of {name} ({several} of them per record), comma-separated: e.g. Web, Referral, Event",
-                  then, value=", ".join(now))
+        several = " (several per record)" if type_ == "multi" else ""
+        self._ask(f"Choices of {name} (a, b, c){several}", then, value=", ".join(now))
 
     def action_add(self) -> None:
         pipeline_id = self.pipeline_id
@@ -264,7 +263,7 @@ class CustomFieldsScreen(LiveScreen):
             if entity != "deal":
                 add(name, entity, type_, choices, None)
                 return
-            self._pick(f"{name}: a field of the deals of", [
+            self._pick(f"{name}: for the deals of", [
                 ("Every pipeline", "all"), (f"{pipeline} only", "this")],
                 lambda scope: add(name, entity, type_, choices, scope))
 
@@ -321,8 +320,7 @@ class CustomFieldsScreen(LiveScreen):
                 self._set(field, said, type_=type_)
 
         choices = [(label + (" (now)" if type_ == field.type else ""), type_) for type_, label in TYPES]
-        self._pick(f"Type of {field.name} (now {field.type}; values that would not fit refuse the change)",
-                   choices, chosen)
+        self._pick(f"Type of {field.name} (now {field.type})", choices, chosen)
 
     def action_choices(self) -> None:
         field = self.current

@@ -69,13 +69,13 @@ def stage_lines(found: list[StageRef], counts: dict[int, int], width: int) -> li
     name_width = min(max((cell_len(printable(s.name)) for s in found), default=4), 28)
     deals = [counts.get(s.id, 0) for s in found]
     rots = [f"rots after {s.rotting_days} days" if s.rotting_days else "never rots" for s in found]
-    opens = [f"{n:,} open deal{'s' * (n != 1)}" for n in deals]
+    deal_width = max((len(f"{n:,}") for n in deals), default=1)
+    opens = [f"{n:>{deal_width},} open deal{'s' * (n != 1)}" for n in deals]
     tails = [f" {s.probability:>3}%  {rot:<20} {shown}" for s, rot, shown in zip(found, rots, opens)]
     if 4 + name_width + max(map(len, tails), default=0) <= width:
         return [f"{i:>2}. {fit(s.name, name_width)}{tail}" for i, (s, tail) in enumerate(zip(found, tails), 1)]
     rots = [f"rot {s.rotting_days}d" if s.rotting_days else "" for s in found]
     rot_width = max(map(len, rots), default=0)
-    deal_width = max((len(f"{n:,}") for n in deals), default=1)
     tails = [f" {s.probability:>3}% {rot:>{rot_width}} {n:>{deal_width},} open" for s, rot, n in zip(found, rots, deals)]
     if rot_width and width - 4 - max(map(len, tails)) < 8:  # too narrow for the rotting days too
         tails = [f" {s.probability:>3}% {n:>{deal_width},} open" for s, n in zip(found, deals)]
