@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from test_board import board_of, screen_text, settle, status_of
 
-from pipetui.core import fields, lookup, metrics
+from pipetui.core import deals, fields, lookup, metrics
 from pipetui.core.dates import parse_period
 from pipetui.store import Deal
 from pipetui.tui.app import PipetuiApp
@@ -148,8 +148,6 @@ async def test_a_new_database_is_shaped_from_the_screens(sqlite_db):
     assert [s.name for s in lookup.stages(lookup.resolve_pipeline("Renewals"))] == RENEWALS
     acme = Deal.get(Deal.title == "Acme GmbH - rollout")
     assert acme.stage.name == "Demo scheduled"
-    from pipetui.core import deals
-
     assert {f.name: fields.display_text(f, v) for f, v in fields.deal_field_texts(deals.get_deal(acme.id))} == {
         "Source": "Web", "Budget": "1,500 EUR", "Renewal date": "2027-06-01"}
     period = parse_period("this-quarter")

@@ -76,7 +76,8 @@ def stage_lines(found: list[StageRef], counts: dict[int, int], width: int) -> li
         return [f"{i:>2}. {fit(s.name, name_width)}{tail}" for i, (s, tail) in enumerate(zip(found, tails), 1)]
     rots = [f"rot {s.rotting_days}d" if s.rotting_days else "" for s in found]
     rot_width = max(map(len, rots), default=0)
-    tails = [f" {s.probability:>3}% {rot:>{rot_width}} {n:>{deal_width},} open" for s, rot, n in zip(found, rots, deals)]
+    tails = [f" {s.probability:>3}% {rot:>{rot_width}} {n:>{deal_width},} open"
+             for s, rot, n in zip(found, rots, deals)]
     if rot_width and width - 4 - max(map(len, tails)) < 8:  # too narrow for the rotting days too
         tails = [f" {s.probability:>3}% {n:>{deal_width},} open" for s, n in zip(found, deals)]
     room = max(min(name_width, width - 4 - max(map(len, tails), default=0)), 1)
@@ -157,7 +158,8 @@ class PipelineSettingsScreen(LiveScreen):
         title = f"Pipeline {self.pipeline_name}: {len(self.stages)} stage{'s' * (len(self.stages) != 1)}"
         room = self.size.width - 3  # the title's padding and its first space
         if self.pipeline_count > 1:
-            for more in (f" · {self.pipeline_count} pipelines (s shows another)", f" · {self.pipeline_count} pipelines"):
+            many = f" · {self.pipeline_count} pipelines"
+            for more in (f"{many} (s shows another)", many):
                 if cell_len(printable(title + more)) <= room:
                     title += more
                     break
