@@ -330,3 +330,13 @@ async def test_n_on_another_pipeline_s_board_adds_a_deal_there_with_its_fields(a
         assert isinstance(app.screen, BoardScreen)
     globex = Deal.get(Deal.title == "Globex renewal")
     assert (globex.pipeline.name, globex.stage.name) == ("Renewals", "Up for renewal")
+
+
+async def test_stage_rows_follow_the_screen_s_width(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_settings(pilot)
+        assert "rots after 14 days" in stage_rows(app)[0]
+        await pilot.resize_terminal(40, 12)
+        await settle(pilot)
+        rows = stage_rows(app)
+        assert len(rows) == 7 and "rot 14d" in rows[0] and all(len(row) <= 40 for row in rows)
