@@ -13,7 +13,8 @@ from pipetui.tui.styles import styles_path
 
 styles = styles_path()
 assert "site-packages" in str(styles), f"styles were not taken from the wheel: {styles}"
-for name in ("app.tcss", "dialogs.tcss", "editor.tcss", "metrics.tcss", "triage.tcss", "customers.tcss"):
+for name in ("app.tcss", "dialogs.tcss", "editor.tcss", "metrics.tcss", "triage.tcss", "customers.tcss",
+             "stages.tcss", "fields.tcss"):
     assert (styles / name).is_file(), f"no {name} in {styles}"
 
 

@@ -157,7 +157,7 @@ def test_every_binding_id_of_the_app_is_known():
     ids = {name for scope in keymap_scopes().values() for name in scope if "." in name}
     assert {"app.quit", "board.win", "editor.save", "list.down", "triage.back", "metrics.scope",
             "customers.edit", "customer_form.save", "confirm.yes", "dialog.cancel", "help.close",
-            "monitor.quit"} <= ids
+            "monitor.quit", "stages.switch_pipeline", "fields.add", "fields.on_card"} <= ids
 
 
 def test_keys_are_trimmed_as_textual_does_not(config):

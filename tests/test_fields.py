@@ -177,6 +177,16 @@ def test_delete_takes_the_values_only_when_forced(db, source):
     assert FieldChange.select().count() == 1  # the history stays
 
 
+def test_value_counts_say_what_a_delete_would_take(db, source):
+    budget = fields.add_field("Budget", "money")
+    empty = fields.add_field("Notes", "text")
+    for title in ("Acme", "Beta"):
+        fields.set_values(_deal(title).id, {"Source": "Web"})
+    fields.set_values(_deal("Gamma").id, {"Budget": "900"})
+    assert fields.value_counts([source.id, budget.id, empty.id]) == {source.id: 2, budget.id: 1}
+    assert fields.value_counts([]) == {}
+
+
 def test_at_most_two_fields_show_on_the_cards_of_a_pipeline(db):
     fields.add_field("Source", "choice", choices="Web,Event", on_card=True)
     fields.add_field("Budget", "money", on_card=True)

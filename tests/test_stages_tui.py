@@ -117,3 +117,226 @@ async def test_the_settings_screen_shapes_the_stages_of_the_board_s_pipeline(app
         await settle(pilot)
         assert isinstance(app.screen, BoardScreen)
         assert "Meeting" not in [c.name for c in board_of(app).columns]
+
+
+def settings_status(app) -> str:
+    return str(app.screen.query_one("#stages-status").render())
+
+
+def stage_rows(app) -> list[str]:
+    listing = app.screen.query_one("#stages-list")
+    return [line for line in (listing.render_line(y).text.rstrip() for y in range(listing.size.height)) if line]
+
+
+async def open_settings(pilot) -> PipelineSettingsScreen:
+    await settle(pilot)
+    await pilot.press("P")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PipelineSettingsScreen)
+    return pilot.app.screen
+
+
+async def answer(pilot, text: str) -> None:
+    assert isinstance(pilot.app.screen, PickDialog)
+    await pilot.press(*text, "enter")
+    await settle(pilot)
+
+
+async def test_N_adds_a_pipeline_with_its_stages_and_shows_it(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_settings(pilot)
+        await pilot.press("N")
+        await answer(pilot, "Partners")
+        await answer(pilot, "Signed up, Certified,  , Active")
+        partners = lookup.resolve_pipeline("Partners")
+        assert [s.name for s in lookup.stages(partners)] == ["Signed up", "Certified", "Active"]
+        assert screen.pipeline_id == partners.id
+        assert "Pipeline Partners: 3 stages" in str(screen.query_one("#stages-title").render())
+        assert [row.split(".", 1)[1].split()[0] for row in stage_rows(app)] == ["Signed", "Certified", "Active"]
+        # Left empty (Enter on the one choice): one stage, New, shaped at once.
+        await pilot.press("N")
+        await answer(pilot, "Resellers")
+        await pilot.press("enter")
+        await settle(pilot)
+        resellers = lookup.resolve_pipeline("Resellers")
+        assert [s.name for s in lookup.stages(resellers)] == ["New"]
+        await pilot.press("r")
+        await answer(pilot, "Applied")
+        assert [s.name for s in lookup.stages(resellers)] == ["Applied"]
+        # A taken name is refused, and nothing is added.
+        await pilot.press("N")
+        await answer(pilot, "renewals")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "there is already a pipeline 'Renewals'" in settings_status(app)
+        assert len(lookup.pipelines()) == 4 and screen.pipeline_id == resellers.id
+        # Esc at the stages adds nothing.
+        await pilot.press("N")
+        await answer(pilot, "Half made")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(lookup.pipelines()) == 4
+
+
+async def test_s_switches_the_pipeline_and_R_renames_it(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_settings(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, PickDialog)
+        assert [label.split()[0] for label, _ in app.screen.choices] == ["Sales", "Renewals"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert screen.pipeline_id == lookup.resolve_pipeline("Renewals").id
+        assert len(stage_rows(app)) == 2 and "Up for renewal" in stage_rows(app)[0]
+        await pilot.press("R")
+        await answer(pilot, "Renewals 2027")
+        assert [p.name for p in lookup.pipelines()] == ["Sales", "Renewals 2027"]
+        assert "Pipeline Renewals 2027" in str(screen.query_one("#stages-title").render())
+        await pilot.press("R")
+        await answer(pilot, "sales")
+        assert "there is already a pipeline 'Sales'" in settings_status(app)
+        assert [p.name for p in lookup.pipelines()] == ["Sales", "Renewals 2027"]
+
+
+async def test_A_archives_a_pipeline_unless_core_refuses(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_settings(pilot)
+        # Renewals holds an open deal: refused, said, nothing changes.
+        await pilot.press("s", "down", "enter")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert "pipeline 'Renewals' has 1 open deal" in settings_status(app)
+        assert len(lookup.pipelines()) == 2
+        # An empty one goes, and the screen shows another.
+        await pilot.press("N")
+        await answer(pilot, "Trial")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert len(lookup.pipelines()) == 3
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [p.name for p in lookup.pipelines()] == ["Sales", "Renewals"]
+        assert screen.pipeline_id == lookup.resolve_pipeline("Sales").id
+        assert "Archived pipeline Trial; showing Sales" in settings_status(app)
+
+
+async def test_A_refuses_the_only_pipeline(sqlite_db):
+    app = PipetuiApp(db=sqlite_db, location="test.db")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_settings(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert "'Sales' is the only pipeline in use" in settings_status(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "There is one pipeline; N adds another" in settings_status(app)
+
+
+async def test_the_board_shows_the_pipeline_the_settings_showed_last(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l", "l", "L")  # Acme rollout to Proposal: a change the board could undo
+        await settle(pilot)
+        board = app.screen
+        assert board.undo_log.can_undo
+        await open_settings(pilot)
+        await pilot.press("N")
+        await answer(pilot, "Partners")
+        await answer(pilot, "Signed up, Active")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        partners = lookup.resolve_pipeline("Partners")
+        assert app.pipeline_id == partners.id and board.filter.pipeline_id == partners.id
+        assert [c.name for c in board_of(app).columns] == ["Signed up", "Active"]
+        assert "pipeline: Partners" in status_of(app)
+        assert not board.undo_log.can_undo  # its changes were made on another board
+        # Switching alone (no change) is followed too.
+        await open_settings(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("enter")  # Sales, the first
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert [c.name for c in board_of(app).columns][0] == "Prospecting"
+        assert app.pipeline_id == lookup.resolve_pipeline("Sales").id
+
+
+async def test_the_board_keeps_its_pipeline_and_undo_when_the_settings_changed_it(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l", "l", "L")
+        await settle(pilot)
+        board = app.screen
+        await open_settings(pilot)
+        await pilot.press("a")
+        await answer(pilot, "Discovery")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert board.undo_log.can_undo
+        assert "Discovery" in [c.name for c in board_of(app).columns]
+
+
+@pytest.mark.parametrize("size", [(40, 12), (80, 24), (100, 30)])
+async def test_stage_rows_take_one_line_at_any_width(app, size):
+    stages.rename_stage("Negotiation", "Negotiations started")
+    async with app.run_test(size=size) as pilot:
+        await open_settings(pilot)
+        rows = stage_rows(app)
+        assert len(rows) == 7  # one line each: none wraps
+        assert all(len(row) <= size[0] for row in rows)
+        meeting = next(row for row in rows if "Meeting" in row)
+        if size[0] >= 80:
+            assert "rots after 14 days" in meeting and "1 open deal" in meeting
+        else:
+            assert meeting.split()[-2:] == ["1", "open"]
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "HelpDialog" in type(app.screen).__name__
+
+
+async def test_n_on_another_pipeline_s_board_adds_a_deal_there_with_its_fields(app):
+    from pipetui.core import fields
+    from pipetui.tui.screens.editor import DealEditor
+
+    fields.add_field("Notice period", "number", pipeline="Renewals")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("p", "down", "enter")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, DealEditor)
+        assert editor.form is not None, str(editor.query_one("#editor-status").render())
+        assert [f.name for f in editor.form.custom] == ["Notice period"]
+        await pilot.press(*"Globex renewal", "tab", *"5000")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+    globex = Deal.get(Deal.title == "Globex renewal")
+    assert (globex.pipeline.name, globex.stage.name) == ("Renewals", "Up for renewal")
+
+
+async def test_stage_rows_follow_the_screen_s_width(app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_settings(pilot)
+        assert "rots after 14 days" in stage_rows(app)[0]
+        await pilot.resize_terminal(40, 12)
+        await settle(pilot)
+        rows = stage_rows(app)
+        assert len(rows) == 7 and "rot 14d" in rows[0] and all(len(row) <= 40 for row in rows)

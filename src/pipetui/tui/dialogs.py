@@ -77,18 +77,20 @@ class ConfirmDialog(Dialog[bool]):
 class PickDialog(Dialog[T], Generic[T]):
     """Pick one of ``choices`` (label, value), or, when ``typed`` names what
     may be typed, type an answer and press Enter: keys typed while the list
-    has focus go to the field."""
+    has focus go to the field, which starts with ``value`` (to be edited)."""
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, T]], *, typed: str | None = None) -> None:
+    def __init__(self, title: str, choices: Sequence[tuple[str, T]], *, typed: str | None = None,
+                 value: str = "") -> None:
         super().__init__(title)
         self.choices = list(choices)
         self.typed = typed
+        self.value = value
 
     def body(self) -> ComposeResult:
         yield MovingList(*[Option(Text(printable(label)), id=str(index))
                            for index, (label, _) in enumerate(self.choices)], id="choices")
         if self.typed is not None:
-            yield Input(placeholder=self.typed, id="typed", select_on_focus=False)
+            yield Input(printable(self.value), placeholder=self.typed, id="typed", select_on_focus=False)
 
     @on(OptionList.OptionSelected, "#choices")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -18,6 +18,7 @@ def keymap_scopes() -> dict[str, dict[str, tuple[str, tuple[str, ...]]]]:
     from pipetui.tui.screens.board import BoardScreen
     from pipetui.tui.screens.customers import CustomerForm, CustomersScreen
     from pipetui.tui.screens.editor import DealEditor
+    from pipetui.tui.screens.fields import CustomFieldsScreen
     from pipetui.tui.screens.metrics import MetricsScreen
     from pipetui.tui.screens.stages import PipelineSettingsScreen
     from pipetui.tui.screens.triage import TriageScreen
@@ -30,6 +31,7 @@ def keymap_scopes() -> dict[str, dict[str, tuple[str, tuple[str, ...]]]]:
         "customers": (MovingList, CustomersScreen, PipetuiApp),
         "metrics": (MetricsScreen, PipetuiApp),
         "the pipeline settings": (MovingList, PipelineSettingsScreen, PipetuiApp),
+        "the custom fields": (MovingList, CustomFieldsScreen, PipetuiApp),
         "the deal editor": (DealEditor,),
         "the customer form": (CustomerForm,),
         "a question": (ConfirmDialog,),

@@ -585,18 +585,27 @@ class BoardScreen(LiveScreen):
         self.run_db(stages.pipeline_list, offer)
 
     def action_pipeline_settings(self) -> None:
-        """The stages of the pipeline shown: add, rename, reorder, set, delete."""
-        from pipetui.tui.screens.stages import PipelineSettingsScreen
+        """The stages of the pipeline shown: add, rename, reorder, set, delete;
+        back here, the board shows the pipeline the settings showed last."""
+        from pipetui.tui.screens.stages import PipelineSettingsScreen, SettingsClosed
 
         pipeline_id = self.filter.pipeline_id or next((p.id for p in self.pipelines), None)
 
-        def closed(changed: bool | None) -> None:
-            if changed:
-                self.run_db(stages.pipeline_list, self._pipelines_loaded)
-                self.reload()
+        def open_settings(shown_id: int) -> None:
+            def closed(result: SettingsClosed | None) -> None:
+                if result is None:
+                    return
+                switched = result.pipeline_id != shown_id
+                if result.changed or switched:
+                    self.run_db(stages.pipeline_list, self._pipelines_loaded)
+                if switched:
+                    self.app.pipeline_id = result.pipeline_id
+                    self.undo_log = UndoLog()  # the changes kept were made on another board
+                    self.filter = BoardFilter(self.filter.text, self.filter.owner_id, result.pipeline_id)
+                elif result.changed:
+                    self.reload()
 
-        def open_settings(found_id: int) -> None:
-            self.app.push_screen(PipelineSettingsScreen(found_id, actor=self.actor), closed)
+            self.app.push_screen(PipelineSettingsScreen(shown_id, actor=self.actor), closed)
 
         if pipeline_id is not None:
             open_settings(pipeline_id)

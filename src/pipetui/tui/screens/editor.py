@@ -78,10 +78,11 @@ def _custom_text(field: fields.FieldDef, canonical: str | None) -> str:
     return printable(shown.replace(",", "") if field.type == "money" else shown)
 
 
-def _read_form(deal_id: int | None, stage: str | None, owner: str | None) -> Form:
+def _read_form(deal_id: int | None, stage: str | None, owner: str | None, pipeline_id: int | None = None) -> Form:
     if deal_id is None:
+        # A new deal goes to the pipeline the board shows (None: the first one).
         values = {name: "" for name, _ in FIELDS}
-        first = lookup.resolve_stage(stage) if stage else lookup.stages()[0]
+        first = lookup.resolve_stage(stage, pipeline_id) if stage else lookup.stages(pipeline_id)[0]
         values["stage"] = first.name
         values["owner"] = owner or ""  # a new deal is yours unless you say otherwise
         custom = tuple(fields.definitions("deal", pipeline_id=first.pipeline_id))
@@ -227,7 +228,8 @@ class DealEditor(DatabaseWork, ModalScreen[Edited]):
 
     def _load(self) -> None:
         deal_id, stage, owner = self.deal_id, self.stage, self.actor.name if self.actor else None
-        self.run_db(lambda: _read_form(deal_id, stage, owner), self._loaded,
+        pipeline_id = getattr(self.app, "pipeline_id", None)
+        self.run_db(lambda: _read_form(deal_id, stage, owner, pipeline_id), self._loaded,
                     exclusive=True, group="editor-load")
 
     def _loaded(self, form: Form) -> None:
