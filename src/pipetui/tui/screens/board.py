@@ -82,7 +82,7 @@ class BoardScreen(LiveScreen):
         Binding("enter", "edit", "Edit", tooltip="Open the deal editor", id="board.edit"),
         Binding("n", "new", "New", tooltip="New deal in this column", id="board.new"),
         Binding("F", "set_field", "Set field", show=False,
-                tooltip="Set a custom field of the deal, or of the marked deals", id="board.set_field"),
+                tooltip="Set a custom field (of marked deals too)", id="board.set_field"),
         Binding("D", "delete", "Delete", show=False, tooltip="Delete the deal, after asking",
                 id="board.delete"),
         Binding("u", "undo", "Undo", tooltip="Undo the last change", id="board.undo"),

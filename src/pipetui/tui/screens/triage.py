@@ -81,7 +81,7 @@ class TriageScreen(LiveScreen):
         Binding("A", "assign", "Assign", show=False, tooltip="Give the deal, or the marked deals, to a rep",
                 id="triage.assign"),
         Binding("F", "set_field", "Set field", show=False,
-                tooltip="Set a custom field of the deal, or of the marked deals", id="triage.set_field"),
+                tooltip="Set a custom field (of marked deals too)", id="triage.set_field"),
         Binding("space", "mark", "Mark", tooltip="Mark the deal (again: unmark) for d s L H w x A F",
                 id="triage.mark"),
         Binding("b,escape", "back", "Board", tooltip="Clear the marks, else back to the board", id="triage.back"),
