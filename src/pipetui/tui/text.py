@@ -15,3 +15,8 @@ def fit(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
+
+
+def marked_deals(count: int) -> str:
+    """``3 marked deals``, ``1 marked deal``: what a dialog acting on marks names."""
+    return f"{count:,} marked deal{'s' * (count != 1)}"

@@ -31,6 +31,7 @@ from pipetui.tui.contrast import ERROR, MUTED
 from pipetui.tui.dialogs import ConfirmDialog, HelpDialog, LoseDialog, PickDialog, ask_field_value
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
+from pipetui.tui.text import marked_deals
 from pipetui.tui.widgets.board import WINDOW, BoardView
 from pipetui.tui.widgets.keybar import KeyBar
 from pipetui.tui.work import Failure, failure_text
@@ -349,7 +350,7 @@ class BoardScreen(LiveScreen):
                     self._write_marked(lambda refs: bulk.lose(refs, reason, actor=actor), "lose",
                                        "Lost {many} (" + printable(reason) + ")", "lose")
 
-            self.app.push_screen(LoseDialog(f"{count} marked deals", self.reasons), reason_for_all)
+            self.app.push_screen(LoseDialog(marked_deals(count), self.reasons), reason_for_all)
             return
         card = self.board.current_card
         if card is None:
@@ -393,7 +394,7 @@ class BoardScreen(LiveScreen):
 
             self._write(work)
 
-        whose = f"{len(self.board.marked)} marked deals" if self.board.marked else card.title
+        whose = marked_deals(len(self.board.marked)) if self.board.marked else card.title
         self.app.push_screen(PickDialog(f"Give {whose} to", [(r.name, r) for r in self.reps]), chosen)
 
     def action_set_field(self) -> None:
@@ -401,7 +402,7 @@ class BoardScreen(LiveScreen):
         card = self.board.current_card
         if not self.board.marked and card is None:
             return
-        whose = f"{len(self.board.marked)} marked deals" if self.board.marked else card.title
+        whose = marked_deals(len(self.board.marked)) if self.board.marked else card.title
 
         def write(name: str, text: str) -> None:
             actor, values = self.actor, {name: text}

@@ -32,7 +32,7 @@ from pipetui.tui.dialogs import LoseDialog, PickDialog, ask_field_value
 from pipetui.tui.keys import TypeAhead
 from pipetui.tui.live import LiveScreen
 from pipetui.tui.styles import sheet
-from pipetui.tui.text import fit
+from pipetui.tui.text import fit, marked_deals
 from pipetui.tui.widgets.keybar import KeyBar
 from pipetui.tui.widgets.lists import MovingList
 from pipetui.tui.work import Failure
@@ -446,7 +446,7 @@ class TriageScreen(LiveScreen):
         """Give the marked deals, else the deal under the cursor, to a rep."""
         if not self.marked and self.current is None:
             return
-        whose = f"{len(self.marked)} marked deals" if self.marked else self.current.title
+        whose = marked_deals(len(self.marked)) if self.marked else self.current.title
 
         def chosen(rep) -> None:
             if rep is not None:
@@ -460,7 +460,7 @@ class TriageScreen(LiveScreen):
         """Set one custom field of the marked deals, else the deal under the cursor."""
         if not self.marked and self.current is None:
             return
-        whose = f"{len(self.marked)} marked deals" if self.marked else self.current.title
+        whose = marked_deals(len(self.marked)) if self.marked else self.current.title
 
         def write(name: str, text: str) -> None:
             actor, values = self.actor, {name: text}
@@ -495,7 +495,7 @@ class TriageScreen(LiveScreen):
                     self._act_on_marked(lambda refs: bulk.lose(refs, reason, actor=actor), "lose",
                                         "Lost {many} (" + printable(reason) + ")", "lose")
 
-            self.app.push_screen(LoseDialog(f"{len(self.marked)} marked deals", self.lost_reasons), reason_for_all)
+            self.app.push_screen(LoseDialog(marked_deals(len(self.marked)), self.lost_reasons), reason_for_all)
             return
         item = self.current
         if item is None:
