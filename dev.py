@@ -4,6 +4,7 @@
     python3 dev.py app [--demo] [ARGS]   run pipetui (a demo pipeline with --demo)
     python3 dev.py test [PYTEST ARGS]    run every test
     python3 dev.py bench [ARGS]          run the benchmarks (benchmarks/run.py)
+    python3 dev.py bench --scale [ARGS]  the million-deal benchmarks (benchmarks/scale)
 
 The first call makes a virtual environment in .venv and installs pipetui
 with its test tools into it, at the exact versions in constraints.txt
@@ -62,6 +63,8 @@ def main(argv: list[str]) -> int:
         args = [str(BIN / "pipetui"), *rest]
     elif command == "test":
         args = [str(BIN / "python"), "-m", "pytest", *rest]
+    elif rest[:1] == ["--scale"]:
+        args = [str(BIN / "python"), "-m", "benchmarks.scale", *rest[1:]]
     else:
         args = [str(BIN / "python"), str(ROOT / "benchmarks" / "run.py"), *rest]
     return subprocess.run(args, cwd=ROOT).returncode
