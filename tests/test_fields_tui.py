@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from rich.cells import cell_len
 from test_board import board_of, settle
+from textual.widgets import OptionList
 
 from pipetui.core import clock, deals, fields, lookup, stages
 from pipetui.core.money import Money
@@ -332,3 +333,14 @@ async def test_user_text_is_shown_escaped(app):
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_fields(pilot)
         assert any("Tier [b]x[/b]" in line for line in list_lines(screen))
+
+
+async def test_a_reload_for_someone_else_s_change_keeps_the_field_a_change_selected(app):
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_fields(pilot)
+        last = screen.fields[-1]
+        screen.reload(select=last.id)
+        screen.reload()  # DataChanged: another process wrote; the first read is cancelled
+        for _ in range(20):
+            await pilot.pause(0.05)
+        assert screen.fields[screen.query_one("#fields-list", OptionList).highlighted].id == last.id

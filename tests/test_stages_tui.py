@@ -340,3 +340,20 @@ async def test_stage_rows_follow_the_screen_s_width(app):
         await settle(pilot)
         rows = stage_rows(app)
         assert len(rows) == 7 and "rot 14d" in rows[0] and all(len(row) <= 40 for row in rows)
+
+
+async def test_a_reload_for_someone_else_s_change_keeps_the_stage_a_change_selected(app):
+    """A change selects the stage it changed once the list is read again; a
+    reload for another change that arrives meanwhile (and replaces that
+    read) must not lose the selection: the next keys would act on another
+    stage."""
+    from textual.widgets import OptionList
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_settings(pilot)
+        last = lookup.stages()[-1]
+        screen.reload(select=last.id)
+        screen.reload()  # DataChanged: another process wrote; the first read is cancelled
+        for _ in range(20):
+            await pilot.pause(0.05)
+        assert screen.query_one("#stages-list", OptionList).highlighted == len(lookup.stages()) - 1

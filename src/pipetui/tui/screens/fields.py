@@ -150,6 +150,7 @@ class CustomFieldsScreen(LiveScreen):
         self.pipeline_id = pipeline_id
         self.read: FieldsRead | None = None
         self.changed = False  # the board reads its cards again when the settings close
+        self._select_after_read: int | None = None  # the field a change asked to select
 
     def compose(self) -> ComposeResult:
         yield Static(id="fields-title")
@@ -170,12 +171,16 @@ class CustomFieldsScreen(LiveScreen):
             self._show()
 
     def reload(self, select: int | None = None) -> None:
+        """Read the fields again, then select ``select`` (a field id). A
+        newer reload replaces a pending one, and takes over its selection."""
+        if select is not None:
+            self._select_after_read = select
         pipeline_id = self.pipeline_id
-        self.run_db(lambda: _read(pipeline_id), lambda read: self._loaded(read, select), exclusive=True,
-                    group="fields-read")
+        self.run_db(lambda: _read(pipeline_id), self._loaded, exclusive=True, group="fields-read")
 
-    def _loaded(self, read: FieldsRead, select: int | None) -> None:
+    def _loaded(self, read: FieldsRead) -> None:
         self.read = read
+        select, self._select_after_read = self._select_after_read, None
         self._show(select)
 
     @property

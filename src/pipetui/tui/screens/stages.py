@@ -125,6 +125,7 @@ class PipelineSettingsScreen(LiveScreen):
         self.counts: dict[int, int] = {}
         self.pipeline_count = 1
         self.changed = False  # the board reads its columns again when this screen closes
+        self._select_after_read: int | None = None  # the stage a change asked to select
 
     def compose(self) -> ComposeResult:
         yield Static(id="stages-title")
@@ -144,12 +145,16 @@ class PipelineSettingsScreen(LiveScreen):
             self._show()
 
     def reload(self, select: int | None = None) -> None:
+        """Read the stages again, then select ``select`` (a stage id). A
+        newer reload replaces a pending one, and takes over its selection."""
+        if select is not None:
+            self._select_after_read = select
         pipeline_id = self.pipeline_id
-        self.run_db(lambda: _read(pipeline_id), lambda read: self._loaded(read, select), exclusive=True,
-                    group="stages-read")
+        self.run_db(lambda: _read(pipeline_id), self._loaded, exclusive=True, group="stages-read")
 
-    def _loaded(self, read: tuple[str, list[StageRef], dict[int, int], int], select: int | None) -> None:
+    def _loaded(self, read: tuple[str, list[StageRef], dict[int, int], int]) -> None:
         self.pipeline_name, self.stages, self.counts, self.pipeline_count = read
+        select, self._select_after_read = self._select_after_read, None
         self._show(select)
 
     def _show(self, select: int | None = None) -> None:
