@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipetui.core import clock
+from pipetui.core import clock, history_columns
 from pipetui.core.dates import add_months, month_period, quarter_period
 from pipetui.core.errors import InvalidInput, PipetuiError
 from pipetui.core.lookup import default_pipeline, stages
@@ -434,6 +434,7 @@ class _Generator:
                 activities += len(chunk.activities)
                 done += len(chunk.deals)
                 self.progress(done, self.count)
+        history_columns.rebuild(plan.first_ids[0])
         for model in (Deal, StageChange, Activity, Note):
             sync_id_sequence(db, model)
         self._quotas(reps, won_by_rep_month)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError, fn
 
+from pipetui.core import history_columns
 from pipetui.core.deals import change_time
 from pipetui.core.errors import ConflictError
 from pipetui.core.fields import record_changes, write_values
@@ -85,6 +86,7 @@ class _Writer:
         self.pipeline_id = default_pipeline().id
         self.changes = 0
         self.notes = 0
+        self.first_deal_id: int | None = None  # of the deals created: the history columns are filled from it
 
     def run(self) -> Written:
         plan = self.plan
@@ -109,6 +111,8 @@ class _Writer:
                 self._insert(chunk)
                 done += len(chunk)
                 self.progress(done, total)
+        if creating:
+            history_columns.rebuild(self.first_deal_id)
         for start in range(0, len(updating), CHUNK):
             chunk = updating[start:start + CHUNK]
             self._update(chunk)
@@ -215,6 +219,8 @@ class _Writer:
 
     def _insert(self, records: list[Record]) -> None:
         deal_ids = reserve_ids(db, Deal, len(records))
+        if self.first_deal_id is None:
+            self.first_deal_id = deal_ids[0]
         closed = sum(1 for r in records if r.status != OPEN)
         change_ids = iter(reserve_ids(db, StageChange, len(records) + closed))
         now = _text(self.now)
@@ -301,3 +307,5 @@ class _Writer:
             insert_rows(db, StageChange, CHANGE_COLUMNS,
                         [(i, *change) for i, change in zip(change_ids, history, strict=True)])
             self.changes += len(history)
+        for r in records:  # the trigger followed the deals' columns; their history's own come here
+            history_columns.refresh(r.existing.id)
