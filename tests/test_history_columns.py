@@ -135,3 +135,50 @@ def test_a_later_move_further_along_marks_the_entry_gone_on_and_undo_takes_it_ba
         deals.delete_deal(deal.id)
     row = StageChange.get_by_id(first.id)
     assert (row.deal_owner_id is not None, row.deal_live) == (True, 0)  # the deal's trigger followed it
+
+
+def _columns() -> list[tuple]:
+    return list(StageChange.select(StageChange.id, *HISTORY[1:], StageChange.stay_days)
+                .order_by(StageChange.id).tuples())
+
+
+def _as_rebuilt() -> list[tuple]:
+    """The columns as a set-wise rebuild from the rows themselves gives them."""
+    with database.atomic() as transaction:
+        StageChange.update(stay_days=None, previous_entry_at=None, went_on=0, deal_owner_id=None,
+                           deal_pipeline_id=None, deal_won=0, deal_live=1).execute()
+        history_columns.rebuild(0)
+        rebuilt = _columns()
+        transaction.rollback()
+    return rebuilt
+
+
+def _same(written: list[tuple], rebuilt: list[tuple]) -> None:
+    assert [r[:-1] for r in written] == [r[:-1] for r in rebuilt]
+    for mine, theirs in zip(written, rebuilt, strict=True):
+        assert mine[-1] == pytest.approx(theirs[-1], abs=1e-6)
+
+
+def test_the_demo_writes_the_history_columns_a_rebuild_gives(db):
+    from pipetui.core import demo
+
+    with clock.frozen(START):
+        demo.generate(300, seed=3)
+    written = _columns()
+    assert sum(1 for row in written if row[4]) > 0  # some entries went on
+    _same(written, _as_rebuilt())
+
+
+def test_an_import_writes_the_history_columns_a_rebuild_gives(db, tmp_path):
+    from pipetui.core import imports
+
+    path = tmp_path / "deals.csv"
+    path.write_text("title,value,stage,status,created,close_date,owner\n"
+                    "Acme,100,Proposal,won,2025-01-02,2025-02-03,Ann Lee\n"
+                    "Beta,200,Qualified,lost,2025-01-05,2025-01-05,Bob Roy\n"
+                    "Gamma,300,Meeting,open,2025-03-01,,Ann Lee\n")
+    with clock.frozen(START):
+        imports.run_import(path, imports.Options())
+    written = _columns()
+    assert len(written) == 5 and [row[4] for row in written][:2] == [1, 1]
+    _same(written, _as_rebuilt())

@@ -21,8 +21,8 @@ an edit from anywhere, psql included, keeps them), ``deal_owner_id``,
 
 Undone rows carry None and 0: no figure reads them. :func:`derive`
 computes the history columns of one deal's rows and :func:`refresh` stores
-them after a change, an undo or a redo; bulk writers (import, demo) fill
-them set-wise with :func:`rebuild`.
+them after a change, an undo or a redo; bulk writers (import, demo) write
+them with the rows they generate (:data:`COLUMNS`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ from typing import NamedTuple
 from pipetui.store import WON, Deal, Stage, StageChange
 from pipetui.store import database_proxy as db
 from pipetui.store.database import is_postgres
+
+
+# The columns, in the order bulk writers give them.
+COLUMNS = ("to_position", "stay_days", "previous_entry_at", "went_on", "deal_owner_id", "deal_pipeline_id",
+           "deal_won", "deal_live")
 
 
 class Step(NamedTuple):
@@ -118,9 +123,10 @@ def stage_position(stage_id: int) -> int:
 
 def rebuild(first_deal_id: int = 0) -> None:
     """Fill every column above for the rows of the deals from
-    ``first_deal_id`` on, set-wise (inside the caller's transaction): for
-    bulk writers (import, demo), whose rows come without them. The same
-    statements as migration 0013's, which keeps its own frozen copy."""
+    ``first_deal_id`` on, set-wise, from the rows themselves (inside the
+    caller's transaction): a repair, and the reference the bulk writers
+    (import, demo: they write the columns with the rows) are tested against.
+    The same statements as migration 0013's, which keeps its own frozen copy."""
     p = db.param
     db.execute_sql(f"""
         UPDATE stage_change SET to_position = (SELECT position FROM stage WHERE stage.id = stage_change.to_stage_id)
