@@ -18,7 +18,7 @@ from typing import Any
 
 from peewee import fn
 
-from pipetui.core import clock
+from pipetui.core import clock, history_columns
 from pipetui.core.errors import ConflictError, InvalidInput, NotFound
 from pipetui.core.lookup import default_pipeline, stages
 from pipetui.core.money import Money, format_money, parse_money, validate_currency
@@ -75,7 +75,9 @@ def _record_change(deal_id: int, from_stage, to_stage, from_status, to_status, a
         changed_by=id_of(actor),
         before_state=deal_state(before) if before is not None else None,
         after_state=deal_state(after) if after is not None else None,
+        to_position=history_columns.stage_position(id_of(to_stage)),
     )
+    history_columns.refresh(deal_id)
 
 
 # What a stage or status change alters on a deal, kept on its StageChange row

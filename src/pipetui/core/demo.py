@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipetui.core import clock
+from pipetui.core import clock, history_columns
 from pipetui.core.dates import add_months, month_period, quarter_period
 from pipetui.core.errors import InvalidInput, PipetuiError
 from pipetui.core.lookup import default_pipeline, stages
@@ -165,6 +165,7 @@ class _Plan:
     today: dt.date
     pipeline_id: int
     stage_ids: list[int]
+    stage_positions: list[int]
     reasons: list[str]
     reps: list[int]
     org_ids: list[int]
@@ -292,10 +293,29 @@ def _deal_rows(plan: _Plan) -> Iterator[_Chunk]:
             note_rows.append((note_id, deal_id, owner_id, _NOTES[int(random_() * len(_NOTES))],
                               ts(created + int((last_change - created) * random_()))))
             note_id += 1
-        for from_index, to_index, from_status, to_status, when in changes:
+        # The history columns (core/history_columns.py), known here as the path
+        # is drawn; times are written to the minute, and so are the stays.
+        won = int(status == WON)
+        furthest, went_on = -1, []
+        for _, to_index, _, to_status, _ in reversed(changes):
+            went_on.append(int(won or furthest > to_index))  # a path's times all differ
+            furthest = max(furthest, to_index)
+        went_on.reverse()
+        entered: dict[int, float] = {}
+        previous = None
+        for (from_index, to_index, from_status, to_status, when), gone_on in zip(changes, went_on):
+            entry = from_index != to_index
+            previous_entry = entered.get(to_index) if entry else None
+            if entry:
+                entered[to_index] = when
             change_rows.append((change_id, deal_id,
                                 None if from_index is None else plan.stage_ids[from_index],
-                                plan.stage_ids[to_index], from_status, to_status, ts(when), owner_id))
+                                plan.stage_ids[to_index], from_status, to_status, ts(when), owner_id,
+                                plan.stage_positions[to_index],
+                                None if previous is None else (int(when) // 60 - int(previous) // 60) / 1440,
+                                None if previous_entry is None else ts(previous_entry), gone_on,
+                                owner_id, plan.pipeline_id, won, 1))
+            previous = when
             change_id += 1
         closed_text = None if closed_at is None else ts(closed_at)
         deal_rows.append((
@@ -415,6 +435,7 @@ class _Generator:
         plan = _Plan(
             count=self.count, rng=self.rng, now=self.now, today=self.today,
             pipeline_id=self.pipeline.id, stage_ids=[s.id for s in self.stages],
+            stage_positions=[s.position for s in self.stages],
             reasons=self.reasons, reps=reps, org_ids=org_ids, org_names=self.org_names,
             contacts_by_org=contacts_by_org,
             first_ids=(next_id(Deal), next_id(StageChange), next_id(Activity), next_id(Note)),
@@ -447,7 +468,8 @@ class _Generator:
                                "closed_at", "stage_entered_at", "last_activity_at", "version"],
                     chunk.deals)
         insert_rows(db, StageChange, ["id", "deal_id", "from_stage_id", "to_stage_id", "from_status",
-                                      "to_status", "changed_at", "changed_by_id"], chunk.changes)
+                                      "to_status", "changed_at", "changed_by_id", *history_columns.COLUMNS],
+                    chunk.changes)
         insert_rows(db, Activity, ["id", "deal_id", "contact_id", "owner_id", "kind", "subject",
                                    "due_date", "due_time", "done", "done_at", "created_at"],
                     chunk.activities)

@@ -26,6 +26,7 @@ from typing import Any
 from peewee import JOIN, SQL, fn
 
 from pipetui.core import clock
+from pipetui.core.history_columns import days_between
 from pipetui.core.dates import Period, shift_period, week_period
 from pipetui.core.money import format_compact, format_money, minor_digits
 from pipetui.core.rules import NO_RULES, Rulebook
@@ -336,13 +337,6 @@ def _scoped(query, rep_id: int | None, pipeline_id: int | None = None):
     return query.where(Deal.pipeline == pipeline_id) if pipeline_id is not None else query
 
 
-def _days(later: str, earlier: str) -> str:
-    """SQL for the days (fractional) between two timestamp expressions."""
-    if is_postgres(db):
-        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
-    return f"(julianday({later}) - julianday({earlier}))"
-
-
 def _weighted_sum():
     """value x probability in percent units: the deal's own, else its stage's."""
     return fn.SUM(Deal.value * fn.COALESCE(Deal.probability, Stage.probability))
@@ -359,24 +353,31 @@ def health(period: Period, rep_id: int | None, money: Converter, pipeline_id: in
     start, end = _bounds(period)
     now = clock.now()
     if end > now:
-        open_filter = Deal.status == OPEN
+        open_filters = [Deal.status == OPEN]
     else:
-        open_filter = (Deal.created_at < end) & (Deal.closed_at.is_null() | (Deal.closed_at >= end))
-    open_query = _scoped(
-        Deal.select(Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.value), _weighted_sum())
-        .join(Stage, on=(Stage.id == Deal.stage))
-        .where(open_filter, LIVE)
-        .group_by(Deal.currency),
-        rep_id, pipeline_id,
-    )
-    counts, values, weighted = {}, {}, {}
-    for code, count, value, percent_value in open_query.tuples():
-        counts[code], values[code], weighted[code] = count, int(value or 0), int(percent_value or 0) // 100
+        # Not closed yet, or closed after the end: two ranges of one index
+        # (as one OR, the database reads the whole index).
+        open_filters = [Deal.closed_at.is_null() & (Deal.created_at < end),
+                        (Deal.closed_at >= end) & (Deal.created_at < end)]
+    counts, values, percents = {}, {}, {}
+    for open_filter in open_filters:
+        open_query = _scoped(
+            Deal.select(Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.value), _weighted_sum())
+            .join(Stage, on=(Stage.id == Deal.stage))
+            .where(open_filter, LIVE)
+            .group_by(Deal.currency),
+            rep_id, pipeline_id,
+        )
+        for code, count, value, percent_value in open_query.tuples():
+            counts[code] = counts.get(code, 0) + count
+            values[code] = values.get(code, 0) + int(value or 0)
+            percents[code] = percents.get(code, 0) + int(percent_value or 0)
+    weighted = {code: percent_value // 100 for code, percent_value in percents.items()}
     open_deals = sum(counts.values())
     open_value = money.total(values, counts)
     weighted_value = Converter(money.currency, money.rates).total(weighted, counts)
 
-    cycle = SQL(_days("closed_at", "created_at"))
+    cycle = SQL(days_between("closed_at", "created_at"))
     closed_query = _scoped(
         Deal.select(Deal.status, Deal.currency, fn.COUNT(SQL("*")), fn.SUM(Deal.value), fn.SUM(cycle))
         .where(Deal.status.in_([WON, LOST]), Deal.closed_at >= start, Deal.closed_at < end, LIVE)
@@ -407,44 +408,21 @@ def health(period: Period, rep_id: int | None, money: Converter, pipeline_id: in
 def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES,
            pipeline_id: int | None = None) -> list[FunnelStage]:
     """Per stage, from the stage history: the deals that entered it in the
-    period, how many of those went on to a later stage or were won, and how
-    many were won; the average stay (days) of the stays that ended in the
+    period, how many of those went on to a later stage (later as the stages
+    were ordered when the deal got there) or were won, and how many are won; the average stay (days) of the stays that ended in the
     period; the open deals rotting in it now.
 
     Entering is arriving from elsewhere (a new deal, a move); a reopen in
     the same stage is not. A deal that enters twice counts once, from its
     first entry in the period. Like every figure, it ignores undone changes.
     """
-    start, end = _bounds(period)
-    p = db.param  # ? on SQLite, %s on PostgreSQL
-    owner, scope = _sql_scope(rep_id, pipeline_id)
-    entries_sql = f"""
-        SELECT e.stage_id, COUNT(*),
-               SUM(CASE WHEN EXISTS (
-                       SELECT 1 FROM stage_change l JOIN stage ls ON ls.id = l.to_stage_id
-                       WHERE l.deal_id = e.deal_id AND l.changed_at >= e.entered AND l.undone_at IS NULL
-                         AND (ls.position > es.position OR l.to_status = '{WON}')
-                   ) THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.status = '{WON}' THEN 1 ELSE 0 END)
-        FROM (
-            SELECT sc.to_stage_id AS stage_id, sc.deal_id AS deal_id, MIN(sc.changed_at) AS entered
-            FROM stage_change sc
-            WHERE sc.changed_at >= {p} AND sc.changed_at < {p} AND sc.undone_at IS NULL
-              AND (sc.from_stage_id IS NULL OR sc.from_stage_id <> sc.to_stage_id)
-            GROUP BY sc.to_stage_id, sc.deal_id
-        ) e
-        JOIN stage es ON es.id = e.stage_id
-        JOIN deal d ON d.id = e.deal_id
-        WHERE d.deleted_at IS NULL{owner}
-        GROUP BY e.stage_id
-    """
-    entered = {row[0]: row[1:] for row in db.execute_sql(entries_sql, (start, end, *scope))}
+    named = _funnel_stages(pipeline_id)
+    entered = funnel_entries(period, [stage.id for stage, _ in named], rep_id, pipeline_id)
 
     stays = average_stays(period, rep_id, pipeline_id)
 
     now = clock.now()
     result = []
-    named = _funnel_stages(pipeline_id)
     for stage, name in named:
         counts = entered.get(stage.id, (0, 0, 0))
         rotting = 0
@@ -461,14 +439,102 @@ def funnel(period: Period, rep_id: int | None, *, rules: Rulebook = NO_RULES,
     return result
 
 
-def average_stays(period: Period, rep_id: int | None = None, pipeline_id: int | None = None) -> dict[int, float]:
-    """Per stage, the average days a deal stayed in it, over the stays that
-    ended in the period (a stay ends with a move, a win or a loss)."""
+def funnel_entries(period: Period, stage_ids: list[int], rep_id: int | None = None,
+                   pipeline_id: int | None = None) -> dict[int, tuple[int, int, int]]:
+    """Per stage of ``stage_ids``: how many deals entered it in the period,
+    how many of those went on from there, how many are won; see
+    :func:`funnel` for what counts. One pass over the period's entries,
+    with what each row knows of its deal's history (core/history_columns.py);
+    :func:`funnel_entries_by_definition` says the same from the history
+    itself, and the tests hold the two equal."""
+    if not stage_ids:
+        return {}
+    start, end = _bounds(period)
+    p = db.param
+    stages = ", ".join(p for _ in stage_ids)
+    scope, params = _row_scope(rep_id, pipeline_id)
+    sql = f"""
+        SELECT to_stage_id, COUNT(*), SUM(went_on), SUM(deal_won)
+        FROM stage_change
+        WHERE to_stage_id IN ({stages}) AND changed_at >= {p} AND changed_at < {p}
+          AND undone_at IS NULL AND (from_stage_id IS NULL OR from_stage_id <> to_stage_id)
+          AND (previous_entry_at IS NULL OR previous_entry_at < {p})
+          AND deal_live = 1{scope}
+        GROUP BY to_stage_id
+    """
+    rows = db.execute_sql(sql, (*stage_ids, start, end, start, *params))
+    return {stage: (int(count), int(went or 0), int(won or 0)) for stage, count, went, won in rows}
+
+
+def funnel_entries_by_definition(period: Period, rep_id: int | None = None,
+                                 pipeline_id: int | None = None) -> dict[int, tuple[int, int, int]]:
+    """:func:`funnel_entries` as defined, from each deal's history: each
+    deal's first entry into a stage in the period, whether a change at that
+    time or later (not undone) took it to a stage further along (as the
+    stages stood then) or won it, and whether the deal is won now."""
     start, end = _bounds(period)
     p = db.param
     owner, scope = _sql_scope(rep_id, pipeline_id)
     sql = f"""
-        SELECT s.to_stage_id, AVG({_days('s.left_at', 's.changed_at')})
+        SELECT e.stage_id, COUNT(*),
+               SUM(CASE WHEN EXISTS (
+                       SELECT 1 FROM stage_change l
+                       WHERE l.deal_id = e.deal_id AND l.changed_at >= e.entered AND l.undone_at IS NULL
+                         AND (l.to_position > (
+                                 SELECT f.to_position FROM stage_change f
+                                 WHERE f.deal_id = e.deal_id AND f.to_stage_id = e.stage_id
+                                   AND f.changed_at = e.entered AND f.undone_at IS NULL
+                                 ORDER BY f.id LIMIT 1)
+                              OR l.to_status = '{WON}')
+                   ) THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.status = '{WON}' THEN 1 ELSE 0 END)
+        FROM (
+            SELECT sc.to_stage_id AS stage_id, sc.deal_id AS deal_id, MIN(sc.changed_at) AS entered
+            FROM stage_change sc
+            WHERE sc.changed_at >= {p} AND sc.changed_at < {p} AND sc.undone_at IS NULL
+              AND (sc.from_stage_id IS NULL OR sc.from_stage_id <> sc.to_stage_id)
+            GROUP BY sc.to_stage_id, sc.deal_id
+        ) e
+        JOIN deal d ON d.id = e.deal_id
+        WHERE d.deleted_at IS NULL{owner}
+        GROUP BY e.stage_id
+    """
+    return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0))
+            for row in db.execute_sql(sql, (start, end, *scope))}
+
+
+def average_stays(period: Period, rep_id: int | None = None, pipeline_id: int | None = None) -> dict[int, float]:
+    """Per stage, the average days a deal stayed in it, over the stays that
+    ended in the period (a stay ends with a move, a win or a loss). One pass
+    over the period's changes: each knows when the stay it ended began;
+    :func:`average_stays_by_definition` says the same from the history."""
+    start, end = _bounds(period)
+    p = db.param
+    stage_ids = [stage_id for (stage_id,) in Stage.select(Stage.id).tuples()]
+    if not stage_ids:
+        return {}
+    stages = ", ".join(p for _ in stage_ids)
+    scope, params = _row_scope(rep_id, pipeline_id)
+    sql = f"""
+        SELECT from_stage_id, AVG(stay_days)
+        FROM stage_change
+        WHERE from_stage_id IN ({stages}) AND changed_at >= {p} AND changed_at < {p}
+          AND undone_at IS NULL AND from_status = '{OPEN}' AND deal_live = 1{scope}
+        GROUP BY from_stage_id
+    """
+    return {stage: float(days) for stage, days in db.execute_sql(sql, (*stage_ids, start, end, *params))
+            if days is not None}
+
+
+def average_stays_by_definition(period: Period, rep_id: int | None = None,
+                                pipeline_id: int | None = None) -> dict[int, float]:
+    """:func:`average_stays` as defined: each change not undone, the stay
+    in its stage lasting until the deal's next change."""
+    start, end = _bounds(period)
+    p = db.param
+    owner, scope = _sql_scope(rep_id, pipeline_id)
+    sql = f"""
+        SELECT s.to_stage_id, AVG({days_between('s.left_at', 's.changed_at')})
         FROM (
             SELECT sc.deal_id, sc.to_stage_id, sc.to_status, sc.changed_at,
                    LEAD(sc.changed_at) OVER (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id) AS left_at
@@ -484,6 +550,18 @@ def average_stays(period: Period, rep_id: int | None = None, pipeline_id: int | 
     """
     return {stage: float(days) for stage, days in db.execute_sql(sql, (start, end, start, end, *scope))
             if days is not None}
+
+
+def _row_scope(rep_id: int | None, pipeline_id: int | None) -> tuple[str, tuple]:
+    """The conditions on a stage change's copy of its deal's owner and
+    pipeline (see core/history_columns.py), and their parameters."""
+    p = db.param
+    sql, params = "", ()
+    if rep_id is not None:
+        sql, params = sql + f" AND deal_owner_id = {p}", params + (rep_id,)
+    if pipeline_id is not None:
+        sql, params = sql + f" AND deal_pipeline_id = {p}", params + (pipeline_id,)
+    return sql, params
 
 
 def _funnel_stages(pipeline_id: int | None) -> list[tuple]:

@@ -45,7 +45,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipetui.core import activities, deals, fields
+from pipetui.core import activities, deals, fields, history_columns
 from pipetui.core.errors import InvalidInput
 from pipetui.core.rows import ActivityRow, DealRow, NoteRow, RepRef
 from pipetui.store import LOST, OPEN, WON, Activity, Deal, FieldChange, Note, StageChange
@@ -293,6 +293,7 @@ def _revert(change: Change, version: int) -> tuple[DealRow, _Marks]:
                 raise InvalidInput(f"cannot undo the {change.label}: its history is not there")
             deal = deals.restore_state(change.deal_id, row.before_state, expected_version=deal.version)
             _mark(StageChange, [row.id], deals.change_time())
+            history_columns.refresh(change.deal_id)
             stage_row = row.id
         field_rows: tuple[int, ...] = ()
         if change.kind == "edit":
@@ -391,4 +392,5 @@ def _apply(change: Change, marks: _Marks, version: int) -> DealRow:
                 raise InvalidInput(f"cannot redo the {change.label}: its history is not there")
             deal = deals.restore_state(change.deal_id, row.after_state, expected_version=deal.version)
             _mark(StageChange, [row.id], None)
+            history_columns.refresh(change.deal_id)
     return deal

@@ -18,6 +18,7 @@ from peewee import (
     BooleanField,
     CharField,
     DatabaseProxy,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -153,6 +154,17 @@ class StageChange(BaseModel):
     # on imported and demo history and on a new deal's first change.
     before_state = TextField(null=True)
     after_state = TextField(null=True)
+    # What the figures read without walking the history (see core/history_columns.py):
+    # kept by the transaction that writes the history, the deal's own columns
+    # by a trigger on the deal.
+    to_position = IntegerField(null=True)
+    stay_days = DoubleField(null=True)
+    previous_entry_at = DateTimeField(null=True)
+    went_on = IntegerField(default=0)
+    deal_owner_id = IntegerField(null=True)
+    deal_pipeline_id = IntegerField(null=True)
+    deal_won = IntegerField(default=0)
+    deal_live = IntegerField(default=1)
 
 
 class Quota(BaseModel):

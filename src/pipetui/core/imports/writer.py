@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError, fn
 
+from pipetui.core import history_columns
 from pipetui.core.deals import change_time
 from pipetui.core.errors import ConflictError
 from pipetui.core.fields import record_changes, write_values
@@ -22,6 +23,7 @@ from pipetui.core.imports.plan import Plan, Record, name_key
 from pipetui.core.lookup import default_pipeline
 from pipetui.store import (
     OPEN,
+    WON,
     Contact,
     CustomValue,
     Deal,
@@ -98,6 +100,7 @@ class _Writer:
         self.org_ids = {**plan.organizations, **org_ids}
         self.contact_ids = self._contacts(contacts)
         self.stage_ids = stage_ids
+        self.positions = dict(Stage.select(Stage.id, Stage.position).tuples())
         new_products = plan.new_products()
         self.product_ids = {**plan.products, **self._products(new_products)}
         self.items = 0
@@ -228,13 +231,20 @@ class _Writer:
                 _text(r.expected_close), r.status, r.lost_reason, created, now, _text(r.closed_at),
                 created, _text(r.closed_at or r.created_at), 1, r.key,
             ))
-            changes.append((next(change_ids), deal_id, None, stage, None, OPEN, created))
+            # With the history columns (core/history_columns.py): the file's
+            # history is a creation and, for a closed deal, its close.
+            owner, pipeline, won = self._rep_id(r.owner), self.stage_pipeline[stage], int(r.status == WON)
+            position = self.positions[stage]
+            changes.append((next(change_ids), deal_id, None, stage, None, OPEN, created,
+                            position, None, None, won, owner, pipeline, won, 1))
             if r.status != OPEN:
-                changes.append((next(change_ids), deal_id, stage, stage, OPEN, r.status, _text(r.closed_at)))
+                stay = (r.closed_at - r.created_at).total_seconds() / 86400
+                changes.append((next(change_ids), deal_id, stage, stage, OPEN, r.status, _text(r.closed_at),
+                                position, stay, None, won, owner, pipeline, won, 1))
         if not deals:
             return
         insert_rows(db, Deal, DEAL_COLUMNS, deals)
-        insert_rows(db, StageChange, CHANGE_COLUMNS, changes)
+        insert_rows(db, StageChange, [*CHANGE_COLUMNS, *history_columns.COLUMNS], changes)
         custom = [{"field": field_id, "entity_id": deal_id, "value": value}
                   for deal_id, r in zip(deal_ids, records, strict=True) if r.custom
                   for field_id, value in r.custom.items() if value is not None]
@@ -301,3 +311,5 @@ class _Writer:
             insert_rows(db, StageChange, CHANGE_COLUMNS,
                         [(i, *change) for i, change in zip(change_ids, history, strict=True)])
             self.changes += len(history)
+        for r in records:  # the trigger followed the deals' columns; their history's own come here
+            history_columns.refresh(r.existing.id)
